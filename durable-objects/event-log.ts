@@ -1,0 +1,42 @@
+/**
+ * The per-analysis event history in the object's SQLite storage. Every broadcast gets the next
+ * `seq`, so a client that reconnects with `?since=` can be replayed exactly what it missed.
+ */
+export const RETAINED_EVENTS = 5000
+
+export interface StoredEvent {
+  seq: number
+  type: string
+  body: Record<string, unknown>
+}
+
+export class EventLog {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, type TEXT NOT NULL, body TEXT NOT NULL)`)
+  }
+
+  lastSeq(): number {
+    return (this.sql.exec<{ s: number | null }>('SELECT max(seq) AS s FROM events').one().s ?? 0)
+  }
+
+  oldestSeq(): number | null {
+    return this.sql.exec<{ s: number | null }>('SELECT min(seq) AS s FROM events').one().s
+  }
+
+  append(type: string, body: Record<string, unknown>): StoredEvent {
+    const seq = this.lastSeq() + 1
+    const event = { type, seq, ...body }
+    this.sql.exec('INSERT INTO events (seq, type, body) VALUES (?, ?, ?)', seq, type, JSON.stringify(event))
+    if (seq % 100 === 0) this.sql.exec('DELETE FROM events WHERE seq <= ?', seq - RETAINED_EVENTS)
+    return { seq, type, body: event }
+  }
+
+  /** Events after `since`, or null when some of them have already been pruned. */
+  since(since: number): string[] | null {
+    const oldest = this.oldestSeq()
+    const last = this.lastSeq()
+    if (since >= last) return []
+    if (oldest === null || since < oldest - 1) return null
+    return this.sql.exec<{ body: string }>('SELECT body FROM events WHERE seq > ? ORDER BY seq', since).toArray().map((r) => r.body)
+  }
+}

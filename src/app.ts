@@ -1,0 +1,61 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { Scalar } from '@scalar/hono-api-reference'
+import { requestId } from 'hono/request-id'
+import type { AppEnv } from './app-env'
+import { identify } from './auth/middleware'
+import { AppError, renderError } from './errors'
+import { withContext } from './http/context'
+import { validationHook } from './http/validation'
+import { analysisRoutes } from './routes/analyses'
+import { artifactRoutes } from './routes/artifacts'
+import { auth } from './routes/auth'
+import { health } from './routes/health'
+import { imageRoutes } from './routes/images'
+import { pipelineRoutes } from './routes/pipeline'
+import { projectRoutes } from './routes/projects'
+import { storageRoutes } from './routes/storage'
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+
+  app.use('*', requestId({ headerName: 'X-Request-Id' }))
+  app.use('*', withContext)
+  app.route('/', storageRoutes)
+  app.use('/api/*', identify)
+
+  app.route('/', health)
+  app.route('/', auth)
+  app.route('/', projectRoutes)
+  app.route('/', imageRoutes)
+  app.route('/', analysisRoutes)
+  app.route('/', artifactRoutes)
+  app.route('/', pipelineRoutes)
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A user API token (`lp_…`), from `npm run admin -- create-user` or `create-token`.',
+  })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', { type: 'apiKey', in: 'cookie', name: 'loupe_session' })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'mlHmac', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-ML-Signature',
+    description:
+      'HMAC-SHA256 over `X-ML-Timestamp + "." + raw body` with ML_CALLBACK_HMAC_SECRET, sent as `X-ML-Signature: sha256=<hex>` ' +
+      'together with `X-ML-Timestamp` (Unix seconds, ±ML_HMAC_SKEW_SECONDS) and optionally a single-use `X-ML-Nonce`.',
+  })
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Loupe API',
+      version: '1.0.0',
+      description: 'Orchestrate, store and show the results of external ML pipelines. Pipelines call back with HMAC-signed requests.',
+    },
+  })
+  app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'Loupe API' }))
+
+  app.notFound((c) => c.json(new AppError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`).toJSON(), 404))
+  app.onError(renderError)
+  return app
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod'
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'))
+
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer between ${min} and ${max}, got "${v}"` })
+        return z.NEVER
+      }
+      return n
+    })
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v?.trim() ? v.trim() : undefined))
+
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v?.trim()) return undefined
+    try {
+      return new URL(v.trim()).toString().replace(/\/$/, '')
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be an absolute URL, got "${v}"` })
+      return z.NEVER
+    }
+  })
+
+/** Every setting Loupe reads, with the seed guide's names and defaults for the `ML_*` family. */
+export const configSchema = z.object({
+  ML_ANALYSIS_ENABLED: flag(true),
+  ML_CALLBACK_HMAC_SECRET: list,
+  ML_PIPELINE_REQUIRE_HMAC: flag(true),
+  ML_ALLOWED_MODELS: list,
+  ML_MAX_ANALYSES_PER_IMAGE: int(50, 1),
+  ML_MAX_BULK_ANNOTATIONS: int(5000, 1, 100_000),
+  // S3 presigned URLs cannot live longer than seven days.
+  ML_PRESIGNED_URL_EXPIRY_SECONDS: int(900, 1, 604_800),
+  ML_HMAC_SKEW_SECONDS: int(300, 1, 86_400),
+  ML_HEARTBEAT_TIMEOUT_SECONDS: int(600, 1),
+  ML_QUEUE_TIMEOUT_SECONDS: int(86_400, 1),
+  ML_DEFAULT_STATUS: z.enum(['queued']).optional().transform((v) => v ?? 'queued'),
+  S3_ENDPOINT: optionalUrl,
+  S3_BUCKET: optionalString,
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_REGION: z.string().optional().transform((v) => v?.trim() || 'auto'),
+  UPLOAD_SIGNING_SECRET: optionalString,
+  PUBLIC_URL: optionalUrl,
+  ALLOW_TOKEN_LINK_SIGNIN: flag(false),
+  SESSION_TTL_SECONDS: int(14 * 86_400, 60),
+  ACCESS_TEAM_DOMAIN: optionalString,
+  ACCESS_AUD: optionalString,
+})
+
+export type Config = z.infer<typeof configSchema>
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`Invalid configuration: ${issues.map((i) => `${i.variable} ${i.message}`).join('; ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Parses configuration from the Worker's bindings; throws a ConfigError that names each bad variable. */
+export function parseConfig(env: Record<string, unknown>): Config {
+  const strings = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string'))
+  const result = configSchema.safeParse(strings)
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => ({ variable: String(i.path[0]), message: i.message })))
+  }
+  const config = result.data
+  const s3 = [config.S3_ENDPOINT, config.S3_BUCKET, config.S3_ACCESS_KEY_ID, config.S3_SECRET_ACCESS_KEY]
+  if (s3.some(Boolean) && !s3.every(Boolean)) {
+    throw new ConfigError([
+      { variable: 'S3_ENDPOINT', message: 'S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together' },
+    ])
+  }
+  if (Boolean(config.ACCESS_TEAM_DOMAIN) !== Boolean(config.ACCESS_AUD)) {
+    throw new ConfigError([{ variable: 'ACCESS_AUD', message: 'ACCESS_TEAM_DOMAIN and ACCESS_AUD must be set together' }])
+  }
+  return config
+}
+
+// Bindings are fixed for an isolate's life, so parse them once per env object.
+const cache = new WeakMap<object, Config>()
+
+export function getConfig(env: object): Config {
+  let config = cache.get(env)
+  if (!config) {
+    config = parseConfig(env as Record<string, unknown>)
+    cache.set(env, config)
+  }
+  return config
+}

@@ -1,0 +1,173 @@
+import { sql } from 'drizzle-orm'
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+/** Timestamps are ISO-8601 UTC strings: sortable, readable in `wrangler d1 execute`, and what the API returns. */
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`
+const createdAt = () => text('created_at').notNull().default(now)
+
+export const users = sqliteTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  name: text('name'),
+  createdAt: createdAt(),
+})
+
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    /** `api` tokens are handed to scripts; `session` tokens live only in the viewer's cookie. */
+    kind: text('kind', { enum: ['api', 'session'] }).notNull().default('api'),
+    name: text('name'),
+    tokenHash: text('token_hash').notNull().unique(),
+    tokenPrefix: text('token_prefix').notNull(),
+    createdAt: createdAt(),
+    expiresAt: text('expires_at'),
+    lastUsedAt: text('last_used_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('idx_api_tokens_user_id').on(t.userId)],
+)
+
+export const projects = sqliteTable('projects', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  description: text('description'),
+  ownerId: text('owner_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+  updatedAt: text('updated_at'),
+  deletedAt: text('deleted_at'),
+})
+
+export const projectMembers = sqliteTable(
+  'project_members',
+  {
+    projectId: text('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['owner', 'editor', 'viewer'] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index('idx_project_members_user_id').on(t.userId)],
+)
+
+export const images = sqliteTable(
+  'images',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull(),
+    width: integer('width'),
+    height: integer('height'),
+    bytes: integer('bytes'),
+    sha256: text('sha256'),
+    storageKey: text('storage_key').notNull(),
+    /** `pending` until a presigned upload is completed; multipart uploads are `ready` at once. */
+    status: text('status', { enum: ['pending', 'ready'] }).notNull().default('ready'),
+    uploadedById: text('uploaded_by_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    deletedAt: text('deleted_at'),
+  },
+  (t) => [index('idx_images_project_id').on(t.projectId, t.createdAt)],
+)
+
+export const analyses = sqliteTable(
+  'analyses',
+  {
+    id: text('id').primaryKey(),
+    imageId: text('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
+    projectId: text('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+    modelName: text('model_name').notNull(),
+    modelVersion: text('model_version').notNull(),
+    status: text('status', { enum: ['queued', 'processing', 'completed', 'failed', 'canceled'] }).notNull(),
+    errorMessage: text('error_message'),
+    parameters: text('parameters', { mode: 'json' }).$type<Record<string, unknown>>(),
+    provenance: text('provenance', { mode: 'json' }).$type<Record<string, unknown>>(),
+    requestedById: text('requested_by_id').references(() => users.id, { onDelete: 'set null' }),
+    externalJobId: text('external_job_id').unique(),
+    priority: integer('priority').notNull().default(0),
+    groupId: text('group_id'),
+    progress: real('progress').notNull().default(0),
+    stage: text('stage'),
+    annotationCount: integer('annotation_count').notNull().default(0),
+    /** Bumped by the analysis's Durable Object on every write-through; D1 never goes backwards. */
+    version: integer('version').notNull().default(0),
+    createdAt: createdAt(),
+    startedAt: text('started_at'),
+    completedAt: text('completed_at'),
+    updatedAt: text('updated_at'),
+    deletedAt: text('deleted_at'),
+  },
+  (t) => [
+    index('idx_ml_analyses_image_id').on(t.imageId),
+    index('idx_ml_analyses_status').on(t.status),
+    index('idx_ml_analyses_model_name').on(t.modelName),
+    index('idx_ml_analyses_project_id').on(t.projectId),
+    index('idx_ml_analyses_group_id').on(t.groupId),
+  ],
+)
+
+export const annotations = sqliteTable(
+  'annotations',
+  {
+    id: text('id').primaryKey(),
+    analysisId: text('analysis_id').notNull().references(() => analyses.id, { onDelete: 'cascade' }),
+    annotationType: text('annotation_type').notNull(),
+    className: text('class_name'),
+    confidence: real('confidence'),
+    data: text('data', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
+    storagePath: text('storage_path'),
+    ordering: integer('ordering'),
+    /** SHA-256 of the canonical annotation; makes bulk re-posts idempotent. */
+    contentHash: text('content_hash').notNull(),
+    upsertKey: text('upsert_key'),
+    reviewState: text('review_state', { enum: ['unreviewed', 'accepted', 'rejected'] }).notNull().default('unreviewed'),
+    reviewNote: text('review_note'),
+    reviewedById: text('reviewed_by_id').references(() => users.id, { onDelete: 'set null' }),
+    reviewedAt: text('reviewed_at'),
+    createdAt: createdAt(),
+    updatedAt: text('updated_at'),
+  },
+  (t) => [
+    index('idx_ml_annotations_analysis_id').on(t.analysisId),
+    index('idx_ml_annotations_annotation_type').on(t.analysisId, t.annotationType),
+    uniqueIndex('uq_annotations_content_hash').on(t.analysisId, t.contentHash),
+    uniqueIndex('uq_annotations_upsert_key').on(t.analysisId, t.upsertKey),
+  ],
+)
+
+export const artifacts = sqliteTable(
+  'artifacts',
+  {
+    id: text('id').primaryKey(),
+    analysisId: text('analysis_id').notNull().references(() => analyses.id, { onDelete: 'cascade' }),
+    artifactType: text('artifact_type').notNull(),
+    filename: text('filename').notNull(),
+    storagePath: text('storage_path').notNull().unique(),
+    contentType: text('content_type').notNull(),
+    status: text('status', { enum: ['pending', 'uploaded'] }).notNull().default('pending'),
+    bytes: integer('bytes'),
+    sha256: text('sha256'),
+    createdAt: createdAt(),
+    uploadedAt: text('uploaded_at'),
+  },
+  (t) => [index('idx_artifacts_analysis_id').on(t.analysisId)],
+)
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: text('at').notNull().default(now),
+    actorType: text('actor_type', { enum: ['user', 'pipeline', 'system'] }).notNull(),
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    projectId: text('project_id'),
+    requestId: text('request_id'),
+    details: text('details', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (t) => [index('idx_audit_log_target').on(t.targetType, t.targetId), index('idx_audit_log_action').on(t.action, t.at)],
+)

@@ -1,0 +1,75 @@
+import { and, eq, inArray } from 'drizzle-orm'
+import type { Config } from '../config'
+import type { Database } from '../db/client'
+import { artifacts } from '../db/schema'
+import { AppError } from '../errors'
+import { ARTIFACT_CONTENT_TYPES, type ArtifactType } from '../schemas/artifacts'
+import { presign } from '../storage/presign'
+import { toArtifact } from './serialize'
+
+export const artifactPath = (analysisId: string, filename: string) => `ml_outputs/${analysisId}/${filename}`
+
+/** A filename becomes one path segment under the analysis: no separators, no traversal, no control bytes. */
+export function checkArtifactFilename(filename: string): void {
+  const bad = (why: string) => new AppError(400, 'validation_error', `filename ${why}`, { path: ['filename'] })
+  if (new TextEncoder().encode(filename).byteLength > 255) throw bad('must be at most 255 bytes')
+  if (/[\u0000-\u001f\u007f]/.test(filename)) throw bad('must not contain control characters')
+  if (filename.includes('/') || filename.includes('\\')) throw bad('must not contain / or \\')
+  if (filename === '.' || filename.includes('..')) throw bad('must not contain ..')
+}
+
+/** Storage paths users may ask a download for: our prefix, no traversal, no empty segments. */
+export function checkDownloadPath(path: string): void {
+  if (!path.startsWith('ml_outputs/') || path.includes('..') || path.includes('//') || /[\u0000-\u001f\\]/.test(path)) {
+    throw new AppError(400, 'validation_error', 'storage_path must start with ml_outputs/ and must not contain ..', { path: ['storage_path'] })
+  }
+}
+
+export async function presignArtifact(
+  db: Database,
+  config: Config,
+  origin: string,
+  analysisId: string,
+  input: { artifact_type: ArtifactType; filename: string; content_type?: string; content_length?: number },
+) {
+  checkArtifactFilename(input.filename)
+  const contentType = ARTIFACT_CONTENT_TYPES[input.artifact_type] ?? input.content_type ?? 'application/octet-stream'
+  const storagePath = artifactPath(analysisId, input.filename)
+  // Presigning is idempotent: asking again for the same file refreshes the URL, keeps one row.
+  await db
+    .insert(artifacts)
+    .values({ id: crypto.randomUUID(), analysisId, artifactType: input.artifact_type, filename: input.filename, storagePath, contentType })
+    .onConflictDoUpdate({ target: artifacts.storagePath, set: { artifactType: input.artifact_type, contentType } })
+  const signed = await presign(config, origin, storagePath, {
+    method: 'PUT',
+    contentType,
+    expiresIn: config.ML_PRESIGNED_URL_EXPIRY_SECONDS,
+  })
+  return { upload_url: signed.url, storage_path: storagePath, expires_at: signed.expiresAt, method: 'PUT' as const, headers: signed.headers }
+}
+
+/** Marks an artifact uploaded once its bytes are in R2; used by the upload route and by lazy checks. */
+export async function markArtifactUploaded(db: Database, storagePath: string, bytes: number, sha256: string | null) {
+  await db
+    .update(artifacts)
+    .set({ status: 'uploaded', bytes, sha256, uploadedAt: new Date().toISOString() })
+    .where(eq(artifacts.storagePath, storagePath))
+  const row = await db.select().from(artifacts).where(eq(artifacts.storagePath, storagePath)).get()
+  return row ? toArtifact(row) : null
+}
+
+/**
+ * With direct-to-R2 URLs nobody tells the Worker an upload finished, so pending artifacts are
+ * confirmed against the bucket when something first refers to them.
+ */
+export async function confirmPendingArtifacts(db: Database, bucket: R2Bucket, analysisId: string, paths: string[]) {
+  if (!paths.length) return
+  const pending = await db
+    .select()
+    .from(artifacts)
+    .where(and(eq(artifacts.analysisId, analysisId), eq(artifacts.status, 'pending'), inArray(artifacts.storagePath, paths.slice(0, 90))))
+  for (const a of pending) {
+    const head = await bucket.head(a.storagePath)
+    if (head) await markArtifactUploaded(db, a.storagePath, head.size, null)
+  }
+}

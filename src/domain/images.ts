@@ -1,0 +1,173 @@
+import { and, count, desc, eq, isNull, sql } from 'drizzle-orm'
+import type { CurrentUser } from '../app-env'
+import { sha256Hex } from '../auth/tokens'
+import { authorize, projectRole, type Action } from '../auth/permissions'
+import type { Config } from '../config'
+import type { Database } from '../db/client'
+import { analyses, images } from '../db/schema'
+import { AppError, notFound } from '../errors'
+import { MAX_IMAGE_BYTES } from '../schemas/images'
+import { presign } from '../storage/presign'
+import { auditInsert } from './audit'
+import { readImageMeta } from './image-meta'
+import { toImage } from './serialize'
+
+const IMAGE_URL_TTL_SECONDS = 900
+
+export const imageKey = (projectId: string, imageId: string) => `images/${projectId}/${imageId}`
+
+export function cleanFilename(name: string): string {
+  // Keep what a person would recognise, drop what a path or header could abuse.
+  const base = name.split(/[\\/]/).pop() ?? ''
+  const cleaned = base.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 255)
+  return cleaned || 'image'
+}
+
+/** The image row if the user may do `action` in its project; 404 hides other people's images. */
+export async function imageForUser(db: Database, user: CurrentUser, imageId: string, action: Action) {
+  const row = await db.select().from(images).where(and(eq(images.id, imageId), isNull(images.deletedAt))).get()
+  if (!row) throw notFound('Image')
+  const role = authorize(await projectRole(db, row.projectId, user.id), action, 'Image')
+  return { image: row, role }
+}
+
+export async function storeUploadedImage(
+  db: Database,
+  bucket: R2Bucket,
+  user: CurrentUser,
+  projectId: string,
+  file: File,
+  requestId: string,
+) {
+  authorize(await projectRole(db, projectId, user.id), 'write', 'Project')
+  if (file.size > MAX_IMAGE_BYTES) {
+    throw new AppError(413, 'payload_too_large', `Images may be at most ${MAX_IMAGE_BYTES} bytes; use an upload ticket for larger files`)
+  }
+  const bytes = new Uint8Array(await file.arrayBuffer())
+  const meta = readImageMeta(bytes)
+  const id = crypto.randomUUID()
+  const key = imageKey(projectId, id)
+  const sha256 = await sha256Hex(bytes)
+  await bucket.put(key, bytes, { httpMetadata: { contentType: meta.contentType }, sha256 })
+  const now = new Date().toISOString()
+  try {
+    await db.batch([
+      db.insert(images).values({
+        id,
+        projectId,
+        filename: cleanFilename(file.name),
+        contentType: meta.contentType,
+        width: meta.width,
+        height: meta.height,
+        bytes: bytes.byteLength,
+        sha256,
+        storageKey: key,
+        status: 'ready',
+        uploadedById: user.id,
+        createdAt: now,
+      }),
+      auditInsert(db, { actorType: 'user', actorId: user.id, action: 'image.uploaded', targetType: 'image', targetId: id, projectId, requestId }),
+    ])
+  } catch (err) {
+    // No row, no object: never leave an orphan behind a failed insert.
+    await bucket.delete(key)
+    throw err
+  }
+  return toImage((await db.select().from(images).where(eq(images.id, id)).get())!)
+}
+
+export async function createUploadTicket(
+  db: Database,
+  config: Config,
+  origin: string,
+  user: CurrentUser,
+  projectId: string,
+  input: { filename: string; content_type: string },
+  requestId: string,
+) {
+  authorize(await projectRole(db, projectId, user.id), 'write', 'Project')
+  const id = crypto.randomUUID()
+  const key = imageKey(projectId, id)
+  await db.batch([
+    db.insert(images).values({
+      id,
+      projectId,
+      filename: cleanFilename(input.filename),
+      contentType: input.content_type,
+      storageKey: key,
+      status: 'pending',
+      uploadedById: user.id,
+    }),
+    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'image.upload_ticket', targetType: 'image', targetId: id, projectId, requestId }),
+  ])
+  const signed = await presign(config, origin, key, { method: 'PUT', contentType: input.content_type, expiresIn: config.ML_PRESIGNED_URL_EXPIRY_SECONDS })
+  const image = toImage((await db.select().from(images).where(eq(images.id, id)).get())!)
+  return { image, upload_url: signed.url, method: 'PUT' as const, headers: signed.headers, expires_at: signed.expiresAt }
+}
+
+/** Finishes a ticketed upload: reads the header bytes from R2 for the size, and hashes the object. */
+export async function completeUpload(db: Database, bucket: R2Bucket, user: CurrentUser, imageId: string) {
+  const { image } = await imageForUser(db, user, imageId, 'write')
+  if (image.status === 'ready') return toImage(image)
+  const head = await bucket.get(image.storageKey, { range: { offset: 0, length: 512 * 1024 } })
+  if (!head) throw new AppError(409, 'conflict', 'Nothing has been uploaded to this ticket yet')
+  const meta = readImageMeta(new Uint8Array(await head.arrayBuffer()))
+  const full = await bucket.get(image.storageKey)
+  const digest = new crypto.DigestStream('SHA-256')
+  await full!.body.pipeTo(digest)
+  const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
+  await db
+    .update(images)
+    .set({ status: 'ready', width: meta.width, height: meta.height, contentType: meta.contentType, bytes: head.size, sha256 })
+    .where(eq(images.id, imageId))
+  return toImage((await db.select().from(images).where(eq(images.id, imageId)).get())!)
+}
+
+const summaryColumns = {
+  total: sql<number>`count(${analyses.id})`,
+  queued: sql<number>`sum(${analyses.status} = 'queued')`,
+  processing: sql<number>`sum(${analyses.status} = 'processing')`,
+  completed: sql<number>`sum(${analyses.status} = 'completed')`,
+  failed: sql<number>`sum(${analyses.status} = 'failed')`,
+  canceled: sql<number>`sum(${analyses.status} = 'canceled')`,
+}
+
+export async function listImages(db: Database, user: CurrentUser, projectId: string, skip: number, limit: number) {
+  authorize(await projectRole(db, projectId, user.id), 'read', 'Project')
+  const live = and(eq(images.projectId, projectId), isNull(images.deletedAt))
+  const [rows, total] = await Promise.all([
+    db
+      .select({ image: images, ...summaryColumns })
+      .from(images)
+      .leftJoin(analyses, and(eq(analyses.imageId, images.id), isNull(analyses.deletedAt)))
+      .where(live)
+      .groupBy(images.id)
+      .orderBy(desc(images.createdAt), desc(images.id))
+      .limit(limit)
+      .offset(skip),
+    db.select({ n: count() }).from(images).where(live).get(),
+  ])
+  return {
+    images: rows.map(({ image, ...s }) => ({
+      ...toImage(image),
+      analyses: Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Number(v ?? 0)])) as Record<keyof typeof summaryColumns, number>,
+    })),
+    total: total?.n ?? 0,
+    skip,
+    limit,
+  }
+}
+
+export async function getImageWithUrl(db: Database, config: Config, origin: string, user: CurrentUser, imageId: string) {
+  const { image } = await imageForUser(db, user, imageId, 'read')
+  const signed = await presign(config, origin, image.storageKey, { method: 'GET', expiresIn: IMAGE_URL_TTL_SECONDS })
+  return { ...toImage(image), url: signed.url, url_expires_at: signed.expiresAt }
+}
+
+export async function softDeleteImage(db: Database, user: CurrentUser, imageId: string, requestId: string) {
+  const { image } = await imageForUser(db, user, imageId, 'write')
+  await db.batch([
+    db.update(images).set({ deletedAt: new Date().toISOString() }).where(eq(images.id, imageId)),
+    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'image.deleted', targetType: 'image', targetId: imageId, projectId: image.projectId, requestId }),
+  ])
+}

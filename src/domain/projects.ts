@@ -1,0 +1,102 @@
+import { and, count, desc, eq, isNull } from 'drizzle-orm'
+import type { CurrentUser } from '../app-env'
+import { authorize, projectRole, type Action, type Role } from '../auth/permissions'
+import type { Database } from '../db/client'
+import { projectMembers, projects, users } from '../db/schema'
+import { AppError, notFound } from '../errors'
+import { auditInsert } from './audit'
+import { toProject } from './serialize'
+
+export async function createProject(db: Database, user: CurrentUser, input: { name: string; description?: string }, requestId: string) {
+  const id = crypto.randomUUID()
+  const now = new Date().toISOString()
+  await db.batch([
+    db.insert(projects).values({ id, name: input.name, description: input.description ?? null, ownerId: user.id, createdAt: now }),
+    db.insert(projectMembers).values({ projectId: id, userId: user.id, role: 'owner', createdAt: now }),
+    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'project.created', targetType: 'project', targetId: id, projectId: id, requestId }),
+  ])
+  return getProject(db, user, id, 'read')
+}
+
+export async function listProjects(db: Database, user: CurrentUser) {
+  const rows = await db
+    .select({ project: projects, role: projectMembers.role })
+    .from(projectMembers)
+    .innerJoin(projects, eq(projects.id, projectMembers.projectId))
+    .where(and(eq(projectMembers.userId, user.id), isNull(projects.deletedAt)))
+    .orderBy(desc(projects.createdAt))
+  return { projects: rows.map((r) => toProject(r.project, r.role)), total: rows.length }
+}
+
+/** The project if the user may do `action` on it: 404 for non-members, 403 for the wrong role. */
+export async function getProject(db: Database, user: CurrentUser, projectId: string, action: Action) {
+  const role = authorize(await projectRole(db, projectId, user.id), action, 'Project')
+  const row = await db.select().from(projects).where(eq(projects.id, projectId)).get()
+  if (!row) throw notFound('Project')
+  return toProject(row, role)
+}
+
+export async function listMembers(db: Database, user: CurrentUser, projectId: string) {
+  authorize(await projectRole(db, projectId, user.id), 'read', 'Project')
+  const rows = await db
+    .select({ user_id: users.id, email: users.email, name: users.name, role: projectMembers.role, created_at: projectMembers.createdAt })
+    .from(projectMembers)
+    .innerJoin(users, eq(users.id, projectMembers.userId))
+    .where(eq(projectMembers.projectId, projectId))
+  return { members: rows }
+}
+
+export async function addMember(
+  db: Database,
+  user: CurrentUser,
+  projectId: string,
+  input: { email?: string; user_id?: string; role: Role },
+  requestId: string,
+) {
+  authorize(await projectRole(db, projectId, user.id), 'manage', 'Project')
+  const target = await db
+    .select()
+    .from(users)
+    .where(input.user_id ? eq(users.id, input.user_id) : eq(users.email, input.email!.toLowerCase()))
+    .get()
+  if (!target) throw new AppError(404, 'not_found', 'No user with that email or id')
+  await db.batch([
+    db
+      .insert(projectMembers)
+      .values({ projectId, userId: target.id, role: input.role })
+      .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { role: input.role } }),
+    auditInsert(db, {
+      actorType: 'user',
+      actorId: user.id,
+      action: 'project.member_added',
+      targetType: 'user',
+      targetId: target.id,
+      projectId,
+      requestId,
+      details: { role: input.role },
+    }),
+  ])
+  return listMembers(db, user, projectId)
+}
+
+export async function removeMember(db: Database, user: CurrentUser, projectId: string, memberId: string, requestId: string) {
+  authorize(await projectRole(db, projectId, user.id), 'manage', 'Project')
+  const owners = await db
+    .select({ n: count() })
+    .from(projectMembers)
+    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'owner')))
+    .get()
+  const target = await db
+    .select()
+    .from(projectMembers)
+    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, memberId)))
+    .get()
+  if (!target) throw notFound('Member')
+  if (target.role === 'owner' && (owners?.n ?? 0) <= 1) {
+    throw new AppError(409, 'conflict', 'A project keeps at least one owner')
+  }
+  await db.batch([
+    db.delete(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, memberId))),
+    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'project.member_removed', targetType: 'user', targetId: memberId, projectId, requestId }),
+  ])
+}

@@ -1,0 +1,83 @@
+import { AppError } from '../errors'
+
+export const SIGNATURE_HEADER = 'X-ML-Signature'
+export const TIMESTAMP_HEADER = 'X-ML-Timestamp'
+export const NONCE_HEADER = 'X-ML-Nonce'
+
+export interface VerifiedCallback {
+  timestamp: number
+  nonce?: string
+}
+
+const encoder = new TextEncoder()
+const keys = new Map<string, Promise<CryptoKey>>()
+
+function importKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret)
+  if (!key) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
+    keys.set(secret, key)
+  }
+  return key
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  return out
+}
+
+/** `timestamp + '.' + body`, byte for byte as received: never a re-serialized body. */
+export function signedMessage(timestamp: string, body: Uint8Array): Uint8Array {
+  const prefix = encoder.encode(`${timestamp}.`)
+  const message = new Uint8Array(prefix.length + body.length)
+  message.set(prefix)
+  message.set(body, prefix.length)
+  return message
+}
+
+export async function signCallback(secret: string, timestamp: string, body: Uint8Array): Promise<string> {
+  const mac = await crypto.subtle.sign('HMAC', await importKey(secret), signedMessage(timestamp, body))
+  return 'sha256=' + [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/**
+ * Verifies the guide's scheme: `X-ML-Signature: sha256=<hex>` over `X-ML-Timestamp + '.' + raw body`,
+ * against any of the configured secrets (rotation), within ±skew seconds in both directions.
+ */
+export async function verifyCallback(
+  headers: Headers,
+  body: Uint8Array,
+  secrets: readonly string[],
+  skewSeconds: number,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<VerifiedCallback> {
+  const signature = headers.get(SIGNATURE_HEADER)
+  const timestamp = headers.get(TIMESTAMP_HEADER)
+  if (!signature || !timestamp) {
+    throw new AppError(401, 'signature_missing', `${SIGNATURE_HEADER} and ${TIMESTAMP_HEADER} headers are required`)
+  }
+  if (!/^\d{1,12}$/.test(timestamp)) {
+    throw new AppError(401, 'signature_invalid', `${TIMESTAMP_HEADER} must be an integer number of seconds since the epoch`)
+  }
+  const match = /^sha256=([0-9a-fA-F]{64})$/.exec(signature.trim())
+  if (!match) throw new AppError(401, 'signature_invalid', `${SIGNATURE_HEADER} must look like sha256=<64 hex digits>`)
+  if (!secrets.length) throw new AppError(401, 'signature_invalid', 'No callback secret is configured on the server')
+  const mac = hexToBytes(match[1]!)
+  const message = signedMessage(timestamp, body)
+  let valid = false
+  for (const secret of secrets) {
+    // crypto.subtle.verify compares in constant time; the loop visits every secret regardless.
+    if (await crypto.subtle.verify('HMAC', await importKey(secret), mac, message)) valid = true
+  }
+  if (!valid) throw new AppError(401, 'signature_invalid', 'HMAC signature does not match the request body')
+  const ts = Number(timestamp)
+  if (Math.abs(nowSeconds - ts) > skewSeconds) {
+    throw new AppError(401, 'timestamp_skew', `${TIMESTAMP_HEADER} is more than ${skewSeconds}s from the server's clock`, {
+      server_time: nowSeconds,
+    })
+  }
+  const nonce = headers.get(NONCE_HEADER)?.trim() || undefined
+  if (nonce && nonce.length > 200) throw new AppError(400, 'bad_request', `${NONCE_HEADER} must be at most 200 characters`)
+  return { timestamp: ts, nonce }
+}

@@ -1,0 +1,128 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { bodyLimit } from 'hono/body-limit'
+import type { AppEnv } from '../app-env'
+import { currentUser, requireUser } from '../auth/middleware'
+import { completeUpload, createUploadTicket, getImageWithUrl, listImages, softDeleteImage, storeUploadedImage } from '../domain/images'
+import { AppError } from '../errors'
+import { requestOrigin } from '../http/context'
+import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
+import { jsonContent, pipelineSecurity, userSecurity } from './openapi'
+import { errorResponses, Pagination, Uuid } from '../schemas/common'
+import { Image, ImageList, ImageUploadForm, ImageUploadIntent, ImageUploadTicket, MAX_IMAGE_BYTES } from '../schemas/images'
+
+const ProjectParam = z.object({ project_id: Uuid })
+const ImageParam = z.object({ image_id: Uuid })
+
+// Multipart framing adds a little on top of the file itself.
+const multipartLimit = bodyLimit({
+  maxSize: MAX_IMAGE_BYTES + 64 * 1024,
+  onError: () => {
+    throw new AppError(413, 'payload_too_large', `Images may be at most ${MAX_IMAGE_BYTES} bytes; use an upload ticket for larger files`)
+  },
+})
+
+export const imageRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/projects/{project_id}/images',
+      tags: ['Images'],
+      summary: 'Upload an image (multipart field `file`, up to 25 MB)',
+      security: userSecurity,
+      middleware: [requireUser, multipartLimit] as const,
+      request: { params: ProjectParam, body: { content: { 'multipart/form-data': { schema: ImageUploadForm } }, required: true } },
+      responses: { 201: jsonContent(Image, 'Stored; width and height come from the file header'), ...errorResponses(400, 401, 403, 404, 413, 415) },
+    }),
+    async (c) => {
+      const type = c.req.header('Content-Type') ?? ''
+      if (!type.toLowerCase().startsWith('multipart/form-data')) {
+        throw new AppError(415, 'unsupported_media_type', 'Send the image as multipart/form-data with a field named file')
+      }
+      let form: Record<string, unknown>
+      try {
+        form = await c.req.parseBody()
+      } catch {
+        throw new AppError(400, 'bad_request', 'Malformed multipart body')
+      }
+      const file = form.file
+      if (!(file instanceof File)) throw new AppError(400, 'validation_error', 'Multipart field "file" is required', { path: ['file'] })
+      const image = await storeUploadedImage(c.get('db'), c.env.BUCKET, currentUser(c), c.req.valid('param').project_id, file, c.get('requestId'))
+      return c.json(image, 201)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/projects/{project_id}/images/uploads',
+      tags: ['Images'],
+      summary: 'Start a presigned upload for a large image',
+      description: 'PUT the bytes to `upload_url` with the given headers, then call `POST /api/images/{image_id}/complete`.',
+      security: userSecurity,
+      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      request: { params: ProjectParam, body: { content: { 'application/json': { schema: ImageUploadIntent } }, required: true } },
+      responses: { 201: jsonContent(ImageUploadTicket, 'Upload ticket'), ...errorResponses(400, 401, 403, 404, 415) },
+    }),
+    async (c) =>
+      c.json(
+        await createUploadTicket(c.get('db'), c.get('config'), requestOrigin(c), currentUser(c), c.req.valid('param').project_id, c.req.valid('json'), c.get('requestId')),
+        201,
+      ),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/images/{image_id}/complete',
+      tags: ['Images'],
+      summary: 'Finish a presigned upload: reads the size from the stored bytes',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: ImageParam },
+      responses: { 200: jsonContent(Image, 'Ready'), ...errorResponses(400, 401, 403, 404, 409) },
+    }),
+    async (c) => c.json(await completeUpload(c.get('db'), c.env.BUCKET, currentUser(c), c.req.valid('param').image_id), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/projects/{project_id}/images',
+      tags: ['Images'],
+      summary: 'Images of a project, newest first, with a summary of their analyses',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: ProjectParam, query: Pagination },
+      responses: { 200: jsonContent(ImageList, 'A page of images'), ...errorResponses(400, 401, 404) },
+    }),
+    async (c) => {
+      const { skip, limit } = c.req.valid('query')
+      return c.json(await listImages(c.get('db'), currentUser(c), c.req.valid('param').project_id, skip, limit), 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/images/{image_id}',
+      tags: ['Images'],
+      summary: 'One image, with a short-lived URL for its bytes',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: ImageParam },
+      responses: { 200: jsonContent(Image, 'The image'), ...errorResponses(401, 404) },
+    }),
+    async (c) => c.json(await getImageWithUrl(c.get('db'), c.get('config'), requestOrigin(c), currentUser(c), c.req.valid('param').image_id), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/api/images/{image_id}',
+      tags: ['Images'],
+      summary: 'Soft-delete an image',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: ImageParam },
+      responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      await softDeleteImage(c.get('db'), currentUser(c), c.req.valid('param').image_id, c.get('requestId'))
+      return c.body(null, 204)
+    },
+  )

@@ -1,0 +1,94 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import type { AppEnv } from '../app-env'
+import { currentUser, requireUser } from '../auth/middleware'
+import { addMember, createProject, getProject, listMembers, listProjects, removeMember } from '../domain/projects'
+import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
+import { jsonContent, pipelineSecurity, userSecurity } from './openapi'
+import { errorResponses, Uuid } from '../schemas/common'
+import { MemberAdd, MemberList, Project, ProjectCreate, ProjectList } from '../schemas/projects'
+
+const ProjectParam = z.object({ project_id: Uuid })
+
+export const projectRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/projects',
+      tags: ['Projects'],
+      summary: 'Create a project; the caller becomes its owner',
+      security: userSecurity,
+      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      request: { body: { content: { 'application/json': { schema: ProjectCreate } }, required: true } },
+      responses: { 201: jsonContent(Project, 'Created'), ...errorResponses(400, 401, 413, 415) },
+    }),
+    async (c) => c.json(await createProject(c.get('db'), currentUser(c), c.req.valid('json'), c.get('requestId')), 201),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/projects',
+      tags: ['Projects'],
+      summary: "Projects the caller belongs to",
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      responses: { 200: jsonContent(ProjectList, 'Projects'), ...errorResponses(401) },
+    }),
+    async (c) => c.json(await listProjects(c.get('db'), currentUser(c)), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/projects/{project_id}',
+      tags: ['Projects'],
+      summary: 'One project',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: ProjectParam },
+      responses: { 200: jsonContent(Project, 'The project'), ...errorResponses(401, 404) },
+    }),
+    async (c) => c.json(await getProject(c.get('db'), currentUser(c), c.req.valid('param').project_id, 'read'), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/projects/{project_id}/members',
+      tags: ['Projects'],
+      summary: 'Members and their roles',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: ProjectParam },
+      responses: { 200: jsonContent(MemberList, 'Members'), ...errorResponses(401, 404) },
+    }),
+    async (c) => c.json(await listMembers(c.get('db'), currentUser(c), c.req.valid('param').project_id), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/projects/{project_id}/members',
+      tags: ['Projects'],
+      summary: 'Add a member, or change their role (owner only)',
+      security: userSecurity,
+      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      request: { params: ProjectParam, body: { content: { 'application/json': { schema: MemberAdd } }, required: true } },
+      responses: { 200: jsonContent(MemberList, 'Members after the change'), ...errorResponses(400, 401, 403, 404, 415) },
+    }),
+    async (c) =>
+      c.json(await addMember(c.get('db'), currentUser(c), c.req.valid('param').project_id, c.req.valid('json'), c.get('requestId')), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/api/projects/{project_id}/members/{user_id}',
+      tags: ['Projects'],
+      summary: 'Remove a member (owner only)',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: z.object({ project_id: Uuid, user_id: Uuid }) },
+      responses: { 204: { description: 'Removed' }, ...errorResponses(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { project_id, user_id } = c.req.valid('param')
+      await removeMember(c.get('db'), currentUser(c), project_id, user_id, c.get('requestId'))
+      return c.body(null, 204)
+    },
+  )

@@ -1,0 +1,124 @@
+import { AwsV4Signer } from 'aws4fetch'
+import type { Config } from '../config'
+import { AppError } from '../errors'
+
+/** The access key id the Worker signs its own URLs with when R2's S3 API is not configured. */
+export const EMBEDDED_ACCESS_KEY_ID = 'loupe-embedded'
+export const EMBEDDED_PREFIX = '/s3/'
+
+export interface PresignedUrl {
+  url: string
+  method: 'PUT' | 'GET'
+  headers: Record<string, string>
+  expiresAt: string
+}
+
+interface Signing {
+  base: string
+  accessKeyId: string
+  secretAccessKey: string
+  region: string
+}
+
+/**
+ * Direct-to-R2 when S3 credentials are configured; otherwise URLs point at this Worker's `/s3/`
+ * route, which checks the same SigV4 query signature and streams into the R2 binding.
+ */
+function signingFor(config: Config, origin: string): Signing {
+  if (config.S3_ENDPOINT) {
+    return {
+      base: `${config.S3_ENDPOINT}/${config.S3_BUCKET}/`,
+      accessKeyId: config.S3_ACCESS_KEY_ID!,
+      secretAccessKey: config.S3_SECRET_ACCESS_KEY!,
+      region: config.S3_REGION,
+    }
+  }
+  return { base: `${config.PUBLIC_URL ?? origin}${EMBEDDED_PREFIX}`, ...embeddedCredentials(config) }
+}
+
+function embeddedCredentials(config: Config) {
+  if (!config.UPLOAD_SIGNING_SECRET) {
+    throw new AppError(500, 'misconfigured', 'UPLOAD_SIGNING_SECRET must be set when S3_ENDPOINT is not configured')
+  }
+  return { accessKeyId: EMBEDDED_ACCESS_KEY_ID, secretAccessKey: config.UPLOAD_SIGNING_SECRET, region: 'auto' }
+}
+
+const encodeKey = (key: string) => key.split('/').map(encodeURIComponent).join('/')
+
+export async function presign(
+  config: Config,
+  origin: string,
+  key: string,
+  options: { method: 'PUT' | 'GET'; contentType?: string; expiresIn: number },
+): Promise<PresignedUrl> {
+  const s = signingFor(config, origin)
+  const url = new URL(s.base + encodeKey(key))
+  url.searchParams.set('X-Amz-Expires', String(options.expiresIn))
+  // Binding the content type into the signature stops an upload URL being reused for another type.
+  const headers: Record<string, string> = options.contentType ? { 'content-type': options.contentType } : {}
+  const signer = new AwsV4Signer({
+    url: url.toString(),
+    method: options.method,
+    headers,
+    accessKeyId: s.accessKeyId,
+    secretAccessKey: s.secretAccessKey,
+    region: s.region,
+    service: 's3',
+    signQuery: true,
+    allHeaders: true,
+  })
+  const signed = await signer.sign()
+  return {
+    url: signed.url.toString(),
+    method: options.method,
+    headers: options.contentType ? { 'Content-Type': options.contentType } : {},
+    expiresAt: new Date(Date.now() + options.expiresIn * 1000).toISOString(),
+  }
+}
+
+const SIGNER_PARAMS = ['X-Amz-Signature', 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-SignedHeaders', 'X-Amz-Date']
+
+/** Checks an embedded presigned URL: signature, credential, method, expiry. Returns the object key. */
+export async function verifyPresigned(config: Config, request: Request, nowMs = Date.now()): Promise<string> {
+  const denied = (message: string) => new AppError(403, 'forbidden', message)
+  const url = new URL(request.url)
+  const q = url.searchParams
+  const signature = q.get('X-Amz-Signature')
+  const date = q.get('X-Amz-Date')
+  const expires = q.get('X-Amz-Expires')
+  const credential = q.get('X-Amz-Credential')
+  const signedHeaders = q.get('X-Amz-SignedHeaders')
+  if (!signature || !date || !expires || !credential || !signedHeaders || q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') {
+    throw denied('Missing or malformed presigned URL parameters')
+  }
+  const creds = embeddedCredentials(config)
+  if (credential.split('/')[0] !== creds.accessKeyId) throw denied('Unknown credential')
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date)
+  if (!m || !/^\d+$/.test(expires)) throw denied('Malformed X-Amz-Date or X-Amz-Expires')
+  const signedAt = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)
+  if (nowMs > signedAt + Number(expires) * 1000) throw denied('Presigned URL has expired')
+  if (signedAt > nowMs + 5 * 60_000) throw denied('Presigned URL is dated in the future')
+
+  const unsigned = new URL(url)
+  for (const p of SIGNER_PARAMS) unsigned.searchParams.delete(p)
+  const headers: Record<string, string> = {}
+  for (const name of signedHeaders.split(';')) {
+    if (name !== 'host') headers[name] = request.headers.get(name) ?? ''
+  }
+  const expected = await new AwsV4Signer({
+    url: unsigned.toString(),
+    method: request.method,
+    headers,
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    region: credential.split('/')[2] ?? creds.region,
+    service: 's3',
+    signQuery: true,
+    allHeaders: true,
+    datetime: date,
+  }).signature()
+  const a = new TextEncoder().encode(expected)
+  const b = new TextEncoder().encode(signature)
+  if (a.byteLength !== b.byteLength || !crypto.subtle.timingSafeEqual(a, b)) throw denied('Signature does not match')
+  return decodeURIComponent(url.pathname.slice(EMBEDDED_PREFIX.length))
+}

@@ -1,0 +1,32 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
+import { defineConfig } from 'vitest/config'
+
+export const TEST_HMAC_SECRET = 'test_secret_123'
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+                // Two secrets: the second proves rotation works.
+                ML_CALLBACK_HMAC_SECRET: `${TEST_HMAC_SECRET},rotated_secret_456`,
+                UPLOAD_SIGNING_SECRET: 'test-upload-signing-secret',
+                ALLOW_TOKEN_LINK_SIGNIN: 'true',
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'worker',
+          include: ['test/worker/**/*.test.ts'],
+          setupFiles: ['./test/worker/apply-migrations.ts'],
+        },
+      },
+    ],
+  },
+})
