@@ -27,6 +27,13 @@ export default defineConfig({
           setupFiles: ['./test/worker/apply-migrations.ts'],
         },
       },
+      {
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['web/src/**/*.test.ts', 'sdk/typescript/test/**/*.test.ts', 'test/unit/**/*.test.ts'],
+        },
+      },
     ],
   },
 })
