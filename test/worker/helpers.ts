@@ -1,4 +1,7 @@
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
+import type { AnalysisState } from '../../durable-objects/analysis-state'
+import { createApp } from '../../src/app'
 import { generateToken, sha256Hex, tokenPrefix, API_TOKEN_PREFIX } from '../../src/auth/tokens'
 import { signCallback } from '../../src/pipeline/hmac'
 
@@ -31,14 +34,7 @@ export async function createUser(name = 'user'): Promise<TestUser> {
 }
 
 export function api(path: string, init: RequestInit & { token?: string; json?: unknown } = {}) {
-  const headers = new Headers(init.headers)
-  if (init.token) headers.set('Authorization', `Bearer ${init.token}`)
-  let body = init.body
-  if (init.json !== undefined) {
-    headers.set('Content-Type', 'application/json')
-    body = JSON.stringify(init.json)
-  }
-  return exports.default.fetch(new Request(BASE + path, { ...init, headers, body }))
+  return exports.default.fetch(request(path, init))
 }
 
 /** Signs exactly like the guide's JavaScript recipe: JSON.stringify, then timestamp + '.' + body. */
@@ -48,6 +44,15 @@ export async function signed(
   payload: unknown,
   opts: { secret?: string; timestamp?: number; nonce?: string; rawBody?: string } = {},
 ) {
+  return exports.default.fetch(await signedRequest(method, path, payload, opts))
+}
+
+export async function signedRequest(
+  method: string,
+  path: string,
+  payload: unknown,
+  opts: { secret?: string; timestamp?: number; nonce?: string; rawBody?: string } = {},
+): Promise<Request> {
   const body = opts.rawBody ?? JSON.stringify(payload)
   const ts = String(opts.timestamp ?? Math.floor(Date.now() / 1000))
   const headers: Record<string, string> = {
@@ -56,7 +61,7 @@ export async function signed(
     'X-ML-Signature': await signCallback(opts.secret ?? SECRET, ts, new TextEncoder().encode(body)),
   }
   if (opts.nonce) headers['X-ML-Nonce'] = opts.nonce
-  return exports.default.fetch(new Request(BASE + path, { method, headers, body }))
+  return new Request(BASE + path, { method, headers, body })
 }
 
 export const PNG_1x1 = Uint8Array.from(
@@ -96,3 +101,60 @@ export async function scenario() {
   const analysis = await createAnalysis(owner, image.id)
   return { owner, project, image, analysis }
 }
+
+/** Builds a request the way `api` sends it, for tests that call the app with other bindings. */
+export function request(path: string, init: RequestInit & { token?: string; json?: unknown } = {}): Request {
+  const headers = new Headers(init.headers)
+  if (init.token) headers.set('Authorization', `Bearer ${init.token}`)
+  let body = init.body
+  if (init.json !== undefined) {
+    headers.set('Content-Type', 'application/json')
+    body = JSON.stringify(init.json)
+  }
+  return new Request(BASE + path, { ...init, headers, body })
+}
+
+/**
+ * Runs a request through a fresh app whose bindings differ from the test env. Config is cached
+ * per env object, so the spread env is parsed on its own; waitUntil work is awaited before returning.
+ */
+export async function fetchWithEnv(req: Request, overrides: Record<string, string>): Promise<Response> {
+  const ctx = createExecutionContext()
+  const res = await createApp().fetch(req, { ...env, ...overrides }, ctx)
+  await waitOnExecutionContext(ctx)
+  return res
+}
+
+export async function addMember(owner: TestUser, projectId: string, member: TestUser, role: 'owner' | 'editor' | 'viewer') {
+  const res = await api(`/api/projects/${projectId}/members`, { method: 'POST', token: owner.token, json: { user_id: member.id, role } })
+  if (res.status !== 200) throw new Error(`add member: ${res.status} ${await res.text()}`)
+}
+
+/** Presigns an artifact through the signed pipeline endpoint and PUTs the bytes to the returned URL. */
+export async function uploadArtifact(analysisId: string, filename = 'heatmap.png', bytes: Uint8Array = PNG_1x1, artifactType = 'heatmap') {
+  const res = await signed('POST', `/api/analyses/${analysisId}/artifacts/presign`, { artifact_type: artifactType, filename })
+  if (res.status !== 200) throw new Error(`presign: ${res.status} ${await res.text()}`)
+  const ticket = await res.json<{ upload_url: string; storage_path: string; headers: Record<string, string> }>()
+  const put = await exports.default.fetch(new Request(ticket.upload_url, { method: 'PUT', headers: ticket.headers, body: bytes }))
+  if (put.status !== 200) throw new Error(`upload: ${put.status} ${await put.text()}`)
+  return ticket.storage_path
+}
+
+export const analysisStub = (analysisId: string) => env.ANALYSIS.get(env.ANALYSIS.idFromName(analysisId))
+
+/** The analysis as its Durable Object holds it, read from the object's own storage. */
+export function objectState(analysisId: string) {
+  return runInDurableObject(analysisStub(analysisId), (_instance, state) => state.storage.kv.get<AnalysisState>('state'))
+}
+
+export function analysisRow(analysisId: string) {
+  return env.DB.prepare('SELECT * FROM analyses WHERE id = ?').bind(analysisId).first<Record<string, unknown>>()
+}
+
+export async function sha256Of(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes)
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/** Bytes of a `?inline` asset import (a base64 data URL): how tests read the fixture images inside workerd. */
+export const bytesOfDataUrl = (url: string) => Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (c) => c.charCodeAt(0))

@@ -1,0 +1,159 @@
+import type {
+  Analysis,
+  AnalysisList,
+  Annotation,
+  AnnotationList,
+  DownloadResponse,
+  ErrorEnvelope,
+  ExportFormat,
+  Image,
+  ImageList,
+  Me,
+  Project,
+  ProjectList,
+  ReviewUpdate,
+} from './types'
+
+/** Any failed API call: the server's `{error:{code,message,details}}` envelope, or a network failure. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: unknown = null,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+
+  get isUnauthorized() {
+    return this.status === 401
+  }
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>
+
+interface RequestOptions {
+  query?: Query
+  body?: unknown
+  signal?: AbortSignal
+}
+
+export function withQuery(path: string, query?: Query): string {
+  if (!query) return path
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null) params.set(key, String(value))
+  }
+  const qs = params.toString()
+  return qs ? `${path}?${qs}` : path
+}
+
+/** Reads the error envelope when there is one; proxies and crashes can answer with anything. */
+export async function toApiError(res: Response): Promise<ApiError> {
+  let envelope: Partial<ErrorEnvelope> | null = null
+  try {
+    envelope = (await res.json()) as Partial<ErrorEnvelope>
+  } catch {
+    // Not JSON: keep the status line.
+  }
+  const error = envelope?.error
+  if (error && typeof error.code === 'string') return new ApiError(res.status, error.code, error.message ?? res.statusText, error.details ?? null)
+  return new ApiError(res.status, res.status === 404 ? 'not_found' : 'http_error', `${res.status} ${res.statusText || 'request failed'}`)
+}
+
+async function send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+  const init: RequestInit = { method, credentials: 'same-origin', headers: { Accept: 'application/json' }, signal: options.signal }
+  if (options.body !== undefined) {
+    init.body = JSON.stringify(options.body)
+    init.headers = { ...init.headers, 'Content-Type': 'application/json' }
+  }
+  let res: Response
+  try {
+    res = await fetch(withQuery(path, options.query), init)
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err
+    throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection and try again.')
+  }
+  if (!res.ok) {
+    const error = await toApiError(res)
+    if (error.isUnauthorized) notifyUnauthorized()
+    throw error
+  }
+  return res
+}
+
+async function json<T>(method: string, path: string, options?: RequestOptions): Promise<T> {
+  const res = await send(method, path, options)
+  return (res.status === 204 ? undefined : await res.json()) as T
+}
+
+let onUnauthorized: (() => void) | null = null
+function notifyUnauthorized() {
+  onUnauthorized?.()
+}
+
+/** The session can expire under a page; the app shell listens for that and shows the sign-in screen. */
+export function setUnauthorizedHandler(handler: (() => void) | null) {
+  onUnauthorized = handler
+}
+
+const enc = encodeURIComponent
+
+export interface DownloadedFile {
+  blob: Blob
+  filename: string | null
+}
+
+export const api = {
+  me: (signal?: AbortSignal) => json<Me>('GET', '/api/me', { signal }),
+  signIn: (token: string) => json<Me>('POST', '/api/auth/session', { body: { token } }),
+  signOut: () => json<void>('DELETE', '/api/auth/session'),
+
+  projects: (signal?: AbortSignal) => json<ProjectList>('GET', '/api/projects', { signal }),
+  project: (id: string, signal?: AbortSignal) => json<Project>('GET', `/api/projects/${enc(id)}`, { signal }),
+  images: (projectId: string, page: { skip: number; limit: number }, signal?: AbortSignal) =>
+    json<ImageList>('GET', `/api/projects/${enc(projectId)}/images`, { query: page, signal }),
+  image: (id: string, signal?: AbortSignal) => json<Image>('GET', `/api/images/${enc(id)}`, { signal }),
+
+  analyses: (imageId: string, signal?: AbortSignal) =>
+    json<AnalysisList>('GET', `/api/images/${enc(imageId)}/analyses`, { query: { limit: 1000 }, signal }),
+  annotations: (analysisId: string, page: { cursor?: string | null; limit: number }, signal?: AbortSignal) =>
+    json<AnnotationList>('GET', `/api/analyses/${enc(analysisId)}/annotations`, {
+      query: { limit: page.limit, cursor: page.cursor ?? undefined },
+      signal,
+    }),
+  review: (annotationId: string, update: ReviewUpdate) =>
+    json<Annotation>('PATCH', `/api/annotations/${enc(annotationId)}/review`, { body: update }),
+  cancel: (analysisId: string) => json<Analysis>('POST', `/api/analyses/${enc(analysisId)}/cancel`),
+
+  artifactUrl: (storagePath: string, signal?: AbortSignal) =>
+    json<DownloadResponse>('GET', '/api/ml/artifacts/download', { query: { storage_path: storagePath }, signal }),
+
+  async exportAnalysis(analysisId: string, format: ExportFormat): Promise<DownloadedFile> {
+    const res = await send('GET', `/api/analyses/${enc(analysisId)}/export`, { query: { format } })
+    return { blob: await res.blob(), filename: filenameFromDisposition(res.headers.get('Content-Disposition')) }
+  },
+}
+
+/** `attachment; filename="a.json"` or RFC 5987 `filename*=UTF-8''a%20b.json`; the starred form wins. */
+export function filenameFromDisposition(header: string | null): string | null {
+  if (!header) return null
+  const starred = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header)
+  if (starred?.[1]) {
+    try {
+      return decodeURIComponent(starred[1].trim())
+    } catch {
+      // Fall through to the plain form.
+    }
+  }
+  const plain = /filename\s*=\s*("([^"]*)"|[^;]+)/.exec(header)
+  const name = plain?.[2] ?? plain?.[1]?.trim()
+  return name ? name : null
+}
+
+/** The live stream is same-origin, so the session cookie rides along with the upgrade. */
+export function liveUrl(analysisId: string, since: number | null, base: Pick<Location, 'protocol' | 'host'> = location): string {
+  const protocol = base.protocol === 'https:' ? 'wss:' : 'ws:'
+  return `${protocol}//${base.host}${withQuery(`/api/analyses/${enc(analysisId)}/live`, { since: since ?? undefined })}`
+}

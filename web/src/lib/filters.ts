@@ -1,0 +1,70 @@
+import type { Annotation, AnnotationType, ReviewState } from './types'
+
+export type ReviewFilter = 'all' | ReviewState
+
+export interface OverlayFilters {
+  /** Types switched off. */
+  hiddenTypes: ReadonlySet<AnnotationType>
+  threshold: number
+  hiddenClasses: ReadonlySet<string>
+  review: ReviewFilter
+}
+
+export const DEFAULT_FILTERS: OverlayFilters = { hiddenTypes: new Set(), threshold: 0, hiddenClasses: new Set(), review: 'all' }
+
+export const NO_CLASS = '(no class)'
+
+export const classKey = (a: Pick<Annotation, 'class_name'>) => a.class_name ?? NO_CLASS
+
+/** Annotations without a confidence are never hidden by the threshold: there is nothing to compare. */
+export function passesThreshold(a: Pick<Annotation, 'confidence'>, threshold: number): boolean {
+  return a.confidence === null || a.confidence >= threshold
+}
+
+export function isVisible(a: Annotation, f: OverlayFilters): boolean {
+  return (
+    !f.hiddenTypes.has(a.annotation_type) &&
+    passesThreshold(a, f.threshold) &&
+    !f.hiddenClasses.has(classKey(a)) &&
+    (f.review === 'all' || a.review_state === f.review)
+  )
+}
+
+export interface ClassCount {
+  name: string
+  /** Above the threshold, of an enabled type, matching the review filter. */
+  visible: number
+  total: number
+}
+
+/** Class chips: counts that follow the other filters, so a chip says what switching it changes. */
+export function classCounts(annotations: readonly Annotation[], f: OverlayFilters): ClassCount[] {
+  const counts = new Map<string, ClassCount>()
+  for (const a of annotations) {
+    const name = classKey(a)
+    let c = counts.get(name)
+    if (!c) counts.set(name, (c = { name, visible: 0, total: 0 }))
+    c.total++
+    if (!f.hiddenTypes.has(a.annotation_type) && passesThreshold(a, f.threshold) && (f.review === 'all' || a.review_state === f.review)) c.visible++
+  }
+  return [...counts.values()].sort((x, y) => y.total - x.total || x.name.localeCompare(y.name))
+}
+
+export function typeCounts(annotations: readonly Annotation[]): Map<AnnotationType, number> {
+  const counts = new Map<AnnotationType, number>()
+  for (const a of annotations) counts.set(a.annotation_type, (counts.get(a.annotation_type) ?? 0) + 1)
+  return counts
+}
+
+export interface ReviewCounts {
+  accepted: number
+  rejected: number
+  unreviewed: number
+  total: number
+}
+
+export function reviewCounts(annotations: readonly Annotation[]): ReviewCounts {
+  const c: ReviewCounts = { accepted: 0, rejected: 0, unreviewed: 0, total: annotations.length }
+  for (const a of annotations) c[a.review_state]++
+  return c
+}

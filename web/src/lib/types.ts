@@ -1,0 +1,56 @@
+/**
+ * The viewer's names for the API's shapes. Every one is inferred from the server's zod schemas
+ * through type-only imports, so the schemas stay the single source of truth and zod is not bundled.
+ */
+import type { z } from 'zod'
+import type {
+  Analysis as AnalysisSchema,
+  AnalysisList as AnalysisListSchema,
+  AnalysisStatus as AnalysisStatusSchema,
+  Annotation as AnnotationSchema,
+  AnnotationList as AnnotationListSchema,
+  ReviewState as ReviewStateSchema,
+  ReviewUpdate as ReviewUpdateSchema,
+  Stage as StageSchema,
+} from '../../../src/schemas/analyses'
+import type { AnnotationType as AnnotationTypeName } from '../../../src/schemas/annotation-types'
+import type { DownloadResponse as DownloadResponseSchema } from '../../../src/schemas/artifacts'
+import type { ErrorEnvelope as ErrorEnvelopeSchema } from '../../../src/schemas/common'
+import type { LiveMessage as LiveMessageSchema, LogLevel as LogLevelSchema, LogLine as LogLineSchema } from '../../../src/schemas/events'
+import type { AnalysisSummary as AnalysisSummarySchema, Image as ImageSchema, ImageList as ImageListSchema } from '../../../src/schemas/images'
+import type { Project as ProjectSchema, ProjectList as ProjectListSchema } from '../../../src/schemas/projects'
+
+export type Analysis = z.infer<typeof AnalysisSchema>
+export type AnalysisList = z.infer<typeof AnalysisListSchema>
+export type AnalysisStatus = z.infer<typeof AnalysisStatusSchema>
+export type Annotation = z.infer<typeof AnnotationSchema>
+export type AnnotationList = z.infer<typeof AnnotationListSchema>
+export type AnnotationType = AnnotationTypeName
+export type ReviewState = z.infer<typeof ReviewStateSchema>
+export type ReviewUpdate = z.input<typeof ReviewUpdateSchema>
+export type Stage = z.infer<typeof StageSchema>
+export type DownloadResponse = z.infer<typeof DownloadResponseSchema>
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>
+export type LiveMessage = z.infer<typeof LiveMessageSchema>
+export type LogLevel = z.infer<typeof LogLevelSchema>
+export type LogLine = z.infer<typeof LogLineSchema>
+export type AnalysisSummary = z.infer<typeof AnalysisSummarySchema>
+export type Image = z.infer<typeof ImageSchema>
+export type ImageList = z.infer<typeof ImageListSchema>
+export type Project = z.infer<typeof ProjectSchema>
+export type ProjectList = z.infer<typeof ProjectListSchema>
+
+/**
+ * `GET /api/me`. Its schema lives inside src/routes/auth.ts and is not exported, and importing the
+ * route module would drag the Worker's types into the browser build; keep this in step with it.
+ */
+export interface Me {
+  id: string
+  email: string
+  name: string | null
+  via: 'token' | 'session' | 'access'
+}
+
+export type ExportFormat = 'json' | 'csv' | 'coco'
+
+export const TERMINAL_STATUSES: ReadonlySet<AnalysisStatus> = new Set(['completed', 'failed', 'canceled'])

@@ -1,0 +1,89 @@
+import { useEffect, useState } from 'preact/hooks'
+import { api } from './api'
+import type { Size } from './geometry'
+import type { PlacedRaster } from './overlay-draw'
+import { rleSize, type RasterEntry } from './overlay-scene'
+import { maskToRgba, tintMaskPixels } from './raster'
+import { decodeRle, rleBounds, type Rle } from './rle'
+
+/**
+ * Bitmaps for the scene's rasters: COCO RLE decoded here, PNG artifacts fetched through a presigned
+ * URL. Each is made once per annotation and colour and shared by every view that shows it.
+ */
+const cache = new Map<string, Promise<PlacedRaster | null>>()
+
+export interface RasterState {
+  rasters: ReadonlyMap<string, PlacedRaster>
+  failed: number
+}
+
+export function useRasters(entries: readonly RasterEntry[], natural: Size, retryTick = 0): RasterState {
+  const [state, setState] = useState<RasterState>({ rasters: new Map(), failed: 0 })
+  useEffect(() => {
+    if (natural.width <= 0 || natural.height <= 0) return
+    let alive = true
+    const found = new Map<string, PlacedRaster>()
+    let failed = 0
+    let pending = entries.length
+    const publish = () => alive && setState({ rasters: new Map(found), failed })
+    if (pending === 0) publish()
+    for (const entry of entries) {
+      const key = `${entry.annotation.id}|${entry.color}|${natural.width}x${natural.height}`
+      let job = cache.get(key)
+      if (!job) {
+        job = makeRaster(entry, natural).catch(() => null)
+        cache.set(key, job)
+      }
+      job.then((placed) => {
+        if (placed) found.set(entry.annotation.id, placed)
+        else {
+          failed++
+          // Let a later attempt (an artifact uploaded meanwhile) try again.
+          cache.delete(key)
+        }
+        pending--
+        // Publish as they come in, but batch the tail so many masks cost few renders.
+        if (pending === 0 || found.size % 8 === 0) publish()
+      })
+    }
+    return () => {
+      alive = false
+    }
+  }, [entries, natural.width, natural.height, retryTick])
+  return state
+}
+
+async function makeRaster(entry: RasterEntry, natural: Size): Promise<PlacedRaster | null> {
+  const a = entry.annotation
+  if (entry.source === 'rle') {
+    const size = rleSize(a.data, natural)
+    const rle: Rle = { counts: a.data.counts as Rle['counts'], size }
+    const bounds = rleBounds(rle)
+    if (!bounds) return null
+    const rgba = maskToRgba(decodeRle(rle), entry.color, bounds)
+    const canvas = document.createElement('canvas')
+    canvas.width = rgba.width
+    canvas.height = rgba.height
+    canvas.getContext('2d')!.putImageData(new ImageData(rgba.data as Uint8ClampedArray<ArrayBuffer>, rgba.width, rgba.height), 0, 0)
+    const sx = natural.width / size[1]
+    const sy = natural.height / size[0]
+    return { source: canvas, x: bounds[0] * sx, y: bounds[1] * sy, width: rgba.width * sx, height: rgba.height * sy }
+  }
+  if (!a.storage_path) return null
+  const { download_url } = await api.artifactUrl(a.storage_path)
+  const res = await fetch(download_url)
+  if (!res.ok) throw new Error(`artifact ${res.status}`)
+  const bitmap = await createImageBitmap(await res.blob())
+  const whole = { x: 0, y: 0, width: natural.width, height: natural.height }
+  if (a.annotation_type === 'heatmap') return { source: bitmap, ...whole }
+  const canvas = document.createElement('canvas')
+  canvas.width = bitmap.width
+  canvas.height = bitmap.height
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!
+  ctx.drawImage(bitmap, 0, 0)
+  const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height)
+  tintMaskPixels(pixels.data, entry.color)
+  ctx.putImageData(pixels, 0, 0)
+  bitmap.close()
+  return { source: canvas, ...whole }
+}

@@ -1,0 +1,28 @@
+import type { View } from './geometry'
+
+/**
+ * Pan and zoom change on every pointer move. They live outside component state so that a frame
+ * touches only the canvases and image transforms that subscribe, not the whole page tree.
+ */
+export interface ViewStore {
+  get(): View
+  set(view: View): void
+  subscribe(listener: (view: View) => void): () => void
+}
+
+export function createViewStore(initial: View = { scale: 1, tx: 0, ty: 0 }): ViewStore {
+  let view = initial
+  const listeners = new Set<(view: View) => void>()
+  return {
+    get: () => view,
+    set(next) {
+      if (next.scale === view.scale && next.tx === view.tx && next.ty === view.ty) return
+      view = next
+      for (const l of listeners) l(view)
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+}
