@@ -4,7 +4,7 @@ import { getConfig } from '../src/config'
 import { createDb } from '../src/db/client'
 import { withD1Limits } from '../src/db/d1-limits'
 import { analyses } from '../src/db/schema'
-import { AppError, encodeForRpc, notFound } from '../src/errors'
+import { AppError, notFound, type RpcResult } from '../src/errors'
 import {
   assertArtifactsUploaded,
   assertKeysFree,
@@ -17,8 +17,12 @@ import {
 import { annotationFromRaw, toAnalysis } from '../src/domain/serialize'
 import type { AnnotationInput } from '../src/schemas/annotation-types'
 import type { Analysis, Annotation, AnalysisStatus } from '../src/schemas/analyses'
+import type { LogLine } from '../src/schemas/events'
+import { confirmPendingArtifacts } from '../src/domain/artifacts'
+import { BITMAP_TYPES } from '../src/schemas/annotation-types'
 import { closeStages, enterStage, nextProgress, publicAnalysis, type AnalysisState } from './analysis-state'
 import { EventLog } from './event-log'
+import { LOG_CHUNK_LINES, logChunkKey, LogStore } from './log-store'
 import { NonceStore } from './nonces'
 import { nextState, TERMINAL, type TransitionVia } from './transitions'
 
@@ -36,6 +40,8 @@ export interface ProgressPatch {
 const STATE_KEY = 'state'
 const ANNOTATION_EVENT_CHUNK = 500
 const PROGRESS_WRITE_INTERVAL_MS = 1000
+/** Log bursts go out as one frame per this many milliseconds. */
+const LOG_FRAME_MS = 75
 
 /**
  * One object per analysis: the only writer of its status. Every transition is checked against the
@@ -46,6 +52,9 @@ export class AnalysisObject extends DurableObject<Env> {
   private state: AnalysisState | undefined
   private readonly events: EventLog
   private readonly nonces: NonceStore
+  private readonly logs: LogStore
+  private pendingLogFrame: LogLine[] = []
+  private logFrameTimer: ReturnType<typeof setTimeout> | undefined
   private readonly d1: D1Database
   /** Bulk writes under way; finalize waits for them so the frozen set is complete. */
   private readonly inflight = new Set<Promise<unknown>>()
@@ -54,6 +63,7 @@ export class AnalysisObject extends DurableObject<Env> {
     super(ctx, env)
     this.events = new EventLog(ctx.storage.sql)
     this.nonces = new NonceStore(ctx.storage.sql)
+    this.logs = new LogStore(ctx.storage.sql, ctx.storage.kv)
     this.state = ctx.storage.kv.get<AnalysisState>(STATE_KEY)
     this.d1 = withD1Limits(env.DB)
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'))
@@ -90,10 +100,7 @@ export class AnalysisObject extends DurableObject<Env> {
       const moved = this.transition(body.status, 'finalize', body.error_message)
       // Bulk writes that started before the freeze must land before the analysis reads as final.
       await Promise.allSettled([...this.inflight])
-      if (moved) {
-        await this.writeThrough('analysis.finalized', meta.requestId)
-        this.broadcast('finalized', { analysis: publicAnalysis(this.state!) })
-      }
+      await this.persistChanges(moved, false, 'analysis.finalized', meta.requestId)
       return publicAnalysis(this.state!)
     })
   }
@@ -119,6 +126,41 @@ export class AnalysisObject extends DurableObject<Env> {
       } finally {
         this.inflight.delete(work)
       }
+    })
+  }
+
+  async appendLogs(id: string, lines: LogLine[], meta: CallbackMeta) {
+    return this.rpc(async () => {
+      const state = await this.pipelineGate(id, meta)
+      if (state.status === 'canceled') throw canceledError()
+      this.logs.append(lines)
+      this.pendingLogFrame.push(...lines)
+      if (this.pendingLogFrame.length >= LOG_CHUNK_LINES) this.flushLogFrame()
+      else this.logFrameTimer ??= setTimeout(() => this.flushLogFrame(), LOG_FRAME_MS)
+      await this.flushLogChunks(false)
+      return { accepted: lines.length, total: this.logs.count() }
+    })
+  }
+
+  async readLogs(id: string, offset: number, limit: number) {
+    return this.rpc(async () => {
+      await this.ready(id)
+      const total = this.logs.count()
+      const end = Math.min(total, offset + limit)
+      const lines: LogLine[] = []
+      for (let from = offset; from < end; ) {
+        const chunk = Math.floor(from / LOG_CHUNK_LINES)
+        const to = Math.min(end, (chunk + 1) * LOG_CHUNK_LINES)
+        const local = this.logs.local(from, to)
+        if (local) lines.push(...local)
+        else {
+          const object = await this.env.BUCKET.get(logChunkKey(id, chunk))
+          const stored = object ? (await object.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine) : []
+          lines.push(...stored.slice(from - chunk * LOG_CHUNK_LINES, to - chunk * LOG_CHUNK_LINES))
+        }
+        from = to
+      }
+      return { lines, total, offset, next_offset: end < total ? end : null }
     })
   }
 
@@ -211,11 +253,13 @@ export class AnalysisObject extends DurableObject<Env> {
 
   // ---- internals --------------------------------------------------------------------------
 
-  private async rpc<T>(fn: () => Promise<T>): Promise<T> {
+  /** Expected failures travel as values: RPC would strip an AppError down to its message. */
+  private async rpc<T>(fn: () => Promise<T>): Promise<RpcResult<T>> {
     try {
-      return await fn()
+      return { ok: true, value: await fn() }
     } catch (err) {
-      throw err instanceof AppError ? encodeForRpc(err) : err
+      if (err instanceof AppError) return { ok: false, error: err.toJSON().error, status: err.status }
+      throw err
     }
   }
 
@@ -302,6 +346,10 @@ export class AnalysisObject extends DurableObject<Env> {
     actor: { actorType: 'pipeline' | 'user' | 'system'; actorId?: string } = { actorType: 'pipeline' },
   ) {
     if (moved) {
+      if (TERMINAL.has(this.state!.status)) {
+        this.flushLogFrame()
+        await this.flushLogChunks(true)
+      }
       this.save({ ...this.state!, progress_written_at: Date.now() })
       await this.writeThrough(action, requestId, actor)
       this.broadcast('status', { analysis: publicAnalysis(this.state!) })
@@ -345,6 +393,8 @@ export class AnalysisObject extends DurableObject<Env> {
   private async writeAnnotations(body: { annotations: AnnotationInput[]; mode: BulkMode }, meta: CallbackMeta) {
     const id = this.state!.id
     const prepared = await prepareAnnotations(body.annotations)
+    const bitmaps = body.annotations.filter((a) => BITMAP_TYPES.has(a.annotation_type) && a.storage_path).map((a) => a.storage_path!)
+    await confirmPendingArtifacts(createDb(this.env.DB), this.env.BUCKET, id, bitmaps)
     await assertArtifactsUploaded(this.d1, id, body.annotations)
     if (body.mode === 'append') await assertKeysFree(this.d1, id, prepared)
     const now = new Date().toISOString()
@@ -425,7 +475,27 @@ export class AnalysisObject extends DurableObject<Env> {
       reset,
       analysis: publicAnalysis(state),
       stages: state.stages,
-      logs: [],
+      logs: this.logs.recent(),
+    }
+  }
+
+  private flushLogFrame() {
+    if (this.logFrameTimer) clearTimeout(this.logFrameTimer)
+    this.logFrameTimer = undefined
+    if (!this.pendingLogFrame.length) return
+    const lines = this.pendingLogFrame
+    this.pendingLogFrame = []
+    this.broadcast('log', { lines })
+  }
+
+  /** Moves full chunks (all of them once the run is over) into R2 under ml_outputs/{id}/logs/. */
+  private async flushLogChunks(all: boolean) {
+    for (const { chunk, lines } of this.logs.pendingChunks(all)) {
+      if (!lines.length) continue
+      await this.env.BUCKET.put(logChunkKey(this.state!.id, chunk), lines.map((l) => JSON.stringify(l)).join('\n') + '\n', {
+        httpMetadata: { contentType: 'application/x-ndjson' },
+      })
+      this.logs.markFlushed(chunk, lines.length)
     }
   }
 

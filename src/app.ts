@@ -7,6 +7,7 @@ import { AppError, renderError } from './errors'
 import { withContext } from './http/context'
 import { validationHook } from './http/validation'
 import { analysisRoutes } from './routes/analyses'
+import { annotationRoutes } from './routes/annotations'
 import { artifactRoutes } from './routes/artifacts'
 import { auth } from './routes/auth'
 import { health } from './routes/health'
@@ -28,6 +29,7 @@ export function createApp() {
   app.route('/', projectRoutes)
   app.route('/', imageRoutes)
   app.route('/', analysisRoutes)
+  app.route('/', annotationRoutes)
   app.route('/', artifactRoutes)
   app.route('/', pipelineRoutes)
 

@@ -48,24 +48,20 @@ export const notFound = (what = 'Resource') => new AppError(404, 'not_found', `$
 export const forbidden = (message = 'You do not have permission to do this') => new AppError(403, 'forbidden', message)
 export const unauthorized = (message = 'Authentication required') => new AppError(401, 'unauthorized', message)
 
-/** Durable Object RPC loses the class of thrown errors, so AppErrors cross as tagged plain messages. */
-const RPC_TAG = 'loupe-app-error:'
+/** What the analysis object's RPC methods return: a value, or the AppError it would have thrown. */
+export type RpcResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; status: ContentfulStatusCode; error: { code: ErrorCode; message: string; details: unknown } }
 
-export function encodeForRpc(err: AppError): Error {
-  return new Error(RPC_TAG + JSON.stringify({ status: err.status, code: err.code, message: err.message, details: err.details }))
-}
-
-export function decodeFromRpc(err: unknown): unknown {
-  if (err instanceof Error && err.message.startsWith(RPC_TAG)) {
-    const { status, code, message, details } = JSON.parse(err.message.slice(RPC_TAG.length))
-    return new AppError(status, code, message, details)
-  }
-  return err
+export async function unwrapRpc<T>(call: Promise<RpcResult<T>>): Promise<T> {
+  const result = await call
+  if (result.ok) return result.value
+  throw new AppError(result.status, result.error.code, result.error.message, result.error.details ?? undefined)
 }
 
 export function renderError(err: unknown, c: Context): Response {
   const requestId = c.get('requestId' as never) as string | undefined
-  const error = decodeFromRpc(err)
+  const error = err
   if (error instanceof AppError) {
     return c.json(error.toJSON(), error.status)
   }

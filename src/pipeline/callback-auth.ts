@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../app-env'
 import { auditInsert } from '../domain/audit'
-import { AppError, decodeFromRpc } from '../errors'
+import { AppError } from '../errors'
 import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyCallback } from './hmac'
 
 export type PipelineEnv = AppEnv
@@ -30,7 +30,7 @@ export const callbackAuth = createMiddleware<PipelineEnv>(async (c, next) => {
 
 /** Failed signatures are worth an audit row each: a burst of them is an attack or a broken secret. */
 export async function auditFailure(c: Parameters<Parameters<typeof createMiddleware<PipelineEnv>>[0]>[0], err: unknown) {
-  const error = decodeFromRpc(err)
+  const error = err
   if (!(error instanceof AppError) || error.status !== 401) return
   await auditInsert(c.get('db'), {
     actorType: 'pipeline',

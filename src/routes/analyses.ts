@@ -4,7 +4,7 @@ import { currentUser, requireUser } from '../auth/middleware'
 import { analysisForUser, createAnalysis, listAnalysesForImage } from '../domain/analyses'
 import { listAnnotations, streamAnalysisWithAnnotations } from '../domain/annotations-read'
 import { withD1Limits } from '../db/d1-limits'
-import { decodeFromRpc } from '../errors'
+import { unwrapRpc } from '../errors'
 import { mlEnabled } from '../http/context'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import {
@@ -18,6 +18,9 @@ import {
 } from '../schemas/analyses'
 import { jsonContent, pipelineSecurity, userSecurity } from './openapi'
 import { errorResponses, Uuid } from '../schemas/common'
+import { LiveQuery, LogsPage, LogsQuery } from '../schemas/events'
+import { formatLogText } from '../../durable-objects/log-store'
+import { AppError } from '../errors'
 
 const ImageParam = z.object({ image_id: Uuid })
 const AnalysisParam = z.object({ id: Uuid })
@@ -117,12 +120,55 @@ analysisRoutes
     async (c) => {
       const id = c.req.valid('param').id
       await analysisForUser(c.get('db'), currentUser(c), id, 'write')
-      try {
-        return c.json(await analysisStub(c.env, id).cancel(id, currentUser(c).id, c.get('requestId')), 200)
-      } catch (err) {
-        throw decodeFromRpc(err)
-      }
+      return c.json(await unwrapRpc(analysisStub(c.env, id).cancel(id, currentUser(c).id, c.get('requestId'))), 200)
     },
   )
+
+analysisRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/api/analyses/{id}/logs',
+    tags: ['Analyses'],
+    summary: 'The whole log, during the run and after it: paginated JSON, or ?format=text',
+    security: userSecurity,
+    middleware: [requireUser] as const,
+    request: { params: AnalysisParam, query: LogsQuery },
+    responses: { 200: jsonContent(LogsPage, 'A page of log lines'), ...errorResponses(400, 401, 404) },
+  }),
+  async (c) => {
+    const id = c.req.valid('param').id
+    const { offset, limit, format } = c.req.valid('query')
+    await analysisForUser(c.get('db'), currentUser(c), id, 'read')
+    const page = await unwrapRpc(analysisStub(c.env, id).readLogs(id, offset, format === 'text' ? 1_000_000 : limit))
+    if (format === 'text') return c.text(formatLogText(page.lines), 200) as never
+    return c.json(page, 200)
+  },
+)
+
+analysisRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/api/analyses/{id}/live',
+    tags: ['Analyses'],
+    summary: 'Live events over a WebSocket (see docs/events.md)',
+    description: 'Sends `connected`, then a `snapshot` (or, with `?since=<seq>`, every missed event), then events as they happen.',
+    security: userSecurity,
+    middleware: [requireUser] as const,
+    request: { params: AnalysisParam, query: LiveQuery },
+    responses: { 101: { description: 'Switching to the WebSocket protocol' }, ...errorResponses(401, 404, 426) },
+  }),
+  async (c) => {
+    const id = c.req.valid('param').id
+    // Refuse before the upgrade: a non-member never gets a socket.
+    await analysisForUser(c.get('db'), currentUser(c), id, 'read')
+    if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
+      throw new AppError(426 as never, 'bad_request', 'This endpoint speaks WebSocket; send Upgrade: websocket')
+    }
+    const headers = new Headers(c.req.raw.headers)
+    headers.set('X-Analysis-Id', id)
+    headers.set('X-User-Id', currentUser(c).id)
+    return analysisStub(c.env, id).fetch(new Request(c.req.url, { headers })) as never
+  },
+)
 
 export const analysisStub = (env: Env, id: string) => env.ANALYSIS.get(env.ANALYSIS.idFromName(id))

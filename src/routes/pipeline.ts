@@ -1,13 +1,14 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { presignArtifact } from '../domain/artifacts'
-import { decodeFromRpc } from '../errors'
+import { unwrapRpc, type RpcResult } from '../errors'
 import { mlEnabled, requestOrigin } from '../http/context'
 import { jsonBody, MAX_BULK_JSON_BYTES, MAX_JSON_BYTES } from '../http/json-body'
 import { validationError } from '../http/validation'
 import { auditFailure, callbackAuth, type PipelineEnv } from '../pipeline/callback-auth'
 import { Analysis, BulkAnnotationsRequest, BulkAnnotationsResponse, Finalize, ProgressUpdate, StatusUpdate } from '../schemas/analyses'
 import { PresignRequest, PresignResponse } from '../schemas/artifacts'
+import { LogsAccepted, LogsRequest } from '../schemas/events'
 import { jsonContent, pipelineSecurity, userSecurity } from './openapi'
 import { errorResponses, Uuid } from '../schemas/common'
 import { AppError } from '../errors'
@@ -19,12 +20,12 @@ const signedErrors = errorResponses(400, 401, 404, 409, 413, 415)
 const callbackMeta = (c: Context<PipelineEnv>) => ({ requestId: c.get('requestId'), nonce: c.get('nonce') })
 
 /** Calls into the analysis's object and turns its errors back into AppErrors (auditing replays). */
-async function viaObject<T>(c: Context<PipelineEnv>, call: () => Promise<T>): Promise<T> {
+async function viaObject<T>(c: Context<PipelineEnv>, call: () => Promise<RpcResult<T>>): Promise<T> {
   try {
-    return await call()
+    return await unwrapRpc(call())
   } catch (err) {
     await auditFailure(c, err)
-    throw decodeFromRpc(err)
+    throw err
   }
 }
 
@@ -111,6 +112,24 @@ pipelineRoutes
       return c.json(await viaObject(c, () => analysisStub(c.env, id).finalize(id, c.req.valid('json'), callbackMeta(c))), 200)
     },
   )
+
+pipelineRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/api/analyses/{id}/logs',
+    tags: ['Pipeline callbacks'],
+    summary: 'Append log lines (up to 1,000 per request)',
+    description: 'Viewers see them live, batched into frames; the whole log is kept in R2 under ml_outputs/{id}/logs/.',
+    security: pipelineSecurity,
+    middleware: [jsonBody(MAX_JSON_BYTES * 8), callbackAuth] as const,
+    request: { params: AnalysisParam, body: { content: { 'application/json': { schema: LogsRequest } }, required: true } },
+    responses: { 200: jsonContent(LogsAccepted, 'Stored'), ...signedErrors },
+  }),
+  async (c) => {
+    const id = c.req.valid('param').id
+    return c.json(await viaObject(c, () => analysisStub(c.env, id).appendLogs(id, c.req.valid('json').lines, callbackMeta(c))), 200)
+  },
+)
 
 // Hono reads `:` inside a segment as a parameter marker, so the literal `annotations:bulk` is matched
 // by a regex parameter; the OpenAPI document still shows the real path.

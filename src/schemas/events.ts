@@ -64,3 +64,23 @@ export const LiveMessage = z
   ])
   .meta({ id: 'LiveMessage' })
 export type LiveMessage = z.infer<typeof LiveMessage>
+
+export const MAX_LOG_LINES_PER_REQUEST = 1000
+
+export const LogsRequest = z
+  .object({ lines: z.array(LogLine).min(1).max(MAX_LOG_LINES_PER_REQUEST) })
+  .meta({ id: 'LogsRequest', example: { lines: [{ ts: '2025-01-15T10:30:01.000Z', level: 'info', message: 'loaded model', stage: 'preprocess' }] } })
+
+export const LogsAccepted = z.object({ accepted: z.number().int(), total: z.number().int() }).meta({ id: 'LogsAccepted' })
+
+export const LogsQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  format: z.enum(['json', 'text']).default('json'),
+})
+
+export const LogsPage = z
+  .object({ lines: z.array(LogLine), total: z.number().int(), offset: z.number().int(), next_offset: z.number().int().nullable() })
+  .meta({ id: 'LogsPage' })
+
+export const LiveQuery = z.object({ since: z.coerce.number().int().min(0).optional() })

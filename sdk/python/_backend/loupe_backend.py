@@ -130,7 +130,9 @@ def _write_wheel(wheel_directory: str, contents: List[Tuple[str, bytes]]) -> str
     return filename
 
 
-def build_wheel(wheel_directory: str, config_settings: Optional[Dict[str, Any]] = None, metadata_directory: Optional[str] = None) -> str:
+def build_wheel(
+    wheel_directory: str, config_settings: Optional[Dict[str, Any]] = None, metadata_directory: Optional[str] = None
+) -> str:
     contents = []
     for archive_name, path in _package_files():
         with open(path, "rb") as f:
@@ -138,7 +140,9 @@ def build_wheel(wheel_directory: str, config_settings: Optional[Dict[str, Any]] 
     return _write_wheel(wheel_directory, contents)
 
 
-def build_editable(wheel_directory: str, config_settings: Optional[Dict[str, Any]] = None, metadata_directory: Optional[str] = None) -> str:
+def build_editable(
+    wheel_directory: str, config_settings: Optional[Dict[str, Any]] = None, metadata_directory: Optional[str] = None
+) -> str:
     """PEP 660: a wheel whose .pth file puts ``src`` on sys.path (``pip install -e``)."""
     return _write_wheel(wheel_directory, [(f"__editable__.{PACKAGE}.pth", (SRC + "\n").encode("utf-8"))])
 

@@ -63,7 +63,7 @@ def _analysis(status: str = "processing", **extra: Any) -> Dict[str, Any]:
 
 def default_response(server: "StubServer", req: Recorded) -> ResponseSpec:
     """What a healthy Loupe answers, enough for the SDK to carry on."""
-    body = req.json if req.body and req.header("Content-Type") == "application/json" else None
+    body: Any = req.json if req.body and req.header("Content-Type") == "application/json" else {}
     path = req.path.split("?")[0]
     if req.method == "PUT" and path.startswith("/upload/"):
         return (200, b"")
@@ -121,8 +121,10 @@ class StubServer:
                 if spec == DROP:
                     self.close_connection = True
                     return
-                status, payload, *rest = spec  # type: ignore[misc]
-                headers = rest[0] if rest else {}
+                assert not isinstance(spec, str)
+                status: int = spec[0]
+                payload: Any = spec[1]
+                headers: Dict[str, str] = spec[2] if len(spec) > 2 else {}  # type: ignore[misc]
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
                 self.send_response(status)
                 if not isinstance(payload, bytes):

@@ -6,7 +6,6 @@ import email.utils
 import socket
 import unittest
 
-import _support
 from _support import ANALYSIS_ID, DROP, StubServer, make_client
 
 from loupe import AnalysisCanceled, LoupeClient, LoupeError
@@ -22,11 +21,11 @@ class RetryPolicyTest(unittest.TestCase):
         self.server = StubServer().__enter__()
         self.addCleanup(self.server.__exit__)
         self.client, self.delays = make_client(self.server)
-        self.run = self.client.analysis(ANALYSIS_ID)
+        self.handle = self.client.analysis(ANALYSIS_ID)
 
     def test_503_then_200_is_retried(self) -> None:
         self.server.queue("PATCH", "/status", (503, envelope("internal_error", "try later")))
-        result = self.run.start()
+        result = self.handle.start()
         self.assertEqual(result["status"], "processing")
         self.assertEqual(len(self.server.requests), 2)
         self.assertEqual(len(self.delays), 1)
@@ -38,13 +37,13 @@ class RetryPolicyTest(unittest.TestCase):
             with self.subTest(status=status):
                 self.server.requests.clear()
                 self.server.queue("POST", "/progress", (status, envelope("x")))
-                self.run.progress(0.3, force=True)
+                self.handle.progress(0.3, force=True)
                 self.assertEqual(len(self.server.requests), 2)
 
     def test_400_is_not_retried(self) -> None:
         self.server.queue("POST", "/progress", (400, envelope("validation_error", "progress: too big", {"field": "progress"})))
         with self.assertRaises(LoupeError) as caught:
-            self.run.progress(0.5)
+            self.handle.progress(0.5)
         err = caught.exception
         self.assertNotIsInstance(err, AnalysisCanceled)
         self.assertEqual((err.status, err.code, err.message), (400, "validation_error", "progress: too big"))
@@ -55,19 +54,29 @@ class RetryPolicyTest(unittest.TestCase):
         self.assertEqual(self.delays, [])
 
     def test_other_4xx_are_not_retried(self) -> None:
-        for status, code in ((401, "signature_invalid"), (404, "not_found"), (409, "illegal_transition"), (413, "payload_too_large")):
+        for status, code in (
+            (401, "signature_invalid"),
+            (404, "not_found"),
+            (409, "illegal_transition"),
+            (413, "payload_too_large"),
+        ):
             with self.subTest(status=status):
                 self.server.requests.clear()
                 self.server.queue("POST", "/finalize", (status, envelope(code)))
                 with self.assertRaises(LoupeError) as caught:
-                    self.run.complete()
+                    self.handle.complete()
                 self.assertEqual((caught.exception.status, caught.exception.code), (status, code))
                 self.assertEqual(len(self.server.requests), 1)
         self.assertEqual(self.delays, [])
 
     def test_429_retry_after_seconds_is_honoured(self) -> None:
-        self.server.queue("POST", "/progress", (429, envelope("rate_limited"), {"Retry-After": "7"}), (429, envelope("rate_limited"), {"Retry-After": "0"}))
-        self.run.progress(0.2)
+        self.server.queue(
+            "POST",
+            "/progress",
+            (429, envelope("rate_limited"), {"Retry-After": "7"}),
+            (429, envelope("rate_limited"), {"Retry-After": "0"}),
+        )
+        self.handle.progress(0.2)
         self.assertEqual(self.delays, [7.0, 0.0])
         self.assertEqual(len(self.server.requests), 3)
 
@@ -81,7 +90,7 @@ class RetryPolicyTest(unittest.TestCase):
 
         when = email.utils.formatdate(time.time() + 60, usegmt=True)
         self.server.queue("POST", "/progress", (503, envelope("internal_error"), {"Retry-After": when}))
-        self.run.progress(0.2)
+        self.handle.progress(0.2)
         self.assertEqual(len(self.delays), 1)
         self.assertTrue(55 <= self.delays[0] <= 60, self.delays)
 
@@ -95,7 +104,7 @@ class RetryPolicyTest(unittest.TestCase):
 
     def test_network_error_is_retried(self) -> None:
         self.server.queue("POST", "/finalize", DROP, DROP)
-        result = self.run.complete()
+        result = self.handle.complete()
         self.assertEqual(result["status"], "completed")
         self.assertEqual(len(self.server.requests), 3)
         self.assertEqual(len(self.delays), 2)
@@ -128,6 +137,13 @@ class RetryPolicyTest(unittest.TestCase):
             client.analysis(ANALYSIS_ID).progress(0.1)
         self.assertEqual((caught.exception.status, caught.exception.code), (502, "http_502"))
         self.assertIn("Bad gateway", caught.exception.message)
+
+
+    def test_a_2xx_that_is_not_json(self) -> None:
+        self.server.queue("POST", "/progress", (200, b"<html>proxy page</html>"))
+        with self.assertRaises(LoupeError) as caught:
+            self.handle.progress(0.1)
+        self.assertEqual((caught.exception.status, caught.exception.code), (200, "bad_response"))
 
 
 class CancelTest(unittest.TestCase):
@@ -185,7 +201,12 @@ class CreateAnalysisTest(unittest.TestCase):
     def test_create_sends_bearer_and_fields(self) -> None:
         image = "550e8400-e29b-41d4-a716-446655440000"
         created = self.client.create_analysis(
-            image, "yolo_v8", "1.0.0", parameters={"confidence_threshold": 0.5}, provenance={"git_commit": "abc123"}, group_id="batch-1"
+            image,
+            "yolo_v8",
+            "1.0.0",
+            parameters={"confidence_threshold": 0.5},
+            provenance={"git_commit": "abc123"},
+            group_id="batch-1",
         )
         self.assertEqual(created["status"], "queued")
         (req,) = self.server.requests

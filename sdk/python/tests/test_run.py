@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import unittest
 
-import _support
 from _support import ANALYSIS_ID, FakeClock, StubServer, make_client
 
 from loupe import AnalysisCanceled, LoupeError, SEED_STAGE_RANGES
@@ -55,7 +53,9 @@ class AnnotateTest(ServerTest):
     def test_replace_replaces_once_then_appends(self) -> None:
         client, _ = make_client(self.server, max_bulk=2)
         client.analysis(ANALYSIS_ID).annotate([box(i) for i in range(5)], mode="replace")
-        self.assertEqual([r.json["mode"] for r in self.server.matching("POST", "annotations:bulk")], ["replace", "append", "append"])
+        self.assertEqual(
+            [r.json["mode"] for r in self.server.matching("POST", "annotations:bulk")], ["replace", "append", "append"]
+        )
 
     def test_empty(self) -> None:
         run = self.client.analysis(ANALYSIS_ID)
@@ -66,7 +66,11 @@ class AnnotateTest(ServerTest):
 
     def test_adapts_to_a_lower_server_limit(self) -> None:
         limit_error = {
-            "error": {"code": "validation_error", "message": "At most 1000 annotations per request", "details": {"max": 1000, "received": 5000}}
+            "error": {
+                "code": "validation_error",
+                "message": "At most 1000 annotations per request",
+                "details": {"max": 1000, "received": 5000},
+            }
         }
         self.server.queue("POST", "annotations:bulk", (400, limit_error))
         self.client.analysis(ANALYSIS_ID).annotate([box(i) for i in range(2500)])
@@ -75,14 +79,18 @@ class AnnotateTest(ServerTest):
         self.assertEqual(self.client.max_bulk, 1000)
 
     def test_retried_chunk_is_resent_identically(self) -> None:
-        self.server.queue("POST", "annotations:bulk", (503, {"error": {"code": "internal_error", "message": "x", "details": None}}))
+        self.server.queue(
+            "POST", "annotations:bulk", (503, {"error": {"code": "internal_error", "message": "x", "details": None}})
+        )
         self.client.analysis(ANALYSIS_ID).annotate([box(i) for i in range(3)])
         first, second = self.server.matching("POST", "annotations:bulk")
         self.assertEqual(first.body, second.body)
         self.assertNotEqual(first.header("X-ML-Nonce"), second.header("X-ML-Nonce"))
 
     def test_validation_errors_propagate(self) -> None:
-        self.server.queue("POST", "annotations:bulk", (400, {"error": {"code": "validation_error", "message": "bad box", "details": None}}))
+        self.server.queue(
+            "POST", "annotations:bulk", (400, {"error": {"code": "validation_error", "message": "bad box", "details": None}})
+        )
         with self.assertRaises(LoupeError):
             self.client.analysis(ANALYSIS_ID).annotate([box(0)])
         self.assertEqual(len(self.server.requests), 1)
@@ -101,7 +109,15 @@ class StageTest(ServerTest):
         bodies = self.progress_bodies()
         self.assertEqual(
             [(b.get("progress"), b.get("stage")) for b in bodies],
-            [(0.1, "preprocess"), (0.15, "preprocess"), (0.15, "inference"), (0.4, "inference"), (0.525, "inference"), (0.65, "inference"), (0.65, "inference")],
+            [
+                (0.1, "preprocess"),
+                (0.15, "preprocess"),
+                (0.15, "inference"),
+                (0.4, "inference"),
+                (0.525, "inference"),
+                (0.65, "inference"),
+                (0.65, "inference"),
+            ],
         )
         self.assertEqual(bodies[0]["message"], "preprocess started")
         self.assertEqual(bodies[-1]["message"], "inference completed")
@@ -137,7 +153,10 @@ class StageTest(ServerTest):
         run.flush()
         (logs,) = self.server.matching("POST", "/logs")
         lines = logs.json["lines"]
-        self.assertEqual([(l["message"][:15], l["stage"]) for l in lines], [("Stage started", "postprocess"), ("filtering", "postprocess"), ("Stage completed", "postprocess")])
+        self.assertEqual(
+            [(line["message"][:15], line["stage"]) for line in lines],
+            [("Stage started", "postprocess"), ("filtering", "postprocess"), ("Stage completed", "postprocess")],
+        )
         self.assertRegex(lines[2]["message"], r"^Stage completed in \d+\.\d\ds$")
 
     def test_exception_in_stage_is_reported_and_reraised(self) -> None:
@@ -152,6 +171,13 @@ class StageTest(ServerTest):
         self.assertEqual(lines[-1]["level"], "error")
         self.assertIn("ValueError: bad frame", lines[-1]["message"])
         self.assertEqual(self.server.matching("POST", "/finalize"), [])  # the run decides, not the stage
+
+    def test_a_stage_handle_always_maps_into_its_own_range(self) -> None:
+        run = self.client.analysis(ANALYSIS_ID)
+        with run.stage("stitch") as stitch:
+            pass
+        stitch.progress(0.5, force=True)
+        self.assertEqual(self.progress_bodies()[-1], {"progress": 0.8, "stage": "stitch"})
 
     def test_stages_do_not_nest(self) -> None:
         run = self.client.analysis(ANALYSIS_ID)
@@ -188,7 +214,9 @@ class LogTest(ServerTest):
         self.assertEqual(req.path, f"{BASE}/logs")
         self.assertTrue(req.signature_valid())
         lines = req.json["lines"]
-        self.assertEqual([(l["level"], l["message"]) for l in lines], [("info", "one"), ("warning", "two"), ("error", "three")])
+        self.assertEqual(
+            [(line["level"], line["message"]) for line in lines], [("info", "one"), ("warning", "two"), ("error", "three")]
+        )
         self.assertNotIn("stage", lines[0])
         self.assertEqual(lines[2]["stage"], "inference")
         for line in lines:
@@ -203,7 +231,7 @@ class LogTest(ServerTest):
         self.clock.advance(1.5)
         run.log("info", "c")
         (req,) = self.server.requests
-        self.assertEqual([l["message"] for l in req.json["lines"]], ["a", "b", "c"])
+        self.assertEqual([line["message"] for line in req.json["lines"]], ["a", "b", "c"])
         run.log("info", "d")
         self.clock.advance(3)
         run.progress(0.5)  # any later call flushes what is due, before it
@@ -238,7 +266,7 @@ class LogTest(ServerTest):
     def test_large_lines_split_by_bytes(self) -> None:
         client, _ = make_client(self.server, clock=self.clock, log_batch_size=1000)
         run = client.analysis(ANALYSIS_ID)
-        for i in range(300):
+        for _ in range(300):
             run.log("info", "x" * 9000)  # clipped to 8000 chars; 300 of them exceed 1 MiB
         run.flush()
         reqs = self.server.matching("POST", "/logs")
@@ -256,7 +284,7 @@ class LogTest(ServerTest):
         run.log(logging.WARNING, "w")
         run.log("INFO", "i")
         run.flush()
-        self.assertEqual([l["level"] for l in self.server.requests[0].json["lines"]], ["warning", "info"])
+        self.assertEqual([line["level"] for line in self.server.requests[0].json["lines"]], ["warning", "info"])
 
     def test_implicit_flush_failures_do_not_break_the_pipeline(self) -> None:
         client, _ = make_client(self.server, clock=self.clock, log_batch_size=1)

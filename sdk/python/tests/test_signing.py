@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 import time
 import unittest
 from typing import Any, Dict
@@ -56,8 +55,13 @@ class FixedVectorTest(unittest.TestCase):
         payloads: list = [
             {"status": "completed"},
             {"status": "failed", "error_message": "Out of memory during inference"},
-            {"annotations": [{"annotation_type": "classification", "class_name": "chat ✓", "confidence": 0.5, "data": {"score": 0.5}}], "mode": "append"},
-            {"lines": [{"ts": "2025-01-15T10:30:00.000Z", "level": "info", "message": "naïve \"quotes\" \n newline"}]},
+            {
+                "annotations": [
+                    {"annotation_type": "classification", "class_name": "chat ✓", "confidence": 0.5, "data": {"score": 0.5}}
+                ],
+                "mode": "append",
+            },
+            {"lines": [{"ts": "2025-01-15T10:30:00.000Z", "level": "info", "message": 'naïve "quotes" \n newline'}]},
             {"nested": {"b": [1, 2.5, None, True], "a": {}}},
         ]
         fixed = mock.Mock(return_value=1_700_000_123.987)
@@ -112,7 +116,12 @@ class WireTest(unittest.TestCase):
         fake_time = mock.Mock()
         fake_time.time = lambda: next(clock)
         with StubServer() as server, mock.patch.object(loupe.signing, "time", fake_time):
-            server.queue("PATCH", "/status", (503, {"error": {"code": "internal_error", "message": "busy", "details": None}}), _support.DROP)
+            server.queue(
+                "PATCH",
+                "/status",
+                (503, {"error": {"code": "internal_error", "message": "busy", "details": None}}),
+                _support.DROP,
+            )
             client, delays = make_client(server)
             client.analysis(ANALYSIS_ID).start()
             reqs = server.matching("PATCH", "/status")

@@ -21,3 +21,25 @@ export function summarizeAnalyses(s: AnalysisSummary | undefined): SummaryBadge 
   const headline = tone === 'processing' ? `${s.processing} running` : tone === 'failed' ? `${s.failed} failed` : tone === 'queued' ? `${s.queued} queued` : plural(s.total, 'analysis', 'analyses')
   return { tone, text: headline, title: `${plural(s.total, 'analysis', 'analyses')}: ${parts.join(', ')}` }
 }
+
+/**
+ * What the image page opens with when the URL names no analysis: the newest one that has something
+ * to show, or is about to; otherwise simply the newest. The API lists newest first.
+ */
+export function pickDefaultAnalysis<T extends { id: string; status: AnalysisStatus; annotation_count: number }>(analyses: readonly T[]): T | null {
+  return (
+    analyses.find((a) => a.annotation_count > 0 && a.status !== 'failed') ??
+    analyses.find((a) => a.status === 'processing' || a.status === 'queued') ??
+    analyses[0] ??
+    null
+  )
+}
+
+/** Puts a newer copy of one analysis into a list, leaving the rest untouched. */
+export function replaceById<T extends { id: string }>(list: readonly T[], item: T): T[] {
+  const at = list.findIndex((x) => x.id === item.id)
+  if (at === -1) return list.slice()
+  const next = list.slice()
+  next[at] = item
+  return next
+}

@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import timezone
 from email.message import Message
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -108,7 +108,7 @@ class Transport:
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(backoff_max, backoff_base * 2**attempt))."""
-        return self.rand() * min(self.backoff_max, self.backoff_base * (2**attempt))
+        return self.rand() * min(self.backoff_max, self.backoff_base * 2.0 ** min(attempt, 60))
 
     def request(self, method: str, url: str, build: Builder, *, retry: str = RETRY_ALL) -> Response:
         attempt = 0

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, cast
 
 from ._transport import RETRY_ALL, RETRY_RATE_LIMIT, Response, Transport
 from ._version import __version__
+from .errors import LoupeError
 from .run import AnalysisRun
 from .signing import sign_request, serialize_body
 
@@ -103,15 +104,15 @@ class LoupeClient:
         if group_id is not None:
             payload["group_id"] = group_id
         retry = RETRY_ALL if external_job_id is not None else RETRY_RATE_LIMIT
-        return self.user_request("POST", f"/api/images/{_segment(image_id)}/analyses", payload, retry=retry)
+        return cast(JSONDict, self.user_request("POST", f"/api/images/{_segment(image_id)}/analyses", payload, retry=retry))
 
     def get_analysis(self, analysis_id: str) -> JSONDict:
         """``GET /api/analyses/{id}``: the analysis with its annotations (user endpoint)."""
-        return self.user_request("GET", f"/api/analyses/{_segment(analysis_id)}")
+        return cast(JSONDict, self.user_request("GET", f"/api/analyses/{_segment(analysis_id)}"))
 
     def cancel_analysis(self, analysis_id: str) -> JSONDict:
         """``POST /api/analyses/{id}/cancel`` (editor or owner). The pipeline sees ``AnalysisCanceled``."""
-        return self.user_request("POST", f"/api/analyses/{_segment(analysis_id)}/cancel")
+        return cast(JSONDict, self.user_request("POST", f"/api/analyses/{_segment(analysis_id)}/cancel"))
 
     # ---- pipeline callbacks (HMAC) -----------------------------------------------------------
 
@@ -131,7 +132,7 @@ class LoupeClient:
                 return serialize_body(payload), {"Content-Type": "application/json"}
             return sign_request(payload, self.secret, nonce=self.nonce)
 
-        return self.transport.request(method, self.url(path), build, retry=retry).json()
+        return _decode(self.transport.request(method, self.url(path), build, retry=retry))
 
     def user_request(self, method: str, path: str, payload: Any = None, *, retry: str = RETRY_ALL) -> Any:
         """Sends a user request with ``Authorization: Bearer <token>``; returns the decoded JSON."""
@@ -145,7 +146,7 @@ class LoupeClient:
                 headers["Authorization"] = f"Bearer {self.token}"
             return body, headers
 
-        return self.transport.request(method, self.url(path), build, retry=retry).json()
+        return _decode(self.transport.request(method, self.url(path), build, retry=retry))
 
     def put_bytes(self, url: str, data: bytes, headers: Dict[str, str]) -> Response:
         """A plain PUT (for presigned upload URLs: no signature, no token), with the retry policy."""
@@ -158,6 +159,18 @@ class LoupeClient:
         if not path_or_url.startswith("/"):
             path_or_url = "/" + path_or_url
         return self.base_url + path_or_url
+
+
+def _decode(response: Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:  # includes UnicodeDecodeError and json.JSONDecodeError
+        raise LoupeError(
+            response.status,
+            "bad_response",
+            f"expected JSON, got {response.body[:200]!r}",
+            response.headers.get("X-Request-Id"),
+        ) from exc
 
 
 def _segment(value: str) -> str:

@@ -7,9 +7,12 @@ Every error response from Loupe has the shape ``{"error": {"code", "message", "d
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Optional
+from email.message import Message
+from typing import Any, Mapping, Optional, Union
 
 __all__ = ["LoupeError", "AnalysisCanceled", "error_from_response"]
+
+Headers = Union[Mapping[str, str], Message]
 
 
 class LoupeError(Exception):
@@ -63,20 +66,17 @@ class AnalysisCanceled(LoupeError):
     """
 
 
-def _header(headers: Optional[Mapping[str, str]], name: str) -> Optional[str]:
+def _header(headers: Optional[Headers], name: str) -> Optional[str]:
     if headers is None:
         return None
-    getter = getattr(headers, "get", None)
-    value = getter(name) if getter else None
-    if value is None:
-        # Plain dicts are case-sensitive; email.message.Message (urllib's headers) is not.
-        for key, val in headers.items():
-            if key.lower() == name.lower():
-                return val
-    return value
+    # email.message.Message (urllib's headers) is case-insensitive; a plain dict is not.
+    for key, value in headers.items():
+        if key.lower() == name.lower():
+            return str(value)
+    return None
 
 
-def error_from_response(status: int, body: bytes, headers: Optional[Mapping[str, str]] = None, reason: str = "") -> LoupeError:
+def error_from_response(status: int, body: bytes, headers: Optional[Headers] = None, reason: str = "") -> LoupeError:
     """Builds the error for a non-2xx response from the server's error envelope."""
     request_id = _header(headers, "X-Request-Id")
     code = f"http_{status}"

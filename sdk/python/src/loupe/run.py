@@ -10,7 +10,7 @@ import time
 import urllib.parse
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Type, Union, cast
 
 from .errors import AnalysisCanceled, LoupeError
 
@@ -117,8 +117,11 @@ class Stage:
         return self.start + _check_fraction(fraction) * (self.end - self.start)
 
     def progress(self, fraction: float, message: Optional[str] = None, *, force: bool = False) -> Optional[JSONDict]:
-        """Reports ``fraction`` (0..1) of this stage done; see :meth:`AnalysisRun.progress`."""
-        return self.run.progress(fraction, stage=self.name, message=message, force=force)
+        """Reports ``fraction`` (0..1) of this stage done, mapped into the stage's share of the whole.
+
+        Throttled like :meth:`AnalysisRun.progress`; returns the analysis, or ``None`` when skipped.
+        """
+        return self.run._report(self.overall(fraction), self.name, message, force)
 
     def log(self, level: LevelLike, message: str) -> None:
         self.run.log(level, message, stage=self.name)
@@ -129,9 +132,8 @@ class Stage:
 
     def __exit__(
         self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
-    ) -> bool:
+    ) -> None:
         self.run._exit_stage(self, exc)
-        return False
 
     def __repr__(self) -> str:
         return f"Stage({self.name!r}, {self.start:.3f}..{self.end:.3f})"
@@ -189,7 +191,7 @@ class AnalysisRun:
         payload: JSONDict = {"status": "processing"}
         if message is not None:
             payload["message"] = _clip(message, MAX_PROGRESS_MESSAGE_CHARS)
-        return self._call("PATCH", "status", payload)
+        return cast(JSONDict, self._call("PATCH", "status", payload))
 
     def progress(
         self, fraction: float, stage: Optional[str] = None, message: Optional[str] = None, *, force: bool = False
@@ -202,15 +204,16 @@ class AnalysisRun:
         than the client's ``progress_interval`` are skipped, so calling this in a tight loop is
         cheap; pass ``force=True`` to always send. Returns the analysis, or ``None`` when skipped.
         """
-        self._maybe_flush_logs()
         current = self._stage
         if current is not None and (stage is None or stage == current.name):
-            overall = current.overall(fraction)
-            stage = current.name
-        else:
-            overall = _check_fraction(fraction)
-            if current is None:
-                self._cursor = max(self._cursor, overall)
+            return self._report(current.overall(fraction), current.name, message, force)
+        overall = _check_fraction(fraction)
+        if current is None:
+            self._cursor = max(self._cursor, overall)
+        return self._report(overall, stage, message, force)
+
+    def _report(self, overall: float, stage: Optional[str], message: Optional[str], force: bool) -> Optional[JSONDict]:
+        self._maybe_flush_logs()
         now = self.client.clock()
         if (
             not force
@@ -230,7 +233,7 @@ class AnalysisRun:
             payload["stage"] = _clip(stage, MAX_STAGE_CHARS)
         if message is not None:
             payload["message"] = _clip(message, MAX_PROGRESS_MESSAGE_CHARS)
-        result = self._call("POST", "progress", payload)
+        result = cast(JSONDict, self._call("POST", "progress", payload))
         self._last_progress_at = self.client.clock()
         self._last_progress_stage = stage
         return result
@@ -310,7 +313,11 @@ class AnalysisRun:
         """
         if stage is None and self._stage is not None:
             stage = self._stage.name
-        line: JSONDict = {"ts": _utc_now_iso(), "level": _normalize_level(level), "message": _clip(str(message), MAX_LOG_MESSAGE_CHARS)}
+        line: JSONDict = {
+            "ts": _utc_now_iso(),
+            "level": _normalize_level(level),
+            "message": _clip(str(message), MAX_LOG_MESSAGE_CHARS),
+        }
         if stage is not None:
             line["stage"] = _clip(stage, MAX_STAGE_CHARS)
         with self._lock:
@@ -442,7 +449,7 @@ class AnalysisRun:
     def complete(self) -> JSONDict:
         """Flushes logs, then ``POST /api/analyses/{id}/finalize`` with ``{"status": "completed"}``."""
         self._flush_quietly()
-        result = self._call("POST", "finalize", {"status": "completed"})
+        result = cast(JSONDict, self._call("POST", "finalize", {"status": "completed"}))
         self.finalized = True
         return result
 
@@ -450,7 +457,7 @@ class AnalysisRun:
         """Flushes logs, then finalizes as ``failed`` with ``error_message``."""
         self._flush_quietly()
         message = _clip(str(error_message) or "failed", MAX_ERROR_MESSAGE_CHARS)
-        result = self._call("POST", "finalize", {"status": "failed", "error_message": message})
+        result = cast(JSONDict, self._call("POST", "finalize", {"status": "failed", "error_message": message}))
         self.finalized = True
         return result
 
@@ -464,23 +471,21 @@ class AnalysisRun:
 
     def __exit__(
         self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
-    ) -> bool:
+    ) -> None:
         if exc is None:
             if self.canceled:
-                return False
+                return
             if self.finalized:
                 self.close()
             else:
                 self.complete()
-            return False
-        if self.canceled or isinstance(exc, AnalysisCanceled):
-            return False
-        if not self.finalized:
-            try:
-                self.fail(str(exc) or type(exc).__name__)
-            except Exception as secondary:  # keep the original exception
-                logger.warning("loupe: could not mark analysis %s failed: %s", self.id, secondary)
-        return False
+            return
+        if self.canceled or isinstance(exc, AnalysisCanceled) or self.finalized:
+            return
+        try:
+            self.fail(str(exc) or type(exc).__name__)
+        except Exception as secondary:  # keep the original exception
+            logger.warning("loupe: could not mark analysis %s failed: %s", self.id, secondary)
 
     def __repr__(self) -> str:
         return f"AnalysisRun({self.id!r}, status={self.status!r})"

@@ -1,0 +1,46 @@
+import { eq } from 'drizzle-orm'
+import type { CurrentUser } from '../app-env'
+import type { Database } from '../db/client'
+import { annotations } from '../db/schema'
+import { notFound } from '../errors'
+import { analysisForUser } from './analyses'
+import { auditInsert } from './audit'
+import { toAnnotation } from './serialize'
+
+/** Accept, reject or reset one prediction; editors and owners review, viewers only look. */
+export async function reviewAnnotation(
+  db: Database,
+  user: CurrentUser,
+  annotationId: string,
+  input: { state: 'unreviewed' | 'accepted' | 'rejected'; note?: string | null },
+  requestId: string,
+) {
+  const row = await db.select({ analysisId: annotations.analysisId }).from(annotations).where(eq(annotations.id, annotationId)).get()
+  if (!row) throw notFound('Annotation')
+  const { analysis } = await analysisForUser(db, user, row.analysisId, 'write')
+  const reviewed = input.state !== 'unreviewed'
+  const now = new Date().toISOString()
+  await db.batch([
+    db
+      .update(annotations)
+      .set({
+        reviewState: input.state,
+        reviewNote: reviewed ? (input.note ?? null) : null,
+        reviewedById: reviewed ? user.id : null,
+        reviewedAt: reviewed ? now : null,
+        updatedAt: now,
+      })
+      .where(eq(annotations.id, annotationId)),
+    auditInsert(db, {
+      actorType: 'user',
+      actorId: user.id,
+      action: 'annotation.reviewed',
+      targetType: 'annotation',
+      targetId: annotationId,
+      projectId: analysis.project_id,
+      requestId,
+      details: { state: input.state },
+    }),
+  ])
+  return toAnnotation((await db.select().from(annotations).where(eq(annotations.id, annotationId)).get())!)
+}
