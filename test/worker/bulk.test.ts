@@ -256,12 +256,6 @@ describe('idempotency', () => {
     expect(body.annotations[0]!.id).toBe(body.annotations[1]!.id)
     expect(await stored(owner, analysis.id)).toHaveLength(1)
   })
-
-  it('keeps the analysis version unchanged by nothing but counts a write', async () => {
-    const { analysis } = await scenario()
-    await bulk(analysis.id, [box(0)])
-    expect(await analysisRow(analysis.id)).toMatchObject({ annotation_count: 1 })
-  })
 })
 
 describe('modes', () => {
