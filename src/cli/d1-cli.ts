@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process'
 
 /** Runs SQL against the app's D1 through wrangler: the local state `npm run dev` uses, or --remote. */
 export function d1Execute<T = Record<string, unknown>>(sql: string, remote: boolean): T[] {
-  const out = execFileSync('wrangler', ['d1', 'execute', 'DB', remote ? '--remote' : '--local', '--json', '--command', sql], {
+  const target = remote ? ['--remote'] : ['--local', ...(process.env.LOUPE_PERSIST_TO ? ['--persist-to', process.env.LOUPE_PERSIST_TO] : [])]
+  const out = execFileSync('wrangler', ['d1', 'execute', 'DB', ...target, '--json', '--command', sql], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -1,10 +1,10 @@
 """A full analysis against a running Loupe (``wrangler dev``). Skipped unless configured:
 
-    LOUPE_E2E_BASE_URL=http://127.0.0.1:8787   # the server
-    LOUPE_E2E_TOKEN=lp_...                     # a user API token (npm run admin -- create-user ...)
-    ML_CALLBACK_HMAC_SECRET=...                # the server's callback secret (default test_secret_123)
+LOUPE_E2E_BASE_URL=http://127.0.0.1:8787   # the server
+LOUPE_E2E_TOKEN=lp_...                     # a user API token (npm run admin -- create-user ...)
+ML_CALLBACK_HMAC_SECRET=...                # the server's callback secret (default test_secret_123)
 
-    python3 -m unittest discover -s sdk/python/tests -p 'test_integration.py'
+python3 -m unittest discover -s sdk/python/tests -p 'test_integration.py'
 """
 
 from __future__ import annotations
@@ -39,9 +39,13 @@ def png(width: int, height: int, gray: int = 128) -> bytes:
 def multipart(field: str, filename: str, data: bytes, content_type: str) -> "tuple[bytes, str]":
     boundary = uuid.uuid4().hex
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
-        f"Content-Type: {content_type}\r\n\r\n"
-    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, f"multipart/form-data; boundary={boundary}"
 
 
@@ -81,7 +85,14 @@ class LiveServerTest(unittest.TestCase):
                 "annotation_type": "bounding_box",
                 "class_name": "thing",
                 "confidence": 0.5,
-                "data": {"x_min": i % 50, "y_min": 0, "x_max": i % 50 + 10, "y_max": 10 + i % 30, "image_width": 64, "image_height": 48},
+                "data": {
+                    "x_min": i % 50,
+                    "y_min": 0,
+                    "x_max": i % 50 + 10,
+                    "y_max": 10 + i % 30,
+                    "image_width": 64,
+                    "image_height": 48,
+                },
                 "ordering": i,
             }
             for i in range(12_000)
@@ -103,7 +114,14 @@ class LiveServerTest(unittest.TestCase):
                 again = run.annotate(boxes[:100])  # idempotent: nothing new
                 self.assertEqual((again["created"], again["duplicates"]), (0, 100))
                 run.annotate(
-                    [{"annotation_type": "mask", "class_name": "thing", "data": {"width": 64, "height": 48}, "storage_path": mask_path}]
+                    [
+                        {
+                            "annotation_type": "mask",
+                            "class_name": "thing",
+                            "data": {"width": 64, "height": 48},
+                            "storage_path": mask_path,
+                        }
+                    ]
                 )
         self.assertEqual(self.client.max_bulk, 5000)
         final = self.client.user_request("GET", f"/api/analyses/{analysis['id']}/annotations?limit=1")

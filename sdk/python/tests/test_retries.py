@@ -138,7 +138,6 @@ class RetryPolicyTest(unittest.TestCase):
         self.assertEqual((caught.exception.status, caught.exception.code), (502, "http_502"))
         self.assertIn("Bad gateway", caught.exception.message)
 
-
     def test_a_2xx_that_is_not_json(self) -> None:
         self.server.queue("POST", "/progress", (200, b"<html>proxy page</html>"))
         with self.assertRaises(LoupeError) as caught:

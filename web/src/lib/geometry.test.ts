@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { annotationScale, boxFromData, fitView, panBy, pointInPolygon, polygonPoints, scaleBox, toImage, toScreen, zoomAt } from './geometry'
+import { annotationScale, boxFromData, fitView, panBy, pointInPolygon, polygonPoints, revealBox, scaleBox, toImage, toScreen, zoomAt } from './geometry'
 
 describe('boxFromData', () => {
   it('reads x_min/y_min/x_max/y_max and left/top/right/bottom alike', () => {
@@ -53,6 +53,20 @@ describe('coordinate scaling', () => {
   it('clamps zoom and pans by screen pixels', () => {
     expect(zoomAt({ scale: 1, tx: 0, ty: 0 }, 1e6, 0, 0).scale).toBe(64)
     expect(panBy({ scale: 2, tx: 1, ty: 1 }, 5, -3)).toEqual({ scale: 2, tx: 6, ty: -2 })
+  })
+})
+
+describe('revealBox', () => {
+  const viewport = { width: 400, height: 300 }
+  it('leaves the view alone when the box is already in sight', () => {
+    const v = { scale: 2, tx: 0, ty: 0 }
+    expect(revealBox(v, [10, 10, 50, 50], viewport)).toBe(v)
+  })
+
+  it('centres a box that is off screen without changing the zoom', () => {
+    const v = revealBox({ scale: 2, tx: 0, ty: 0 }, [900, 900, 1000, 1000], viewport)
+    expect(v.scale).toBe(2)
+    expect(toScreen(v, 950, 950)).toEqual([200, 150])
   })
 })
 

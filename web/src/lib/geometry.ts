@@ -70,6 +70,20 @@ export function panBy(view: View, dx: number, dy: number): View {
   return { scale: view.scale, tx: view.tx + dx, ty: view.ty + dy }
 }
 
+/**
+ * The view that brings a box into sight: unchanged when any of it is already on screen, otherwise
+ * panned (not zoomed) so that the box sits in the middle. Used when stepping through annotations.
+ */
+export function revealBox(view: View, box: Box, viewport: Size, margin = 24): View {
+  const x0 = box[0] * view.scale + view.tx
+  const y0 = box[1] * view.scale + view.ty
+  const x1 = box[2] * view.scale + view.tx
+  const y1 = box[3] * view.scale + view.ty
+  const visible = x1 > margin && y1 > margin && x0 < viewport.width - margin && y0 < viewport.height - margin
+  if (visible || viewport.width <= 0 || viewport.height <= 0) return view
+  return panBy(view, viewport.width / 2 - (x0 + x1) / 2, viewport.height / 2 - (y0 + y1) / 2)
+}
+
 export function toScreen(view: View, x: number, y: number): [number, number] {
   return [x * view.scale + view.tx, y * view.scale + view.ty]
 }

@@ -25,7 +25,11 @@ export function useRasters(entries: readonly RasterEntry[], natural: Size, retry
     const found = new Map<string, PlacedRaster>()
     let failed = 0
     let pending = entries.length
-    const publish = () => alive && setState({ rasters: new Map(found), failed })
+    const publish = () => {
+      if (!alive) return
+      // Nothing to show before or after: keep the old state object and spare a render.
+      setState((s) => (found.size === 0 && s.rasters.size === 0 && s.failed === failed ? s : { rasters: new Map(found), failed }))
+    }
     if (pending === 0) publish()
     for (const entry of entries) {
       const key = `${entry.annotation.id}|${entry.color}|${natural.width}x${natural.height}`

@@ -45,9 +45,12 @@ export function useReview(
     async (annotation: Annotation, state: ReviewState, note?: string | null) => {
       setError(null)
       setPending(true)
-      apply({ ...annotation, review_state: state, review_note: note === undefined ? annotation.review_note : note })
+      const optimistic = { ...annotation, review_state: state, review_note: note === undefined ? annotation.review_note : note }
+      apply(optimistic)
       try {
-        apply(await api.review(annotation.id, note === undefined ? { state } : { state, note }))
+        const saved = await api.review(annotation.id, note === undefined ? { state } : { state, note })
+        // The server answers with the annotation, reviewer and time included; keep ours if it does not.
+        apply(saved && typeof saved === 'object' && saved.id === annotation.id ? saved : optimistic)
       } catch (err) {
         apply(annotation)
         setError((err as Error).message)

@@ -274,8 +274,8 @@ class AnalysisRun:
         self._stage = stage
         stage.started_at = time.monotonic()
         self.stages.append(stage)
-        self.log("info", "Stage started", stage=stage.name)
         try:
+            self.log("info", "Stage started", stage=stage.name)
             self._send_progress(stage.start, stage.name, f"{stage.name} started")
         except BaseException:
             self._stage = None

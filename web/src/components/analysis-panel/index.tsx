@@ -17,17 +17,13 @@ export function AnalysisPanel({ analyses, selectedId, onSelect, compareHref }: P
     <Section
       title="ML Analyses"
       testid="analysis-panel"
-      aside={
-        <>
-          {analyses.length}
-          {compareHref && (
-            <a class={styles.compare} href={compareHref} data-testid="compare-link" onClick={(e) => e.stopPropagation()}>
-              Compare
-            </a>
-          )}
-        </>
-      }
+      aside={analyses.length}
     >
+      {compareHref && (
+        <a class={styles.compare} href={compareHref} data-testid="compare-link">
+          Compare two analyses →
+        </a>
+      )}
       <ul class={styles.list} role="list">
         {analyses.map((a) => (
           <li key={a.id}>

@@ -17,7 +17,11 @@ export function LogConsole({ lines }: { lines: readonly LogLine[] }) {
   const [min, setMin] = useState<LogLevel>('debug')
   const box = useRef<HTMLDivElement>(null)
   const [follow, setFollow] = useState(true)
-  const shown = useMemo(() => lines.filter((l) => RANK[l.level] >= RANK[min]).slice(-RENDERED), [lines, min])
+  const { shown, offset } = useMemo(() => {
+    const matching = lines.filter((l) => RANK[l.level] >= RANK[min])
+    // Keys count from the first matching line, so appending a line leaves the others' keys alone.
+    return { shown: matching.slice(-RENDERED), offset: Math.max(0, matching.length - RENDERED) }
+  }, [lines, min])
 
   useLayoutEffect(() => {
     if (follow && box.current) box.current.scrollTop = box.current.scrollHeight
@@ -62,7 +66,7 @@ export function LogConsole({ lines }: { lines: readonly LogLine[] }) {
       >
         {shown.length === 0 && <div class="muted">{lines.length === 0 ? 'No log lines yet.' : 'No lines at this level.'}</div>}
         {shown.map((l, i) => (
-          <div key={i} class={styles.line} data-level={l.level}>
+          <div key={offset + i} class={styles.line} data-level={l.level}>
             <span class={styles.time}>{time(l.ts)}</span>
             <span class={styles.level}>{l.level}</span>
             {l.stage && <span class={styles.stage}>[{l.stage}]</span>}

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { panBy, toImage, zoomAt, type Size } from '../../lib/geometry'
 import { hitTest } from '../../lib/hit-test'
-import { drawScene, type PlacedRaster } from '../../lib/overlay-draw'
+import { drawScene, type DrawOptions, type PlacedRaster } from '../../lib/overlay-draw'
 import type { Scene } from '../../lib/overlay-scene'
 import { useElementSize } from '../../lib/use-element-size'
 import type { ViewStore } from '../../lib/view-store'
@@ -66,6 +66,19 @@ export function Stage(props: StageProps) {
   const hoverRef = useRef(hover)
   hoverRef.current = hover
   const frame = useRef(0)
+  const options = useRef<DrawOptions>({
+    view: { scale: 1, tx: 0, ty: 0 },
+    width: 0,
+    height: 0,
+    dpr: 1,
+    opacity: 1,
+    rasters: new Map(),
+    hover: -1,
+    selected: -1,
+    clip: null,
+    clear: false,
+  })
+  const clip = useRef<[number, number]>([0, 0])
 
   const draw = () => {
     frame.current = 0
@@ -91,25 +104,27 @@ export function Stage(props: StageProps) {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
     ctx.clearRect(0, 0, width, height)
     const h = hoverRef.current
-    p.layers.forEach((layer, i) => {
-      drawScene(
-        ctx,
-        layer.scene,
-        {
-          view,
-          width,
-          height,
-          dpr,
-          opacity: p.opacity,
-          rasters: p.rasters,
-          hover: h && h.layer === i ? h.item : -1,
-          selected: p.selected && p.selected.layer === i ? p.selected.item : -1,
-          clip: layer.clip ? [layer.clip[0] * width, layer.clip[1] * width] : null,
-          clear: false,
-        },
-        widthsFor(layer.scene),
-      )
-    })
+    // One options object and one clip pair, reused: panning allocates nothing per frame.
+    const o = options.current
+    o.view = view
+    o.width = width
+    o.height = height
+    o.dpr = dpr
+    o.opacity = p.opacity
+    o.rasters = p.rasters
+    for (let i = 0; i < p.layers.length; i++) {
+      const layer = p.layers[i]!
+      o.hover = h && h.layer === i ? h.item : -1
+      o.selected = p.selected && p.selected.layer === i ? p.selected.item : -1
+      if (layer.clip) {
+        clip.current[0] = layer.clip[0] * width
+        clip.current[1] = layer.clip[1] * width
+        o.clip = clip.current
+      } else {
+        o.clip = null
+      }
+      drawScene(ctx, layer.scene, o, widthsFor(layer.scene))
+    }
   }
   const schedule = () => {
     if (!frame.current) frame.current = requestAnimationFrame(draw)
@@ -187,7 +202,7 @@ export function Stage(props: StageProps) {
   const onPointerUp = (e: PointerEvent) => {
     const d = drag.current
     drag.current = null
-    if (!d || d.id !== e.pointerId || d.moved) return
+    if (!d || d.id !== e.pointerId || d.moved || latest.current.layers.length === 0) return
     const [sx, sy] = localPoint(e)
     latest.current.onSelect?.(hitAt(sx, sy))
   }

@@ -63,6 +63,7 @@ export function Viewer(props: ViewerProps) {
 
   const onResize = (size: Size) => {
     viewport.current = size
+    store.viewport = size
     if (fitted.current) fit()
   }
 

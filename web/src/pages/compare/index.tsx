@@ -21,7 +21,12 @@ const NO_RASTERS = new Map()
 
 const describe = (a: Analysis | null | undefined) => (a ? `${a.model_name} v${a.model_version}` : '—')
 
+/** Keyed by image, so moving to another image starts from a clean slate (view, filters, sizes). */
 export default function ComparePage({ imageId }: { imageId: string }) {
+  return <CompareScreen key={imageId} imageId={imageId} />
+}
+
+function CompareScreen({ imageId }: { imageId: string }) {
   const { query, route } = useLocation()
   const image = useAsync((signal) => api.image(imageId, signal), [imageId])
   const analyses = useAsync((signal) => api.analyses(imageId, signal), [imageId])

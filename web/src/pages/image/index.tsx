@@ -14,7 +14,7 @@ import { Viewer, type Pane } from '../../components/viewer'
 import { pickDefaultAnalysis, replaceById } from '../../lib/analysis-summary'
 import { api } from '../../lib/api'
 import { DEFAULT_FILTERS, type OverlayFilters } from '../../lib/filters'
-import type { Size } from '../../lib/geometry'
+import { revealBox, type Size } from '../../lib/geometry'
 import { TERMINAL_STATUSES, type Analysis } from '../../lib/types'
 import { useAnalysis } from '../../lib/use-analysis'
 import { useAsync } from '../../lib/use-async'
@@ -27,7 +27,12 @@ import styles from './style.module.css'
 
 type ViewMode = 'overlay' | 'side-by-side'
 
+/** Keyed by image, so moving to another image starts from a clean slate (view, filters, sizes). */
 export default function ImagePage({ imageId }: { imageId: string }) {
+  return <ImageScreen key={imageId} imageId={imageId} />
+}
+
+function ImageScreen({ imageId }: { imageId: string }) {
   const { query, route } = useLocation()
   const image = useAsync((signal) => api.image(imageId, signal), [imageId])
   const analyses = useAsync((signal) => api.analyses(imageId, signal), [imageId])
@@ -68,6 +73,16 @@ export default function ImagePage({ imageId }: { imageId: string }) {
   const review = useReview(model.visible, lookup, selectedAnnotation, setSelectedAnnotation, session.updateAnnotation, selected !== null)
   const current = selectedAnnotation ? model.byId.get(selectedAnnotation) : undefined
   const item = selectedAnnotation ? (model.itemOf.get(selectedAnnotation) ?? -1) : -1
+
+  // Stepping with the arrow keys while zoomed in should not leave the selection off screen.
+  useEffect(() => {
+    if (item < 0) return
+    const b = model.scene.bounds
+    if (Number.isNaN(b[item * 4])) return
+    store.set(revealBox(store.get(), [b[item * 4]!, b[item * 4 + 1]!, b[item * 4 + 2]!, b[item * 4 + 3]!], store.viewport))
+    // Keyed on the selection, not its position: live arrivals must not yank the view back.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [selectedAnnotation, store])
 
   const layers = useMemo(() => [{ scene: model.scene }], [model.scene])
   const panes: Pane[] = useMemo(
@@ -124,8 +139,13 @@ export default function ImagePage({ imageId }: { imageId: string }) {
             <span aria-hidden="true">/</span>
           </nav>
           <h1 title={image.data.filename}>{image.data.filename}</h1>
-          <span class="muted">
-            {natural.width || image.data.width || '?'} × {natural.height || image.data.height || '?'}
+          <span class={styles.sub}>
+            <span class="muted">
+              {natural.width || image.data.width || '?'} × {natural.height || image.data.height || '?'}
+            </span>
+            <button type="button" class={styles.refresh} onClick={analyses.reload} disabled={analyses.loading} data-testid="refresh-analyses" title="Look for new analyses">
+              ↻ Refresh
+            </button>
           </span>
         </header>
 
