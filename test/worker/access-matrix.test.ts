@@ -7,6 +7,7 @@ import {
   createProject,
   createUser,
   PNG_1x1,
+  signed,
   uploadArtifact,
   uploadImage,
   type TestUser,
@@ -21,6 +22,7 @@ interface World {
   projectId: string
   imageId: string
   analysisId: string
+  annotationId: string
   artifactPath: string
 }
 
@@ -117,6 +119,18 @@ const ROWS: Row[] = [
     expected: READ,
     call: (w, token) => api(`/api/analyses/${w.analysisId}/annotations`, { token }),
   },
+  { endpoint: 'GET /api/analyses/{id}/logs', expected: READ, call: (w, token) => api(`/api/analyses/${w.analysisId}/logs`, { token }) },
+  {
+    endpoint: 'GET /api/analyses/{id}/live',
+    // Members get the WebSocket; the check happens before the upgrade, so others never get a socket.
+    expected: { owner: 101, editor: 101, viewer: 101, outsider: 404, anonymous: 401 },
+    call: (w, token) => api(`/api/analyses/${w.analysisId}/live`, { token, headers: { Upgrade: 'websocket' } }),
+  },
+  {
+    endpoint: 'PATCH /api/annotations/{id}/review',
+    expected: write(200),
+    call: (w, token) => api(`/api/annotations/${w.annotationId}/review`, { method: 'PATCH', token, json: { state: 'accepted' } }),
+  },
   {
     endpoint: 'POST /api/analyses/{id}/cancel',
     expected: write(200),
@@ -147,12 +161,17 @@ describe('access matrix', () => {
     const image = await uploadImage(owner!, project.id)
     const analysis = await createAnalysis(owner!, image.id)
     const artifactPath = await uploadArtifact(analysis.id)
+    const bulk = await signed('POST', `/api/analyses/${analysis.id}/annotations:bulk`, {
+      annotations: [{ annotation_type: 'classification', class_name: 'cat', data: { score: 0.9 } }],
+    })
+    const annotationId = (await bulk.json<{ annotations: { id: string }[] }>()).annotations[0]!.id
     world = {
       users: { owner: owner!, editor: editor!, viewer: viewer!, outsider: outsider! },
       bystander: bystander!,
       projectId: project.id,
       imageId: image.id,
       analysisId: analysis.id,
+      annotationId,
       artifactPath,
     }
   })
@@ -161,7 +180,11 @@ describe('access matrix', () => {
     it.each(CALLERS.map((caller) => ({ caller, status: row.expected[caller] })))('as $caller → $status', async ({ caller, status }) => {
       const token = caller === 'anonymous' ? undefined : world.users[caller].token
       const res = await row.call(world, token)
-      expect(res.status, await res.clone().text()).toBe(status)
+      if (res.status !== status) expect.fail(`expected ${status}, got ${res.status}: ${await res.text()}`)
+      if (res.webSocket) {
+        res.webSocket.accept()
+        res.webSocket.close(1000, 'done')
+      }
       if (status >= 400) {
         const code = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found' }[status]
         expect(await res.json()).toMatchObject({ error: { code } })

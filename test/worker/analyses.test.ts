@@ -160,12 +160,16 @@ describe('configuration', () => {
       ['annotations', async () => request(`/api/analyses/${id}/annotations`, { token: owner.token })],
       ['cancel', async () => request(`/api/analyses/${id}/cancel`, { method: 'POST', token: owner.token })],
       ['download', async () => request(`/api/ml/artifacts/download?storage_path=${encodeURIComponent(artifact)}`, { token: owner.token })],
+      ['logs', async () => request(`/api/analyses/${id}/logs`, { token: owner.token })],
+      ['live', async () => request(`/api/analyses/${id}/live`, { token: owner.token, headers: { Upgrade: 'websocket' } })],
+      ['review', async () => request(`/api/annotations/${crypto.randomUUID()}/review`, { method: 'PATCH', token: owner.token, json: { state: 'accepted' } })],
       ['create (anonymous)', async () => request(`/api/images/${image.id}/analyses`, { method: 'POST', json: {} })],
       ['status', () => signedRequest('PATCH', `/api/analyses/${id}/status`, { status: 'processing' })],
       ['progress', () => signedRequest('POST', `/api/analyses/${id}/progress`, { progress: 0.5 })],
       ['presign', () => signedRequest('POST', `/api/analyses/${id}/artifacts/presign`, { artifact_type: 'log', filename: 'a.log' })],
       ['bulk', () => signedRequest('POST', `/api/analyses/${id}/annotations:bulk`, { annotations: [] })],
       ['finalize', () => signedRequest('POST', `/api/analyses/${id}/finalize`, { status: 'completed' })],
+      ['append logs', () => signedRequest('POST', `/api/analyses/${id}/logs`, { lines: [{ ts: new Date().toISOString(), level: 'info', message: 'hi' }] })],
       ['status (unsigned)', async () => request(`/api/analyses/${id}/status`, { method: 'PATCH', json: { status: 'processing' } })],
     ]
     for (const [name, build] of calls) {

@@ -21,7 +21,8 @@ export interface ViewerProps {
   panes: readonly Pane[]
   rasters: ReadonlyMap<string, PlacedRaster>
   opacity: number
-  selected?: Hit | null
+  /** With `pane`, only that pane highlights it; without, every pane that has the layer does. */
+  selected?: (Hit & { pane?: number }) | null
   onSelect?: (pane: number, hit: Hit | null) => void
   label: string
   /** Extra controls at the end of the toolbar. */
@@ -102,7 +103,7 @@ export function Viewer(props: ViewerProps) {
             layers={pane.layers}
             rasters={props.rasters}
             opacity={props.opacity}
-            selected={props.selected}
+            selected={props.selected && (props.selected.pane ?? i) === i ? props.selected : null}
             onSelect={props.onSelect && ((hit) => props.onSelect!(i, hit))}
             caption={pane.caption}
             divider={pane.divider}

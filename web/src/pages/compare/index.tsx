@@ -82,7 +82,8 @@ function CompareScreen({ imageId }: { imageId: string }) {
     const scene = picked.side === 'a' ? cmp.scenes.a : cmp.scenes.b
     const item = scene.entries.findIndex((e) => e.annotation.id === picked.id)
     if (item === -1) return null
-    return { layer: mode === 'side-by-side' ? 0 : picked.side === 'a' ? 0 : 1, item }
+    const side = picked.side === 'a' ? 0 : 1
+    return mode === 'side-by-side' ? { pane: side, layer: 0, item } : { layer: side, item }
   })()
   const pickedAnnotation = picked ? (picked.side === 'a' ? A.list : B.list).find((x) => x.id === picked.id) : undefined
 
