@@ -366,7 +366,11 @@ export class AnalysisObject extends DurableObject<Env> {
     await this.scheduleAlarm()
   }
 
-  /** Writes the object's view of the analysis to D1; a stale write (lower version) changes nothing. */
+  /**
+   * Writes the object's view of the analysis to D1; a stale write (lower version) changes nothing.
+   * Equal versions are rewritten: a bulk write bumps the row's version without its status, and a
+   * finalize that waited for that bulk write carries the same version.
+   */
   private async writeThrough(action: string | null, requestId: string | null, actor: { actorType: string; actorId?: string } = { actorType: 'pipeline' }) {
     const s = this.state!
     const statements = [

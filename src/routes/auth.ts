@@ -6,10 +6,10 @@ import { currentUser, requireUser } from '../auth/middleware'
 import { createSession, resolveToken, revokeSession, SESSION_COOKIE } from '../auth/sessions'
 import { AppError, notFound } from '../errors'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
+import { Me, SessionCreate } from '../schemas/auth'
 import { errorResponses } from '../schemas/common'
 import { userSecurity } from './openapi'
 
-const Me = z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), via: z.enum(['token', 'session', 'access']) }).meta({ id: 'Me' })
 
 async function startSession(c: Context<AppEnv>, token: string) {
   const db = c.get('db')
@@ -36,7 +36,7 @@ export const auth = new OpenAPIHono<AppEnv>()
       tags: ['Auth'],
       summary: 'Exchange an API token for a viewer session cookie',
       middleware: [jsonBody(MAX_JSON_BYTES)] as const,
-      request: { body: { content: { 'application/json': { schema: z.object({ token: z.string().min(1).max(200) }) } }, required: true } },
+      request: { body: { content: { 'application/json': { schema: SessionCreate } }, required: true } },
       responses: { 200: { description: 'Signed in; the cookie is set', content: { 'application/json': { schema: Me } } }, ...errorResponses(400, 401) },
     }),
     async (c) => {

@@ -1,7 +1,9 @@
+import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import type { AnalysisObject } from '../../durable-objects/analysis-object'
 import type { AnalysisStatus } from '../../src/schemas/analyses'
-import { analysisRow, api, objectState, scenario, signed } from './helpers'
+import { analysisRow, analysisStub, api, objectState, scenario, signed } from './helpers'
 
 interface Envelope {
   error: { code: string; details: Record<string, unknown> | null }
@@ -149,6 +151,31 @@ describe('concurrent conflicting transitions', () => {
     for (const res of responses) expect(await res.json()).toMatchObject({ created: 50, duplicates: 0 })
     const row = await analysisRow(analysis.id)
     expect(row!.annotation_count).toBe(500)
+    await expectD1EqualsObject(analysis.id)
+  })
+
+  // Starts a bulk write, waits until it is past the gate and in flight, then makes the second call:
+  // the interleaving a pipeline gets when it finalizes while its last bulk post is still running.
+  const bulkThen = (id: string, second: (o: AnalysisObject) => Promise<unknown>) =>
+    runInDurableObject(analysisStub(id), async (instance: AnalysisObject) => {
+      const annotations = Array.from({ length: 10 }, (_, i) => ({ annotation_type: 'classification' as const, class_name: `c${i}`, data: { score: 0.5 } }))
+      const bulk = instance.bulkAnnotations(id, { annotations, mode: 'append' }, { requestId: crypto.randomUUID() })
+      const inflight = Reflect.get(instance, 'inflight') as Set<Promise<unknown>>
+      for (let spins = 0; inflight.size === 0; spins++) {
+        if (spins > 1000) throw new Error('the bulk write never started')
+        await Promise.resolve()
+      }
+      return Promise.all([bulk, second(instance)])
+    })
+
+  it.each([
+    ['finalize', 'completed', (id: string) => (o: AnalysisObject) => o.finalize(id, { status: 'completed' }, { requestId: crypto.randomUUID() })],
+    ['a status update', 'failed', (id: string) => (o: AnalysisObject) => o.updateStatus(id, { status: 'failed' }, { requestId: crypto.randomUUID() })],
+    ['a user cancel', 'canceled', (id: string) => (o: AnalysisObject) => o.cancel(id, crypto.randomUUID(), crypto.randomUUID())],
+  ])('keeps D1 equal to the object when %s lands during a bulk write', async (_what, status, call) => {
+    const { analysis } = await processingAnalysis()
+    await bulkThen(analysis.id, call(analysis.id))
+    expect(await analysisRow(analysis.id)).toMatchObject({ status, annotation_count: 10 })
     await expectD1EqualsObject(analysis.id)
   })
 })

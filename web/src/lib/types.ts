@@ -16,6 +16,7 @@ import type {
 import type { AnnotationType as AnnotationTypeName } from '../../../src/schemas/annotation-types'
 import type { DownloadResponse as DownloadResponseSchema } from '../../../src/schemas/artifacts'
 import type { ErrorEnvelope as ErrorEnvelopeSchema } from '../../../src/schemas/common'
+import type { Me as MeSchema } from '../../../src/schemas/auth'
 import type { LiveMessage as LiveMessageSchema, LogLevel as LogLevelSchema, LogLine as LogLineSchema } from '../../../src/schemas/events'
 import type { AnalysisSummary as AnalysisSummarySchema, Image as ImageSchema, ImageList as ImageListSchema } from '../../../src/schemas/images'
 import type { Project as ProjectSchema, ProjectList as ProjectListSchema } from '../../../src/schemas/projects'
@@ -40,16 +41,7 @@ export type ImageList = z.infer<typeof ImageListSchema>
 export type Project = z.infer<typeof ProjectSchema>
 export type ProjectList = z.infer<typeof ProjectListSchema>
 
-/**
- * `GET /api/me`. Its schema lives inside src/routes/auth.ts and is not exported, and importing the
- * route module would drag the Worker's types into the browser build; keep this in step with it.
- */
-export interface Me {
-  id: string
-  email: string
-  name: string | null
-  via: 'token' | 'session' | 'access'
-}
+export type Me = z.infer<typeof MeSchema>
 
 export type ExportFormat = 'json' | 'csv' | 'coco'
 

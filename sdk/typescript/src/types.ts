@@ -1,0 +1,57 @@
+/**
+ * The wire types, derived from the server's zod schemas in `src/schemas/`. Type-only imports: zod
+ * is never loaded at runtime, and a schema change on the server is a type error here.
+ */
+import type { z } from 'zod'
+import type * as analyses from '../../../src/schemas/analyses'
+import type * as annotationTypes from '../../../src/schemas/annotation-types'
+import type * as artifacts from '../../../src/schemas/artifacts'
+import type * as common from '../../../src/schemas/common'
+import type * as events from '../../../src/schemas/events'
+
+export type Analysis = z.output<typeof analyses.Analysis>
+export type AnalysisWithAnnotations = z.output<typeof analyses.AnalysisWithAnnotations>
+export type AnalysisStatus = z.output<typeof analyses.AnalysisStatus>
+/** The body of `POST /api/images/{image_id}/analyses`; `image_id` comes from the path. */
+export type AnalysisCreate = Omit<z.input<typeof analyses.AnalysisCreate>, 'image_id'>
+export type Annotation = z.output<typeof analyses.Annotation>
+export type AnnotationInput = z.input<typeof annotationTypes.AnnotationInput>
+export type AnnotationType = annotationTypes.AnnotationType
+export type BulkMode = (typeof analyses.BULK_MODES)[number]
+export type BulkAnnotationsRequest = z.input<typeof analyses.BulkAnnotationsRequest>
+export type BulkAnnotationsResponse = z.output<typeof analyses.BulkAnnotationsResponse>
+export type StatusUpdate = z.input<typeof analyses.StatusUpdate>
+export type ProgressUpdate = z.input<typeof analyses.ProgressUpdate>
+export type Finalize = z.input<typeof analyses.Finalize>
+/** A stage's timing as the server records it (the SDK's own `Stage` is the handle you report with). */
+export type StageTiming = z.output<typeof analyses.Stage>
+
+export type ArtifactType = artifacts.ArtifactType
+export type PresignRequest = z.input<typeof artifacts.PresignRequest>
+export type PresignResponse = z.output<typeof artifacts.PresignResponse>
+export type Artifact = z.output<typeof artifacts.Artifact>
+
+export type ErrorEnvelope = z.output<typeof common.ErrorEnvelope>
+
+export type LogLevel = (typeof events.LOG_LEVELS)[number]
+/** A log line as sent; the server also accepts `warn` for `warning`, the SDK normalizes it. */
+export type LogLine = z.output<typeof events.LogLine>
+export type LogsRequest = z.output<typeof events.LogsRequest>
+export type LogsAccepted = z.output<typeof events.LogsAccepted>
+export type LiveMessage = z.output<typeof events.LiveMessage>
+
+/** Pinned to the server's constant: if it changes there, this line stops compiling. */
+export const MAX_LOG_LINES_PER_REQUEST: typeof events.MAX_LOG_LINES_PER_REQUEST = 1000
+
+export const LOG_LEVELS: typeof events.LOG_LEVELS = ['debug', 'info', 'warning', 'error']
+
+export const BULK_MODES: typeof analyses.BULK_MODES = ['append', 'replace', 'upsert']
+
+/** The guide's content type per artifact type; others default to application/octet-stream. */
+export const ARTIFACT_CONTENT_TYPES = {
+  heatmap: 'image/png',
+  mask: 'image/png',
+  segmentation: 'image/png',
+  log: 'text/plain',
+  metadata: 'application/json',
+} as const satisfies Partial<Record<ArtifactType, string>>

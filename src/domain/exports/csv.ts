@@ -1,0 +1,54 @@
+import type { Annotation } from '../../schemas/analyses'
+import { boxOf } from './geometry'
+import { annotationPages, type AnalysisSource } from './reader'
+import type { Chunk } from './stream'
+
+export const CSV_COLUMNS = [
+  'id',
+  'annotation_type',
+  'class_name',
+  'confidence',
+  'ordering',
+  'review_state',
+  'x_min',
+  'y_min',
+  'x_max',
+  'y_max',
+  'storage_path',
+  'data',
+] as const
+
+/** RFC 4180: quote a field holding a comma, a quote, CR or LF, and double the quotes inside. */
+export function csvField(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return ''
+  const s = String(value)
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
+}
+
+const csvLine = (fields: (string | number | null | undefined)[]) => `${fields.map(csvField).join(',')}\r\n`
+
+/** A box's corners get their own columns, whichever form the pipeline sent; the rest of `data` stays JSON. */
+export function csvRow(a: Annotation): string {
+  const flat = a.annotation_type === 'bounding_box' ? boxOf(a.data) : null
+  const rest = flat ? flat.rest : a.data
+  const box = flat?.box
+  return csvLine([
+    a.id,
+    a.annotation_type,
+    a.class_name,
+    a.confidence,
+    a.ordering,
+    a.review_state,
+    box?.x_min,
+    box?.y_min,
+    box?.x_max,
+    box?.y_max,
+    a.storage_path,
+    Object.keys(rest).length ? JSON.stringify(rest) : '',
+  ])
+}
+
+export async function* analysisCsv(src: AnalysisSource): AsyncGenerator<Chunk> {
+  yield csvLine([...CSV_COLUMNS])
+  for await (const page of annotationPages(src.d1, src.analysis.id)) yield page.map(csvRow).join('')
+}

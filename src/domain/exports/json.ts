@@ -1,0 +1,32 @@
+import { annotationPages, reviewSummary, type AnalysisSource } from './reader'
+import type { Chunk } from './stream'
+
+/** Where a reader of the export can fetch an artifact's bytes (a presigned URL, after a read check). */
+export const artifactDownloadPath = (storagePath: string) => `/api/ml/artifacts/download?storage_path=${encodeURIComponent(storagePath)}`
+
+/**
+ * The whole analysis as one JSON document: metadata, provenance, artifact references and a review
+ * summary up front, then `annotations` (with their review states) written one page at a time.
+ */
+export async function* analysisJson(src: AnalysisSource): AsyncGenerator<Chunk> {
+  const { analysis, image } = src
+  const head = {
+    format: 'loupe.analysis',
+    format_version: 1,
+    exported_at: src.exportedAt,
+    analysis,
+    image: { id: image.id, filename: image.filename, content_type: image.content_type, width: image.width, height: image.height, sha256: image.sha256 },
+    parameters: analysis.parameters,
+    provenance: analysis.provenance,
+    artifacts: src.artifacts.map((a) => ({ ...a, download_path: artifactDownloadPath(a.storage_path) })),
+    review_summary: await reviewSummary(src.d1, analysis.id),
+  }
+  const json = JSON.stringify(head)
+  yield `${json.slice(0, -1)},"annotations":[`
+  let first = true
+  for await (const page of annotationPages(src.d1, analysis.id)) {
+    yield (first ? '' : ',') + page.map((a) => JSON.stringify(a)).join(',')
+    first = false
+  }
+  yield ']}'
+}

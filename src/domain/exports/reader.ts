@@ -1,0 +1,138 @@
+import { asc, eq } from 'drizzle-orm'
+import type { Database } from '../../db/client'
+import { artifacts, images } from '../../db/schema'
+import { notFound } from '../../errors'
+import type { Analysis, Annotation } from '../../schemas/analyses'
+import type { AnnotationType } from '../../schemas/annotation-types'
+import { ANNOTATION_COLUMNS } from '../annotations-bulk'
+import { annotationFromRaw, toArtifact, toImage } from '../serialize'
+
+/** Rows per D1 query; an export holds at most one page of annotations at a time. */
+export const EXPORT_PAGE_SIZE = 1000
+
+export interface AnnotationFilter {
+  /** `accepted` keeps only annotations a reviewer accepted. */
+  review?: 'accepted' | 'any'
+  types?: readonly AnnotationType[]
+}
+
+export type ExportImage = ReturnType<typeof toImage> & { storage_key: string }
+export type ExportArtifact = ReturnType<typeof toArtifact>
+
+/** What every per-analysis export needs besides the annotations themselves; all of it is small. */
+export interface AnalysisSource {
+  d1: D1Database
+  bucket: R2Bucket
+  analysis: Analysis
+  image: ExportImage
+  artifacts: ExportArtifact[]
+  exportedAt: string
+}
+
+export async function loadAnalysisSource(db: Database, d1: D1Database, bucket: R2Bucket, analysis: Analysis): Promise<AnalysisSource> {
+  const [image, rows] = await Promise.all([
+    db.select().from(images).where(eq(images.id, analysis.image_id)).get(),
+    db.select().from(artifacts).where(eq(artifacts.analysisId, analysis.id)).orderBy(asc(artifacts.createdAt), asc(artifacts.id)),
+  ])
+  if (!image) throw notFound('Image')
+  return {
+    d1,
+    bucket,
+    analysis,
+    image: { ...toImage(image), storage_key: image.storageKey },
+    artifacts: rows.map(toArtifact),
+    exportedAt: new Date().toISOString(),
+  }
+}
+
+function where(analysisId: string, filter: AnnotationFilter) {
+  const clauses = ['analysis_id = ?']
+  const params: unknown[] = [analysisId]
+  if (filter.review === 'accepted') clauses.push("review_state = 'accepted'")
+  if (filter.types?.length) {
+    clauses.push(`annotation_type IN (${filter.types.map(() => '?').join(', ')})`)
+    params.push(...filter.types)
+  }
+  return { sql: clauses.join(' AND '), params }
+}
+
+/**
+ * The annotations of one analysis in insertion order, a page at a time. The rowid cursor keeps
+ * every query an index range scan, and memory flat however many rows there are.
+ */
+export async function* annotationPages(d1: D1Database, analysisId: string, filter: AnnotationFilter = {}): AsyncGenerator<Annotation[]> {
+  const w = where(analysisId, filter)
+  const statement = d1.prepare(
+    `SELECT rowid AS _rowid, ${ANNOTATION_COLUMNS} FROM annotations WHERE ${w.sql} AND rowid > ? ORDER BY rowid LIMIT ${EXPORT_PAGE_SIZE}`,
+  )
+  let after = 0
+  for (;;) {
+    const { results } = await statement.bind(...w.params, after).all<Record<string, unknown>>()
+    if (results.length) {
+      after = Number(results.at(-1)!._rowid)
+      yield results.map(annotationFromRaw)
+    }
+    if (results.length < EXPORT_PAGE_SIZE) return
+  }
+}
+
+/** How many annotations are in each review state: a GROUP BY, not a scan in the Worker. */
+export async function reviewSummary(d1: D1Database, analysisId: string): Promise<Record<string, number>> {
+  const { results } = await d1
+    .prepare('SELECT review_state AS state, count(*) AS n FROM annotations WHERE analysis_id = ? GROUP BY review_state')
+    .bind(analysisId)
+    .all<{ state: string; n: number }>()
+  const summary: Record<string, number> = { unreviewed: 0, accepted: 0, rejected: 0 }
+  for (const r of results) summary[r.state] = Number(r.n)
+  return summary
+}
+
+// D1 caps a statement at 100 bound parameters; leave room for the filter's own.
+const IDS_PER_QUERY = 80
+
+/** Runs `query` over `ids` in chunks small enough for D1's parameter limit. */
+export async function* inChunks<T>(ids: readonly string[], query: (placeholders: string, chunk: string[]) => Promise<T[]>): AsyncGenerator<T> {
+  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+    const chunk = ids.slice(i, i + IDS_PER_QUERY)
+    yield* await query(chunk.map(() => '?').join(', '), chunk)
+  }
+}
+
+/**
+ * The distinct class names across analyses, sorted, so category ids and YOLO class indices are the
+ * same in every export of the same data. A missing class name becomes `unlabeled`.
+ */
+export async function distinctClasses(d1: D1Database, analysisIds: readonly string[], filter: AnnotationFilter & { extraSql?: string }) {
+  const names = new Set<string>()
+  const types = filter.types ?? []
+  const rows = inChunks(analysisIds, async (placeholders, chunk) => {
+    const { results } = await d1
+      .prepare(
+        `SELECT DISTINCT coalesce(class_name, '${UNLABELED}') AS name FROM annotations WHERE analysis_id IN (${placeholders})` +
+          (types.length ? ` AND annotation_type IN (${types.map(() => '?').join(', ')})` : '') +
+          (filter.review === 'accepted' ? " AND review_state = 'accepted'" : '') +
+          (filter.extraSql ? ` AND ${filter.extraSql}` : ''),
+      )
+      .bind(...chunk, ...types)
+      .all<{ name: string }>()
+    return results
+  })
+  for await (const r of rows) names.add(r.name)
+  return [...names].sort()
+}
+
+export const UNLABELED = 'unlabeled'
+export const classOf = (a: Pick<Annotation, 'class_name'>) => a.class_name ?? UNLABELED
+
+/** The image's size from its row, else from the first annotation that states it. */
+export async function imageSize(d1: D1Database, image: { width: number | null; height: number | null }, analysisId: string) {
+  if (image.width && image.height) return { width: image.width, height: image.height }
+  const row = await d1
+    .prepare(
+      "SELECT json_extract(data, '$.image_width') AS w, json_extract(data, '$.image_height') AS h FROM annotations " +
+        "WHERE analysis_id = ? AND json_extract(data, '$.image_width') IS NOT NULL AND json_extract(data, '$.image_height') IS NOT NULL LIMIT 1",
+    )
+    .bind(analysisId)
+    .first<{ w: number; h: number }>()
+  return { width: image.width ?? row?.w ?? null, height: image.height ?? row?.h ?? null }
+}
