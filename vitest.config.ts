@@ -34,6 +34,18 @@ export default defineConfig({
           include: ['web/src/**/*.test.ts', 'sdk/typescript/test/**/*.test.ts', 'test/unit/**/*.test.ts'],
         },
       },
+      {
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          // One wrangler dev and one browser; the steps build on each other.
+          fileParallelism: false,
+          sequence: { concurrent: false },
+        },
+      },
     ],
   },
 })

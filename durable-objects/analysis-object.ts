@@ -200,6 +200,8 @@ export class AnalysisObject extends DurableObject<Env> {
     const url = new URL(request.url)
     const sinceParam = url.searchParams.get('since')
     const since = sinceParam !== null && /^\d+$/.test(sinceParam) ? Number(sinceParam) : null
+    // Lines waiting for their frame would reach this socket twice: in the snapshot and in the frame.
+    this.flushLogFrame()
     const { 0: client, 1: server } = new WebSocketPair()
     // The attachment survives hibernation; it is all the object needs to remember per socket.
     this.ctx.acceptWebSocket(server)
@@ -217,6 +219,7 @@ export class AnalysisObject extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
     // Viewers only listen; the one thing they may ask for is a fresh snapshot.
     if (typeof message === 'string' && message.includes('"snapshot"') && this.state) {
+      this.flushLogFrame()
       ws.send(JSON.stringify(this.snapshotMessage(this.state, false)))
     }
   }
@@ -377,7 +380,7 @@ export class AnalysisObject extends DurableObject<Env> {
       this.d1
         .prepare(
           `UPDATE analyses SET status = ?, error_message = ?, progress = ?, stage = ?, started_at = ?, completed_at = ?, updated_at = ?, version = ?
-           WHERE id = ? AND version < ?`,
+           WHERE id = ? AND version <= ?`,
         )
         .bind(s.status, s.error_message, s.progress, s.stage, s.started_at, s.completed_at, s.updated_at, s.version, s.id, s.version),
     ]
@@ -426,7 +429,9 @@ export class AnalysisObject extends DurableObject<Env> {
     const byHash = new Map(results.at(-2)!.results.map((r, i) => [r.content_hash as string, rows[i]!]))
     const count = Number(results.at(-1)!.results[0]!.n)
     this.save({ ...this.state!, annotation_count: count, updated_at: now })
-    const fresh = results.at(-2)!.results.filter((r) => r.created_at === now || r.updated_at === now).map(annotationFromRaw)
+    // Viewers drop everything on a replace, so they get the whole new set, kept rows included.
+    const fresh =
+      body.mode === 'replace' ? rows : results.at(-2)!.results.filter((r) => r.created_at === now || r.updated_at === now).map(annotationFromRaw)
     this.broadcastAnnotations(fresh, body.mode === 'replace', count)
     return {
       annotations: prepared.map((p) => byHash.get(p.hash)!).filter(Boolean),

@@ -269,3 +269,20 @@ describe('logs', () => {
     sub.close()
   })
 })
+
+describe('snapshot and log frames', () => {
+  it('never delivers a log line twice to a socket that connects while a frame is pending', async () => {
+    const { owner, analysis } = await scenario()
+    await signed('POST', `/api/analyses/${analysis.id}/logs`, { lines: [{ ts: new Date().toISOString(), level: 'info', message: 'only once' }] })
+    // Connect inside the ~75 ms frame window.
+    const sub = await subscribe(analysis.id, owner.token)
+    await sub.next(2)
+    await new Promise((r) => setTimeout(r, 300))
+    const seen = [
+      ...((sub.messages[1]!.logs ?? []) as { message: string }[]),
+      ...sub.messages.filter((m) => m.type === 'log').flatMap((m) => m.lines as { message: string }[]),
+    ].filter((l) => l.message === 'only once')
+    expect(seen).toHaveLength(1)
+    sub.close()
+  })
+})
