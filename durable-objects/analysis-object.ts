@@ -115,7 +115,9 @@ export class AnalysisObject extends DurableObject<Env> {
 
   async bulkAnnotations(id: string, body: { annotations: AnnotationInput[]; mode: BulkMode }, meta: CallbackMeta) {
     return this.rpc(async () => {
-      const state = await this.pipelineGate(id, meta)
+      await this.pipelineGate(id, meta)
+      // Read after the gate's await, not the gate's snapshot: a finalize may have moved in between.
+      const state = this.state!
       if (state.status === 'canceled') throw canceledError()
       // Decided before any await: a finalize that lands after this point waits for us.
       if (TERMINAL.has(state.status)) return this.frozenReplay(body)

@@ -9,6 +9,7 @@ import { validationHook } from './http/validation'
 import { analysisRoutes } from './routes/analyses'
 import { annotationRoutes } from './routes/annotations'
 import { artifactRoutes } from './routes/artifacts'
+import { exportRoutes } from './routes/exports'
 import { auth } from './routes/auth'
 import { health } from './routes/health'
 import { imageRoutes } from './routes/images'
@@ -32,6 +33,7 @@ export function createApp() {
   app.route('/', annotationRoutes)
   app.route('/', artifactRoutes)
   app.route('/', pipelineRoutes)
+  app.route('/', exportRoutes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

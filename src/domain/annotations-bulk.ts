@@ -71,12 +71,19 @@ export const ANNOTATION_COLUMNS =
   'id, analysis_id, annotation_type, class_name, confidence, data, storage_path, ordering, upsert_key, review_state, review_note, reviewed_by_id, reviewed_at, created_at, updated_at, content_hash'
 
 /**
- * The statements of one atomic bulk write: optional delete (replace), one insert per JSON chunk,
- * then a select of the rows the request names so the response shows what is stored.
+ * The statements of one atomic bulk write: for replace, a delete of what the new set drops; one
+ * insert per JSON chunk; then a select of the rows the request names so the response shows what is stored.
  */
 export function bulkStatements(d1: D1Database, analysisId: string, items: PreparedAnnotation[], mode: BulkMode, now: string): D1PreparedStatement[] {
   const statements: D1PreparedStatement[] = []
-  if (mode === 'replace') statements.push(d1.prepare('DELETE FROM annotations WHERE analysis_id = ?').bind(analysisId))
+  if (mode === 'replace') {
+    // Rows the new set repeats stay, with their ids and reviews: a retried replace stores nothing new.
+    statements.push(
+      d1
+        .prepare('DELETE FROM annotations WHERE analysis_id = ? AND content_hash NOT IN (SELECT value FROM json_each(?))')
+        .bind(analysisId, JSON.stringify([...new Set(items.map((p) => p.hash))])),
+    )
+  }
   for (const chunk of chunkJson(items)) {
     statements.push(d1.prepare(`${INSERT_FROM_JSON} ${ON_CONFLICT[mode]}`).bind(analysisId, now, chunk))
   }

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNull } from 'drizzle-orm'
+import { and, desc, eq, isNull } from 'drizzle-orm'
 import type { CurrentUser } from '../app-env'
 import { authorize, projectRole, type Action, type Role } from '../auth/permissions'
 import type { Database } from '../db/client'
@@ -60,6 +60,7 @@ export async function addMember(
     .where(input.user_id ? eq(users.id, input.user_id) : eq(users.email, input.email!.toLowerCase()))
     .get()
   if (!target) throw new AppError(404, 'not_found', 'No user with that email or id')
+  if (input.role !== 'owner') await assertNotLastOwner(db, projectId, target.id)
   await db.batch([
     db
       .insert(projectMembers)
@@ -81,22 +82,27 @@ export async function addMember(
 
 export async function removeMember(db: Database, user: CurrentUser, projectId: string, memberId: string, requestId: string) {
   authorize(await projectRole(db, projectId, user.id), 'manage', 'Project')
-  const owners = await db
-    .select({ n: count() })
-    .from(projectMembers)
-    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'owner')))
-    .get()
   const target = await db
     .select()
     .from(projectMembers)
     .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, memberId)))
     .get()
   if (!target) throw notFound('Member')
-  if (target.role === 'owner' && (owners?.n ?? 0) <= 1) {
-    throw new AppError(409, 'conflict', 'A project keeps at least one owner')
-  }
+  await assertNotLastOwner(db, projectId, memberId)
   await db.batch([
     db.delete(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, memberId))),
     auditInsert(db, { actorType: 'user', actorId: user.id, action: 'project.member_removed', targetType: 'user', targetId: memberId, projectId, requestId }),
   ])
+}
+
+/** Removing or demoting the only owner would leave nobody able to manage the project. */
+async function assertNotLastOwner(db: Database, projectId: string, userId: string) {
+  const owners = await db
+    .select({ userId: projectMembers.userId })
+    .from(projectMembers)
+    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'owner')))
+    .limit(2)
+  if (owners.length === 1 && owners[0]!.userId === userId) {
+    throw new AppError(409, 'conflict', 'A project keeps at least one owner')
+  }
 }

@@ -131,6 +131,9 @@ const ROWS: Row[] = [
     expected: write(200),
     call: (w, token) => api(`/api/annotations/${w.annotationId}/review`, { method: 'PATCH', token, json: { state: 'accepted' } }),
   },
+  { endpoint: 'GET /api/analyses/{id}/export', expected: READ, call: (w, token) => api(`/api/analyses/${w.analysisId}/export`, { token }) },
+  { endpoint: 'GET /api/analyses/{id}/bundle', expected: READ, call: (w, token) => api(`/api/analyses/${w.analysisId}/bundle`, { token }) },
+  { endpoint: 'GET /api/projects/{id}/export', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/export`, { token }) },
   {
     endpoint: 'POST /api/analyses/{id}/cancel',
     expected: write(200),
@@ -185,6 +188,7 @@ describe('access matrix', () => {
         res.webSocket.accept()
         res.webSocket.close(1000, 'done')
       }
+      if (status < 300) await res.body?.cancel()
       if (status >= 400) {
         const code = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found' }[status]
         expect(await res.json()).toMatchObject({ error: { code } })

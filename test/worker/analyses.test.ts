@@ -149,7 +149,7 @@ describe('external_job_id', () => {
 
 describe('configuration', () => {
   it('answers 404 on every ML endpoint when ML_ANALYSIS_ENABLED=false', async () => {
-    const { owner, image, analysis } = await scenario()
+    const { owner, project, image, analysis } = await scenario()
     const artifact = await uploadArtifact(analysis.id)
     const off = { ML_ANALYSIS_ENABLED: 'false' }
     const id = analysis.id
@@ -161,6 +161,9 @@ describe('configuration', () => {
       ['cancel', async () => request(`/api/analyses/${id}/cancel`, { method: 'POST', token: owner.token })],
       ['download', async () => request(`/api/ml/artifacts/download?storage_path=${encodeURIComponent(artifact)}`, { token: owner.token })],
       ['logs', async () => request(`/api/analyses/${id}/logs`, { token: owner.token })],
+      ['export', async () => request(`/api/analyses/${id}/export`, { token: owner.token })],
+      ['bundle', async () => request(`/api/analyses/${id}/bundle`, { token: owner.token })],
+      ['project export', async () => request(`/api/projects/${project.id}/export`, { token: owner.token })],
       ['live', async () => request(`/api/analyses/${id}/live`, { token: owner.token, headers: { Upgrade: 'websocket' } })],
       ['review', async () => request(`/api/annotations/${crypto.randomUUID()}/review`, { method: 'PATCH', token: owner.token, json: { state: 'accepted' } })],
       ['create (anonymous)', async () => request(`/api/images/${image.id}/analyses`, { method: 'POST', json: {} })],

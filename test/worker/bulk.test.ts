@@ -274,14 +274,29 @@ describe('modes', () => {
     expect(await stored(owner, analysis.id)).toHaveLength(2)
   })
 
-  it('replace swaps the whole set', async () => {
+  it('replace swaps the whole set, keeping the rows it repeats', async () => {
     const { owner, analysis } = await scenario()
-    await bulk(analysis.id, [box(0), box(1), box(2)])
+    const before = await (await bulk(analysis.id, [box(0), box(1), box(2)])).json<BulkResponse>()
     const res = await bulk(analysis.id, [box(2), box(3)], 'replace')
     expect(res.status).toBe(200)
-    expect(await res.json()).toMatchObject({ total: 2 })
-    expect((await stored(owner, analysis.id)).map((a) => a.class_name).sort()).toEqual(['obj2', 'obj3'])
+    expect(await res.json()).toMatchObject({ total: 2, created: 1, duplicates: 1 })
+    const after = await stored(owner, analysis.id)
+    expect(after.map((a) => a.class_name).sort()).toEqual(['obj2', 'obj3'])
+    expect(after.find((a) => a.class_name === 'obj2')!.id).toBe(before.annotations[2]!.id)
     expect(await analysisRow(analysis.id)).toMatchObject({ annotation_count: 2 })
+  })
+
+  it('a retried replace stores nothing new and keeps ids and reviews', async () => {
+    const { owner, analysis } = await scenario()
+    const items = [box(0), box(1)]
+    const first = await (await bulk(analysis.id, items, 'replace')).json<BulkResponse>()
+    const reviewed = first.annotations[0]!.id
+    const review = await api(`/api/annotations/${reviewed}/review`, { method: 'PATCH', token: owner.token, json: { state: 'accepted' } })
+    expect(review.status).toBe(200)
+    const retry = await (await bulk(analysis.id, items, 'replace')).json<BulkResponse>()
+    expect(retry).toMatchObject({ total: 2, created: 0, duplicates: 2 })
+    expect(retry.annotations.map((a) => a.id)).toEqual(first.annotations.map((a) => a.id))
+    expect((await stored(owner, analysis.id)).find((a) => a.id === reviewed)).toMatchObject({ review_state: 'accepted' })
   })
 
   it('replace with an empty list clears the set', async () => {

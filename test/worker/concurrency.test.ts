@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import type { AnalysisObject } from '../../durable-objects/analysis-object'
-import type { AnalysisStatus } from '../../src/schemas/analyses'
+import { BulkAnnotationsRequest, type AnalysisStatus } from '../../src/schemas/analyses'
 import { analysisRow, analysisStub, api, objectState, scenario, signed } from './helpers'
 
 interface Envelope {
@@ -158,8 +158,11 @@ describe('concurrent conflicting transitions', () => {
   // the interleaving a pipeline gets when it finalizes while its last bulk post is still running.
   const bulkThen = (id: string, second: (o: AnalysisObject) => Promise<unknown>) =>
     runInDurableObject(analysisStub(id), async (instance: AnalysisObject) => {
-      const annotations = Array.from({ length: 10 }, (_, i) => ({ annotation_type: 'classification' as const, class_name: `c${i}`, data: { score: 0.5 } }))
-      const bulk = instance.bulkAnnotations(id, { annotations, mode: 'append' }, { requestId: crypto.randomUUID() })
+      // Parsed the way the route parses it before calling the object.
+      const body = BulkAnnotationsRequest.parse({
+        annotations: Array.from({ length: 10 }, (_, i) => ({ annotation_type: 'classification', class_name: `c${i}`, data: { score: 0.5 } })),
+      })
+      const bulk = instance.bulkAnnotations(id, body, { requestId: crypto.randomUUID() })
       const inflight = Reflect.get(instance, 'inflight') as Set<Promise<unknown>>
       for (let spins = 0; inflight.size === 0; spins++) {
         if (spins > 1000) throw new Error('the bulk write never started')
@@ -177,5 +180,21 @@ describe('concurrent conflicting transitions', () => {
     await bulkThen(analysis.id, call(analysis.id))
     expect(await analysisRow(analysis.id)).toMatchObject({ status, annotation_count: 10 })
     await expectD1EqualsObject(analysis.id)
+  })
+
+  it('refuses a bulk write that reaches the object just after finalize, even within the same tick', async () => {
+    const { analysis } = await processingAnalysis()
+    const id = analysis.id
+    const body = BulkAnnotationsRequest.parse({ annotations: [{ annotation_type: 'classification', class_name: 'late', data: { score: 0.5 } }] })
+    const [finalized, late] = await runInDurableObject(analysisStub(id), (instance: AnalysisObject) =>
+      Promise.all([
+        instance.finalize(id, { status: 'completed' }, { requestId: crypto.randomUUID() }),
+        instance.bulkAnnotations(id, body, { requestId: crypto.randomUUID() }),
+      ]),
+    )
+    expect(finalized).toMatchObject({ ok: true, value: { status: 'completed', annotation_count: 0 } })
+    expect(late).toMatchObject({ ok: false, status: 409, error: { code: 'analysis_finalized' } })
+    expect(await analysisRow(id)).toMatchObject({ status: 'completed', annotation_count: 0 })
+    await expectD1EqualsObject(id)
   })
 })

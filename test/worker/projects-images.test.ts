@@ -122,10 +122,26 @@ describe('projects', () => {
     expect((await api(`/api/projects/${project.id}`, { token: ada.token })).status).toBe(404)
   })
 
-  it('keeps at least one owner', async () => {
+  it('keeps at least one owner: the only owner cannot leave', async () => {
     const { owner, project } = await ownerWithProject()
     const res = await api(`/api/projects/${project.id}/members/${owner.id}`, { method: 'DELETE', token: owner.token })
     expect(res.status).toBe(409)
+  })
+
+  it('keeps at least one owner: the only owner cannot demote themselves', async () => {
+    const { owner, project } = await ownerWithProject()
+    const res = await api(`/api/projects/${project.id}/members`, { method: 'POST', token: owner.token, json: { user_id: owner.id, role: 'viewer' } })
+    expect(res.status).toBe(409)
+    expect(await (await api(`/api/projects/${project.id}`, { token: owner.token })).json()).toMatchObject({ role: 'owner' })
+  })
+
+  it('lets one of two owners step down', async () => {
+    const { owner, project } = await ownerWithProject()
+    const second = await createUser('second')
+    await addMember(owner, project.id, second, 'owner')
+    const res = await api(`/api/projects/${project.id}/members`, { method: 'POST', token: owner.token, json: { user_id: owner.id, role: 'editor' } })
+    expect(res.status).toBe(200)
+    expect(await (await api(`/api/projects/${project.id}`, { token: owner.token })).json()).toMatchObject({ role: 'editor' })
   })
 })
 
@@ -183,6 +199,13 @@ describe('image upload', () => {
     const { owner, project } = await ownerWithProject()
     const res = await api(`/api/projects/${project.id}/images`, { method: 'POST', token: owner.token, body: PNG_1x1, headers: { 'Content-Type': 'image/png' } })
     expect(res.status).toBe(415)
+  })
+
+  it('answers 413 for a file over 25 MB', async () => {
+    const { owner, project } = await ownerWithProject()
+    const res = await upload(owner.token, project.id, new Uint8Array(25 * 1024 * 1024 + 1), 'huge.png', 'image/png')
+    expect(res.status).toBe(413)
+    expect(await res.json()).toMatchObject({ error: { code: 'payload_too_large' } })
   })
 
   it('keeps only the last segment of a path-like filename', async () => {
@@ -285,6 +308,15 @@ describe('presigned image upload', () => {
     expect(image.sha256).toBe(await sha256Of(ROCKET_JPEG))
     // Completing again changes nothing.
     expect(await (await api(`/api/images/${t.image.id}/complete`, { method: 'POST', token: owner.token })).json()).toEqual(image)
+  })
+
+  it('reads the full size and hash of an upload larger than the header window', async () => {
+    const { owner, project } = await ownerWithProject()
+    const t = await ticket(owner.token, project.id, 'image/png')
+    expect((await exports.default.fetch(new Request(t.upload_url, { method: 'PUT', headers: t.headers, body: ASTRONAUT_PNG }))).status).toBe(200)
+    const image = await (await api(`/api/images/${t.image.id}/complete`, { method: 'POST', token: owner.token })).json<Image>()
+    expect(ASTRONAUT_PNG.byteLength).toBeGreaterThan(512 * 1024)
+    expect(image).toMatchObject({ width: 512, height: 512, bytes: ASTRONAUT_PNG.byteLength, sha256: await sha256Of(ASTRONAUT_PNG) })
   })
 
   it('refuses to complete before anything was uploaded', async () => {

@@ -7,6 +7,10 @@ import type { AnnotationType } from '../../schemas/annotation-types'
 import { ANNOTATION_COLUMNS } from '../annotations-bulk'
 import { annotationFromRaw, toArtifact, toImage } from '../serialize'
 
+/** The category of an annotation without a class name. */
+export const UNLABELED = 'unlabeled'
+export const classOf = (a: Pick<Annotation, 'class_name'>) => a.class_name ?? UNLABELED
+
 /** Rows per D1 query; an export holds at most one page of annotations at a time. */
 export const EXPORT_PAGE_SIZE = 1000
 
@@ -120,9 +124,6 @@ export async function distinctClasses(d1: D1Database, analysisIds: readonly stri
   for await (const r of rows) names.add(r.name)
   return [...names].sort()
 }
-
-export const UNLABELED = 'unlabeled'
-export const classOf = (a: Pick<Annotation, 'class_name'>) => a.class_name ?? UNLABELED
 
 /** The image's size from its row, else from the first annotation that states it. */
 export async function imageSize(d1: D1Database, image: { width: number | null; height: number | null }, analysisId: string) {
