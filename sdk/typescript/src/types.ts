@@ -15,7 +15,13 @@ export type AnalysisStatus = z.output<typeof analyses.AnalysisStatus>
 /** The body of `POST /api/images/{image_id}/analyses`; `image_id` comes from the path. */
 export type AnalysisCreate = Omit<z.input<typeof analyses.AnalysisCreate>, 'image_id'>
 export type Annotation = z.output<typeof analyses.Annotation>
-export type AnnotationInput = z.input<typeof annotationTypes.AnnotationInput>
+/**
+ * One annotation as posted. The schema builds `storage_path` with a conditional (required, nullish
+ * or absent by type), which zod's inference reads as a key that is always present; it is made
+ * optional here, and the server still refuses a heatmap or mask without one.
+ */
+export type AnnotationInput = OptionalStoragePath<z.input<typeof annotationTypes.AnnotationInput>>
+type OptionalStoragePath<A> = A extends { storage_path: infer S } ? Omit<A, 'storage_path'> & { storage_path?: S } : A
 export type AnnotationType = annotationTypes.AnnotationType
 export type BulkMode = (typeof analyses.BULK_MODES)[number]
 export type BulkAnnotationsRequest = z.input<typeof analyses.BulkAnnotationsRequest>

@@ -1,0 +1,211 @@
+import { AnalysisCanceled, LoupeError } from './errors'
+import { MAX_LOG_LINES_PER_REQUEST } from './log-lines'
+import { AnalysisRun } from './run'
+import { serializeBody, signatureHeaders } from './signing'
+import { Transport, type Attempt, type Logger, type RawResponse, type RetryMode } from './transport'
+import type { Analysis, AnalysisCreate, AnalysisWithAnnotations } from './types'
+import { VERSION } from './version'
+
+export interface LoupeClientOptions {
+  /** Where Loupe runs, e.g. `http://127.0.0.1:8787`. */
+  baseUrl: string
+  /**
+   * The shared `ML_CALLBACK_HMAC_SECRET` that signs pipeline callbacks. `null` sends them unsigned,
+   * which only a server with `ML_PIPELINE_REQUIRE_HMAC=false` accepts.
+   */
+  secret: string | null
+  /** A user's API token, for user endpoints such as `createAnalysis`. */
+  token?: string | undefined
+  fetch?: typeof fetch
+  /** Retries after the first attempt, for network errors, 429 and 5xx (default 5). */
+  maxRetries?: number
+  /** Per attempt, including reading the response (default 30 000). */
+  timeoutMs?: number
+  backoffBaseMs?: number
+  backoffMaxMs?: number
+  /** A `Retry-After` longer than this raises instead of waiting (default 300 000). */
+  maxRetryAfterMs?: number
+  /** Annotations per bulk request (default 5000); lowered automatically if the server reports less. */
+  maxBulk?: number
+  /** Log lines per request (default 500, at most 1000). */
+  logBatchSize?: number
+  logFlushIntervalMs?: number
+  /** Plain progress updates closer together than this are skipped (default 500). */
+  progressIntervalMs?: number
+  /** Send an `X-ML-Nonce` with every signed request (default true). */
+  nonce?: boolean
+  /** Web Crypto; defaults to `globalThis.crypto`. On Node 18 pass `(await import('node:crypto')).webcrypto`. */
+  crypto?: Crypto
+  logger?: Logger
+  // For tests: what the SDK waits with, jitters with, and measures time with.
+  sleep?: (ms: number) => Promise<void>
+  random?: () => number
+  now?: () => number
+}
+
+const consoleLogger: Logger = {
+  debug() {},
+  warn: (message) => console.warn(message),
+}
+
+/**
+ * A client for one Loupe deployment. Every request retries network errors, 429 and 5xx up to
+ * `maxRetries` times with exponential backoff and full jitter, honouring `Retry-After`; other 4xx
+ * reject at once with a `LoupeError` (an `AnalysisCanceled` for 409 `analysis_canceled`).
+ */
+export class LoupeClient {
+  readonly baseUrl: string
+  readonly secret: string | null
+  readonly token: string | undefined
+  readonly transport: Transport
+  readonly logger: Logger
+  maxBulk: number
+  readonly logBatchSize: number
+  readonly logFlushIntervalMs: number
+  readonly progressIntervalMs: number
+  readonly now: () => number
+  private readonly nonce: boolean
+  private readonly crypto: Crypto | undefined
+
+  constructor(options: LoupeClientOptions) {
+    if (!options.baseUrl) throw new TypeError('baseUrl is required, e.g. http://127.0.0.1:8787')
+    const maxBulk = options.maxBulk ?? 5000
+    if (!(maxBulk >= 1)) throw new RangeError('maxBulk must be at least 1')
+    const logBatchSize = options.logBatchSize ?? 500
+    if (!(logBatchSize >= 1 && logBatchSize <= MAX_LOG_LINES_PER_REQUEST)) {
+      throw new RangeError(`logBatchSize must be between 1 and ${MAX_LOG_LINES_PER_REQUEST}`)
+    }
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '')
+    this.secret = options.secret
+    this.token = options.token
+    this.maxBulk = maxBulk
+    this.logBatchSize = logBatchSize
+    this.logFlushIntervalMs = options.logFlushIntervalMs ?? 2000
+    this.progressIntervalMs = options.progressIntervalMs ?? 500
+    this.nonce = options.nonce ?? true
+    this.crypto = options.crypto
+    this.logger = options.logger ?? consoleLogger
+    const perf = (globalThis as { performance?: { now(): number } }).performance
+    this.now = options.now ?? (perf ? () => perf.now() : Date.now)
+    this.transport = new Transport({
+      ...(options.fetch && { fetch: options.fetch }),
+      ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
+      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+      ...(options.backoffBaseMs !== undefined && { backoffBaseMs: options.backoffBaseMs }),
+      ...(options.backoffMaxMs !== undefined && { backoffMaxMs: options.backoffMaxMs }),
+      ...(options.maxRetryAfterMs !== undefined && { maxRetryAfterMs: options.maxRetryAfterMs }),
+      ...(options.sleep && { sleep: options.sleep }),
+      ...(options.random && { random: options.random }),
+      userAgent: `loupe-typescript/${VERSION}`,
+      logger: this.logger,
+    })
+  }
+
+  // ---- user endpoints (Bearer token) -------------------------------------------------------
+
+  /**
+   * `POST /api/images/{imageId}/analyses`; resolves to the queued analysis. With an
+   * `external_job_id` the create is idempotent on the server, so it is retried like any call;
+   * without one only 429 is retried, since repeating a create whose answer was lost could make a
+   * second analysis.
+   */
+  createAnalysis(imageId: string, body: AnalysisCreate): Promise<AnalysisWithAnnotations> {
+    const payload = { image_id: imageId, ...body }
+    const retry: RetryMode = body.external_job_id ? 'all' : 'rate_limit'
+    return this.userRequest('POST', `/api/images/${encodeURIComponent(imageId)}/analyses`, payload, retry)
+  }
+
+  /** `GET /api/analyses/{id}`: the analysis with its annotations. */
+  getAnalysis(id: string): Promise<AnalysisWithAnnotations> {
+    return this.userRequest('GET', `/api/analyses/${encodeURIComponent(id)}`)
+  }
+
+  /** `POST /api/analyses/{id}/cancel` (editor or owner); the pipeline then sees `AnalysisCanceled`. */
+  cancelAnalysis(id: string): Promise<Analysis> {
+    return this.userRequest('POST', `/api/analyses/${encodeURIComponent(id)}/cancel`)
+  }
+
+  // ---- pipeline callbacks (HMAC) -----------------------------------------------------------
+
+  /** A handle for reporting on one analysis. */
+  analysis(id: string): AnalysisRun {
+    return new AnalysisRun(this, id)
+  }
+
+  /**
+   * Runs `fn` with a handle on the analysis, then finalizes it: `complete()` when `fn` resolves
+   * (unless `fn` finalized it), `fail(error)` when it throws (then rethrows). A cancel is not
+   * failed: the analysis is already final and `AnalysisCanceled` propagates.
+   */
+  async withAnalysis<T>(id: string, fn: (run: AnalysisRun) => Promise<T> | T): Promise<T> {
+    const run = this.analysis(id)
+    let result: T
+    try {
+      result = await fn(run)
+    } catch (err) {
+      if (!run.canceled && !run.finalized && !(err instanceof AnalysisCanceled)) {
+        try {
+          await run.fail(err)
+        } catch (secondary) {
+          this.logger.warn(`loupe: could not mark analysis ${id} failed: ${String(secondary)}`)
+        }
+      }
+      throw err
+    }
+    if (run.canceled) return result
+    if (run.finalized) await run.close()
+    else await run.complete()
+    return result
+  }
+
+  /**
+   * Sends `payload` to a pipeline callback, signed as the guide describes. Every attempt is signed
+   * afresh (new timestamp, new nonce), so a retry is never refused as stale or as a replay.
+   */
+  async signedRequest<T = unknown>(method: string, path: string, payload: unknown, retry: RetryMode = 'all'): Promise<T> {
+    const body = serializeBody(payload)
+    const build = async (): Promise<Attempt> => ({
+      body,
+      headers:
+        this.secret === null
+          ? { 'Content-Type': 'application/json' }
+          : await signatureHeaders(this.secret, body, { nonce: this.nonce, ...(this.crypto && { crypto: this.crypto }) }),
+    })
+    return decode<T>(await this.transport.request(method, this.url(path), build, retry))
+  }
+
+  /** Sends a user request with `Authorization: Bearer <token>`; resolves to the decoded JSON. */
+  async userRequest<T = unknown>(method: string, path: string, payload?: unknown, retry: RetryMode = 'all'): Promise<T> {
+    const body = payload === undefined ? undefined : serializeBody(payload)
+    const headers: Record<string, string> = {}
+    if (body !== undefined) headers['Content-Type'] = 'application/json'
+    if (this.token) headers.Authorization = `Bearer ${this.token}`
+    return decode<T>(await this.transport.request(method, this.url(path), () => ({ body, headers }), retry))
+  }
+
+  /** A plain PUT (presigned upload URLs: no signature, no token), with the retry policy. */
+  putBytes(url: string, body: Uint8Array | Blob, headers: Record<string, string>): Promise<RawResponse> {
+    return this.transport.request('PUT', this.url(url), () => ({ body, headers: { ...headers } }))
+  }
+
+  /** The absolute URL for an API path; absolute URLs pass through. */
+  url(pathOrUrl: string): string {
+    if (/^https?:\/\//i.test(pathOrUrl)) return pathOrUrl
+    return this.baseUrl + (pathOrUrl.startsWith('/') ? pathOrUrl : `/${pathOrUrl}`)
+  }
+}
+
+function decode<T>(response: RawResponse): T {
+  if (!response.text) return undefined as T
+  try {
+    return JSON.parse(response.text) as T
+  } catch (cause) {
+    throw new LoupeError({
+      status: response.status,
+      code: 'bad_response',
+      message: `expected JSON, got ${JSON.stringify(response.text.slice(0, 200))}`,
+      requestId: response.headers.get('X-Request-Id') ?? undefined,
+      cause,
+    })
+  }
+}
