@@ -2,7 +2,8 @@ import { and, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { apiTokens, users } from '../db/schema'
 import type { CurrentUser } from '../app-env'
-import { API_TOKEN_PREFIX, SESSION_TOKEN_PREFIX, generateToken, sha256Hex, tokenPrefix } from './tokens'
+import { sha256Hex } from '../digest'
+import { API_TOKEN_PREFIX, SESSION_TOKEN_PREFIX, generateToken, tokenPrefix } from './tokens'
 
 export const SESSION_COOKIE = 'loupe_session'
 

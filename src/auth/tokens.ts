@@ -12,11 +12,5 @@ export function generateToken(prefix: string): string {
   return prefix + base64url(crypto.getRandomValues(new Uint8Array(32)))
 }
 
-export async function sha256Hex(input: string | ArrayBuffer | Uint8Array): Promise<string> {
-  const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input
-  const digest = await crypto.subtle.digest('SHA-256', bytes)
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
-}
-
 /** What the admin CLI and token listings show: enough to tell tokens apart, too little to use. */
 export const tokenPrefix = (token: string) => token.slice(0, 10)

@@ -1,5 +1,5 @@
 import canonicalize from 'canonicalize'
-import { sha256Hex } from '../auth/tokens'
+import { sha256Hex } from '../digest'
 import type { AnnotationInput } from '../schemas/annotation-types'
 
 /**

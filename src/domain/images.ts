@@ -1,6 +1,6 @@
 import { and, count, desc, eq, isNull, sql } from 'drizzle-orm'
 import type { CurrentUser } from '../app-env'
-import { sha256Hex } from '../auth/tokens'
+import { sha256Hex, sha256OfStream } from '../digest'
 import { authorize, projectRole, type Action } from '../auth/permissions'
 import type { Config } from '../config'
 import type { Database } from '../db/client'
@@ -113,9 +113,7 @@ export async function completeUpload(db: Database, bucket: R2Bucket, user: Curre
   if (!head) throw new AppError(409, 'conflict', 'Nothing has been uploaded to this ticket yet')
   const meta = readImageMeta(new Uint8Array(await head.arrayBuffer()))
   const full = await bucket.get(image.storageKey)
-  const digest = new crypto.DigestStream('SHA-256')
-  await full!.body.pipeTo(digest)
-  const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
+  const sha256 = await sha256OfStream(full!.body)
   await db
     .update(images)
     .set({ status: 'ready', width: meta.width, height: meta.height, contentType: meta.contentType, bytes: head.size, sha256 })

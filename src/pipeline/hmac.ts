@@ -1,3 +1,4 @@
+import { toHex } from '../digest'
 import { AppError } from '../errors'
 
 export const SIGNATURE_HEADER = 'X-ML-Signature'
@@ -38,7 +39,7 @@ export function signedMessage(timestamp: string, body: Uint8Array): Uint8Array {
 
 export async function signCallback(secret: string, timestamp: string, body: Uint8Array): Promise<string> {
   const mac = await crypto.subtle.sign('HMAC', await importKey(secret), signedMessage(timestamp, body))
-  return 'sha256=' + [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, '0')).join('')
+  return 'sha256=' + toHex(mac)
 }
 
 /**

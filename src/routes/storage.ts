@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../app-env'
 import { markArtifactUploaded } from '../domain/artifacts'
+import { sha256OfStream } from '../digest'
 import { AppError } from '../errors'
 import { MAX_ARTIFACT_BYTES } from '../schemas/artifacts'
 import { verifyPresigned } from '../storage/presign'
@@ -18,14 +19,12 @@ export const storageRoutes = new Hono<AppEnv>()
     if (length > MAX_ARTIFACT_BYTES) throw new AppError(413, 'payload_too_large', `Uploads may be at most ${MAX_ARTIFACT_BYTES} bytes`)
     const body = c.req.raw.body ?? new ReadableStream({ start: (ctl) => ctl.close() })
     const [toBucket, toDigest] = body.tee()
-    const digest = new crypto.DigestStream('SHA-256')
-    const [object] = await Promise.all([
+    const [object, sha256] = await Promise.all([
       c.env.BUCKET.put(key, toBucket.pipeThrough(new FixedLengthStream(length)), {
         httpMetadata: { contentType: c.req.header('Content-Type') ?? 'application/octet-stream' },
       }),
-      toDigest.pipeTo(digest),
+      sha256OfStream(toDigest),
     ])
-    const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
     if (key.startsWith('ml_outputs/')) {
       const artifact = await markArtifactUploaded(c.get('db'), key, object.size, sha256)
       if (artifact) c.executionCtx.waitUntil(analysisStub(c.env, artifact.analysis_id).artifactUploaded(artifact.analysis_id, artifact).catch(() => {}))

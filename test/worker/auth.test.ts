@@ -1,7 +1,7 @@
 import { env, exports } from 'cloudflare:workers'
 import { sign } from 'hono/utils/jwt/jwt'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { sha256Hex } from '../../src/auth/tokens'
+import { sha256Hex } from '../../src/digest'
 import { api, createUser, fetchWithEnv, request } from './helpers'
 
 interface Me {

@@ -2,7 +2,8 @@ import { createExecutionContext, runInDurableObject, waitOnExecutionContext } fr
 import { env, exports } from 'cloudflare:workers'
 import type { AnalysisState } from '../../durable-objects/analysis-state'
 import { createApp } from '../../src/app'
-import { generateToken, sha256Hex, tokenPrefix, API_TOKEN_PREFIX } from '../../src/auth/tokens'
+import { generateToken, tokenPrefix, API_TOKEN_PREFIX } from '../../src/auth/tokens'
+import { sha256Hex } from '../../src/digest'
 import { signCallback } from '../../src/pipeline/hmac'
 
 export const BASE = 'http://loupe.test'

@@ -1,8 +1,8 @@
+import { toHex } from '../../digest'
 import { annotationPages, reviewSummary, type AnalysisSource, type ExportArtifact } from './reader'
 import type { Chunk, ZipEntry } from './stream'
 
 const encoder = new TextEncoder()
-const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('')
 
 /** What the manifest says about one file in the bundle, filled in as the file streams past. */
 interface Measured {
@@ -24,7 +24,7 @@ async function* measured(source: AsyncIterable<Chunk>, into: Measured): AsyncGen
     yield bytes
   }
   await writer.close()
-  into.sha256 = hex(await digest.digest)
+  into.sha256 = toHex(await digest.digest)
 }
 
 async function* annotationsJsonl(src: AnalysisSource, counted: { count: number }): AsyncGenerator<Chunk> {
