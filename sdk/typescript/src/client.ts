@@ -2,11 +2,14 @@ import { AnalysisCanceled, LoupeError } from './errors'
 import { MAX_LOG_LINES_PER_REQUEST } from './log-lines'
 import { AnalysisRun } from './run'
 import { serializeBody, signatureHeaders } from './signing'
-import { Transport, type Attempt, type Logger, type RawResponse, type RetryMode } from './transport'
+import { Transport, type Attempt, type Logger, type RawResponse, type RetryMode, type TransportOptions } from './transport'
 import type { Analysis, AnalysisCreate, AnalysisWithAnnotations } from './types'
 import { VERSION } from './version'
 
-export interface LoupeClientOptions {
+/** How requests are retried and timed; documented once, on the transport. */
+type RetryOptions = Omit<TransportOptions, 'userAgent' | 'logger'>
+
+export interface LoupeClientOptions extends RetryOptions {
   /** Where Loupe runs, e.g. `http://127.0.0.1:8787`. */
   baseUrl: string
   /**
@@ -16,15 +19,6 @@ export interface LoupeClientOptions {
   secret: string | null
   /** A user's API token, for user endpoints such as `createAnalysis`. */
   token?: string | undefined
-  fetch?: typeof fetch
-  /** Retries after the first attempt, for network errors, 429 and 5xx (default 5). */
-  maxRetries?: number
-  /** Per attempt, including reading the response (default 30 000). */
-  timeoutMs?: number
-  backoffBaseMs?: number
-  backoffMaxMs?: number
-  /** A `Retry-After` longer than this raises instead of waiting (default 300 000). */
-  maxRetryAfterMs?: number
   /** Annotations per bulk request (default 5000); lowered automatically if the server reports less. */
   maxBulk?: number
   /** Log lines per request (default 500, at most 1000). */
@@ -37,9 +31,7 @@ export interface LoupeClientOptions {
   /** Web Crypto; defaults to `globalThis.crypto`. On Node 18 pass `(await import('node:crypto')).webcrypto`. */
   crypto?: Crypto
   logger?: Logger
-  // For tests: what the SDK waits with, jitters with, and measures time with.
-  sleep?: (ms: number) => Promise<void>
-  random?: () => number
+  /** For tests: what the SDK measures time with. */
   now?: () => number
 }
 
@@ -87,15 +79,9 @@ export class LoupeClient {
     this.logger = options.logger ?? consoleLogger
     const perf = (globalThis as { performance?: { now(): number } }).performance
     this.now = options.now ?? (perf ? () => perf.now() : Date.now)
+    // The transport reads only its own settings out of the client's options.
     this.transport = new Transport({
-      ...(options.fetch && { fetch: options.fetch }),
-      ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
-      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
-      ...(options.backoffBaseMs !== undefined && { backoffBaseMs: options.backoffBaseMs }),
-      ...(options.backoffMaxMs !== undefined && { backoffMaxMs: options.backoffMaxMs }),
-      ...(options.maxRetryAfterMs !== undefined && { maxRetryAfterMs: options.maxRetryAfterMs }),
-      ...(options.sleep && { sleep: options.sleep }),
-      ...(options.random && { random: options.random }),
+      ...options,
       userAgent: `loupe-typescript/${VERSION}`,
       logger: this.logger,
     })

@@ -18,12 +18,15 @@ export interface Attempt {
 
 export interface TransportOptions {
   fetch?: typeof fetch
+  /** Retries after the first attempt, for network errors, 429 and 5xx (default 5). */
   maxRetries?: number
+  /** Per attempt, including reading the response (default 30 000). */
   timeoutMs?: number
   backoffBaseMs?: number
   backoffMaxMs?: number
-  /** A `Retry-After` longer than this raises instead of waiting. */
+  /** A `Retry-After` longer than this raises instead of waiting (default 300 000). */
   maxRetryAfterMs?: number
+  // For tests: what the SDK waits with and jitters with.
   sleep?: (ms: number) => Promise<void>
   random?: () => number
   userAgent?: string
