@@ -16,7 +16,7 @@ import {
   AnnotationList,
   AnnotationListQuery,
 } from '../schemas/analyses'
-import { jsonContent, pipelineSecurity, userSecurity } from './openapi'
+import { jsonContent, jsonRequest, pipelineSecurity, userSecurity } from './openapi'
 import { errorResponses, Uuid } from '../schemas/common'
 import { LiveQuery, LogsPage, LogsQuery } from '../schemas/events'
 import { formatLogText } from '../../durable-objects/log-store'
@@ -38,7 +38,7 @@ analysisRoutes
       description: 'Repeating a create with the same `external_job_id` returns the existing analysis with 200.',
       security: userSecurity,
       middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
-      request: { params: ImageParam, body: { content: { 'application/json': { schema: AnalysisCreate } }, required: true } },
+      request: { params: ImageParam, body: jsonRequest(AnalysisCreate) },
       responses: {
         201: jsonContent(AnalysisWithAnnotations, 'Created'),
         200: jsonContent(AnalysisWithAnnotations, 'Already exists for this external_job_id'),

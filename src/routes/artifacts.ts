@@ -10,7 +10,7 @@ import { mlEnabled, requestOrigin } from '../http/context'
 import { DownloadQuery, DownloadResponse } from '../schemas/artifacts'
 import { errorResponses } from '../schemas/common'
 import { presign } from '../storage/presign'
-import { userSecurity } from './openapi'
+import { jsonContent, userSecurity } from './openapi'
 
 const DOWNLOAD_TTL_SECONDS = 900
 
@@ -26,7 +26,7 @@ artifactRoutes.openapi(
     middleware: [requireUser] as const,
     request: { query: DownloadQuery },
     responses: {
-      200: { description: 'URL', content: { 'application/json': { schema: DownloadResponse } } },
+      200: jsonContent(DownloadResponse, 'URL'),
       ...errorResponses(400, 401, 404),
     },
   }),

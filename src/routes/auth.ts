@@ -8,7 +8,7 @@ import { AppError, notFound } from '../errors'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { Me, SessionCreate } from '../schemas/auth'
 import { errorResponses } from '../schemas/common'
-import { userSecurity } from './openapi'
+import { jsonContent, jsonRequest, userSecurity } from './openapi'
 
 
 async function startSession(c: Context<AppEnv>, token: string) {
@@ -36,8 +36,8 @@ export const auth = new OpenAPIHono<AppEnv>()
       tags: ['Auth'],
       summary: 'Exchange an API token for a viewer session cookie',
       middleware: [jsonBody(MAX_JSON_BYTES)] as const,
-      request: { body: { content: { 'application/json': { schema: SessionCreate } }, required: true } },
-      responses: { 200: { description: 'Signed in; the cookie is set', content: { 'application/json': { schema: Me } } }, ...errorResponses(400, 401) },
+      request: { body: jsonRequest(SessionCreate) },
+      responses: { 200: jsonContent(Me, 'Signed in; the cookie is set'), ...errorResponses(400, 401) },
     }),
     async (c) => {
       const user = await startSession(c, c.req.valid('json').token)
@@ -84,7 +84,7 @@ export const auth = new OpenAPIHono<AppEnv>()
       summary: 'Who am I',
       middleware: [requireUser] as const,
       security: userSecurity,
-      responses: { 200: { description: 'The caller', content: { 'application/json': { schema: Me } } }, ...errorResponses(401) },
+      responses: { 200: jsonContent(Me, 'The caller'), ...errorResponses(401) },
     }),
     (c) => c.json(currentUser(c), 200),
   )

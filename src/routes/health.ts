@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../app-env'
+import { jsonContent } from './openapi'
 
 export const health = new OpenAPIHono<AppEnv>().openapi(
   createRoute({
@@ -7,7 +8,7 @@ export const health = new OpenAPIHono<AppEnv>().openapi(
     path: '/api/health',
     tags: ['System'],
     summary: 'Liveness check',
-    responses: { 200: { description: 'The Worker is up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
+    responses: { 200: jsonContent(z.object({ status: z.literal('ok') }), 'The Worker is up') },
   }),
   (c) => c.json({ status: 'ok' as const }, 200),
 )

@@ -6,7 +6,7 @@ import { completeUpload, createUploadTicket, getImageWithUrl, listImages, softDe
 import { AppError } from '../errors'
 import { requestOrigin } from '../http/context'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
-import { jsonContent, pipelineSecurity, userSecurity } from './openapi'
+import { jsonContent, jsonRequest, pipelineSecurity, userSecurity } from './openapi'
 import { errorResponses, Pagination, Uuid } from '../schemas/common'
 import { Image, ImageList, ImageUploadForm, ImageUploadIntent, ImageUploadTicket, MAX_IMAGE_BYTES } from '../schemas/images'
 
@@ -59,7 +59,7 @@ export const imageRoutes = new OpenAPIHono<AppEnv>()
       description: 'PUT the bytes to `upload_url` with the given headers, then call `POST /api/images/{image_id}/complete`.',
       security: userSecurity,
       middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
-      request: { params: ProjectParam, body: { content: { 'application/json': { schema: ImageUploadIntent } }, required: true } },
+      request: { params: ProjectParam, body: jsonRequest(ImageUploadIntent) },
       responses: { 201: jsonContent(ImageUploadTicket, 'Upload ticket'), ...errorResponses(400, 401, 403, 404, 415) },
     }),
     async (c) =>

@@ -9,7 +9,7 @@ import { auditFailure, callbackAuth, type PipelineEnv } from '../pipeline/callba
 import { Analysis, BulkAnnotationsRequest, BulkAnnotationsResponse, Finalize, ProgressUpdate, StatusUpdate } from '../schemas/analyses'
 import { PresignRequest, PresignResponse } from '../schemas/artifacts'
 import { LogsAccepted, LogsRequest } from '../schemas/events'
-import { jsonContent, pipelineSecurity, userSecurity } from './openapi'
+import { jsonContent, jsonRequest, pipelineSecurity, userSecurity } from './openapi'
 import { errorResponses, Uuid } from '../schemas/common'
 import { AppError } from '../errors'
 import { analysisStub } from './analyses'
@@ -38,7 +38,7 @@ const bulkRoute = createRoute({
     'All or nothing. Re-posting identical annotations stores nothing new. Modes: `append` (default), `replace` (atomic), `upsert` (by `key`). ' +
     'After finalize an identical replay still answers 200; new content answers 409 `analysis_finalized`.',
   security: pipelineSecurity,
-  request: { params: AnalysisParam, body: { content: { 'application/json': { schema: BulkAnnotationsRequest } }, required: true } },
+  request: { params: AnalysisParam, body: jsonRequest(BulkAnnotationsRequest) },
   responses: { 200: jsonContent(BulkAnnotationsResponse, 'Stored'), ...signedErrors },
 })
 
@@ -54,7 +54,7 @@ pipelineRoutes
       description: 'Moving to the current status is a no-op 200. Any other illegal move is 409 `illegal_transition`.',
       security: pipelineSecurity,
       middleware: [jsonBody(MAX_JSON_BYTES), callbackAuth] as const,
-      request: { params: AnalysisParam, body: { content: { 'application/json': { schema: StatusUpdate } }, required: true } },
+      request: { params: AnalysisParam, body: jsonRequest(StatusUpdate) },
       responses: { 200: jsonContent(Analysis, 'The analysis after the update'), ...signedErrors },
     }),
     async (c) => {
@@ -70,7 +70,7 @@ pipelineRoutes
       summary: 'Report progress (0..1), the current stage, and a message',
       security: pipelineSecurity,
       middleware: [jsonBody(MAX_JSON_BYTES), callbackAuth] as const,
-      request: { params: AnalysisParam, body: { content: { 'application/json': { schema: ProgressUpdate } }, required: true } },
+      request: { params: AnalysisParam, body: jsonRequest(ProgressUpdate) },
       responses: { 200: jsonContent(Analysis, 'The analysis after the update'), ...signedErrors },
     }),
     async (c) => {
@@ -86,7 +86,7 @@ pipelineRoutes
       summary: 'Get a presigned PUT URL for an artifact',
       security: pipelineSecurity,
       middleware: [jsonBody(MAX_JSON_BYTES), callbackAuth] as const,
-      request: { params: AnalysisParam, body: { content: { 'application/json': { schema: PresignRequest } }, required: true } },
+      request: { params: AnalysisParam, body: jsonRequest(PresignRequest) },
       responses: { 200: jsonContent(PresignResponse, 'Upload with PUT and the given headers'), ...signedErrors },
     }),
     async (c) => {
@@ -104,7 +104,7 @@ pipelineRoutes
       description: 'Allowed straight from `queued` (the fast path). Waits for bulk writes in flight; afterwards the annotation set is frozen.',
       security: pipelineSecurity,
       middleware: [jsonBody(MAX_JSON_BYTES), callbackAuth] as const,
-      request: { params: AnalysisParam, body: { content: { 'application/json': { schema: Finalize } }, required: true } },
+      request: { params: AnalysisParam, body: jsonRequest(Finalize) },
       responses: { 200: jsonContent(Analysis, 'The final analysis'), ...signedErrors },
     }),
     async (c) => {
@@ -122,7 +122,7 @@ pipelineRoutes.openapi(
     description: 'Viewers see them live, batched into frames; the whole log is kept in R2 under ml_outputs/{id}/logs/.',
     security: pipelineSecurity,
     middleware: [jsonBody(MAX_JSON_BYTES * 8), callbackAuth] as const,
-    request: { params: AnalysisParam, body: { content: { 'application/json': { schema: LogsRequest } }, required: true } },
+    request: { params: AnalysisParam, body: jsonRequest(LogsRequest) },
     responses: { 200: jsonContent(LogsAccepted, 'Stored'), ...signedErrors },
   }),
   async (c) => {

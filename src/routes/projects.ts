@@ -3,7 +3,7 @@ import type { AppEnv } from '../app-env'
 import { currentUser, requireUser } from '../auth/middleware'
 import { addMember, createProject, getProject, listMembers, listProjects, removeMember } from '../domain/projects'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
-import { jsonContent, pipelineSecurity, userSecurity } from './openapi'
+import { jsonContent, jsonRequest, pipelineSecurity, userSecurity } from './openapi'
 import { errorResponses, Uuid } from '../schemas/common'
 import { MemberAdd, MemberList, Project, ProjectCreate, ProjectList } from '../schemas/projects'
 
@@ -18,7 +18,7 @@ export const projectRoutes = new OpenAPIHono<AppEnv>()
       summary: 'Create a project; the caller becomes its owner',
       security: userSecurity,
       middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
-      request: { body: { content: { 'application/json': { schema: ProjectCreate } }, required: true } },
+      request: { body: jsonRequest(ProjectCreate) },
       responses: { 201: jsonContent(Project, 'Created'), ...errorResponses(400, 401, 413, 415) },
     }),
     async (c) => c.json(await createProject(c.get('db'), currentUser(c), c.req.valid('json'), c.get('requestId')), 201),
@@ -69,7 +69,7 @@ export const projectRoutes = new OpenAPIHono<AppEnv>()
       summary: 'Add a member, or change their role (owner only)',
       security: userSecurity,
       middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
-      request: { params: ProjectParam, body: { content: { 'application/json': { schema: MemberAdd } }, required: true } },
+      request: { params: ProjectParam, body: jsonRequest(MemberAdd) },
       responses: { 200: jsonContent(MemberList, 'Members after the change'), ...errorResponses(400, 401, 403, 404, 415) },
     }),
     async (c) =>
