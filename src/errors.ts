@@ -61,19 +61,18 @@ export async function unwrapRpc<T>(call: Promise<RpcResult<T>>): Promise<T> {
 
 export function renderError(err: unknown, c: Context): Response {
   const requestId = c.get('requestId' as never) as string | undefined
-  const error = err
-  if (error instanceof AppError) {
-    return c.json(error.toJSON(), error.status)
+  if (err instanceof AppError) {
+    return c.json(err.toJSON(), err.status)
   }
-  if (error instanceof ConfigError) {
-    console.error(JSON.stringify({ level: 'error', requestId, message: error.message }))
-    return c.json({ error: { code: 'misconfigured', message: error.message, details: error.issues } }, 500)
+  if (err instanceof ConfigError) {
+    console.error(JSON.stringify({ level: 'error', requestId, message: err.message }))
+    return c.json({ error: { code: 'misconfigured', message: err.message, details: err.issues } }, 500)
   }
   // Hono's own HTTPExceptions (from body-limit, for instance) carry a status we keep.
-  if (error && typeof error === 'object' && 'getResponse' in error && typeof error.getResponse === 'function') {
-    const res = error.getResponse() as Response
+  if (err && typeof err === 'object' && 'getResponse' in err && typeof err.getResponse === 'function') {
+    const res = err.getResponse() as Response
     return c.json({ error: { code: res.status === 413 ? 'payload_too_large' : 'bad_request', message: res.statusText || 'Bad request', details: null } }, res.status as ContentfulStatusCode)
   }
-  console.error(JSON.stringify({ level: 'error', requestId, message: String(error), stack: (error as Error)?.stack }))
+  console.error(JSON.stringify({ level: 'error', requestId, message: String(err), stack: (err as Error)?.stack }))
   return c.json({ error: { code: 'internal_error', message: 'Internal server error', details: { request_id: requestId ?? null } } }, 500)
 }

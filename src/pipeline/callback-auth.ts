@@ -30,14 +30,13 @@ export const callbackAuth = createMiddleware<PipelineEnv>(async (c, next) => {
 
 /** Failed signatures are worth an audit row each: a burst of them is an attack or a broken secret. */
 export async function auditFailure(c: Parameters<Parameters<typeof createMiddleware<PipelineEnv>>[0]>[0], err: unknown) {
-  const error = err
-  if (!(error instanceof AppError) || error.status !== 401) return
+  if (!(err instanceof AppError) || err.status !== 401) return
   await auditInsert(c.get('db'), {
     actorType: 'pipeline',
     action: 'callback.rejected',
     targetType: 'analysis',
     targetId: c.req.param('id'),
     requestId: c.get('requestId'),
-    details: { code: error.code, path: c.req.path, ip: c.req.header('CF-Connecting-IP') ?? null },
+    details: { code: err.code, path: c.req.path, ip: c.req.header('CF-Connecting-IP') ?? null },
   })
 }
