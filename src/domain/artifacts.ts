@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Config } from '../config'
 import type { Database } from '../db/client'
 import { artifacts } from '../db/schema'
@@ -63,11 +63,17 @@ export async function markArtifactUploaded(db: Database, storagePath: string, by
  * confirmed against the bucket when something first refers to them.
  */
 export async function confirmPendingArtifacts(db: Database, bucket: R2Bucket, analysisId: string, paths: string[]) {
-  if (!paths.length) return
   const pending = await db
     .select()
     .from(artifacts)
-    .where(and(eq(artifacts.analysisId, analysisId), eq(artifacts.status, 'pending'), inArray(artifacts.storagePath, paths.slice(0, 90))))
+    .where(
+      and(
+        eq(artifacts.analysisId, analysisId),
+        eq(artifacts.status, 'pending'),
+        // One JSON-bound parameter, however many paths: D1 caps bound parameters at 100.
+        inArray(artifacts.storagePath, sql`(SELECT value FROM json_each(${JSON.stringify([...new Set(paths)])}))`),
+      ),
+    )
   for (const a of pending) {
     const head = await bucket.head(a.storagePath)
     if (head) await markArtifactUploaded(db, a.storagePath, head.size, null)

@@ -2,7 +2,7 @@ import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it, vi } from 'vitest'
 import { chunkJson, prepareAnnotations } from '../../src/domain/annotations-bulk'
 import type { AnnotationInput } from '../../src/schemas/annotation-types'
-import { analysisRow, api, BASE, fetchWithEnv, scenario, signed, signedRequest, uploadArtifact, type TestUser } from './helpers'
+import { analysisRow, api, BASE, fetchWithEnv, PNG_1x1, scenario, signed, signedRequest, uploadArtifact, type TestUser } from './helpers'
 
 interface Annotation {
   id: string
@@ -459,5 +459,24 @@ describe('atomicity', () => {
     const retry = await bulk(analysis.id, items, 'replace')
     expect(retry.status).toBe(200)
     expect(await analysisRow(analysis.id)).toMatchObject({ annotation_count: 1200 })
+  })
+})
+
+describe('artifacts uploaded straight to R2', () => {
+  it('confirms every pending artifact a bulk post names, even more than D1 could bind one by one', async () => {
+    const { analysis } = await scenario()
+    const paths: string[] = []
+    for (let i = 0; i < 95; i++) {
+      const res = await signed('POST', `/api/analyses/${analysis.id}/artifacts/presign`, { artifact_type: 'heatmap', filename: `h${i}.png` })
+      const { storage_path } = (await res.json()) as { storage_path: string }
+      // What a direct-to-R2 upload leaves behind: the object, and a row the Worker never heard about.
+      await env.BUCKET.put(storage_path, PNG_1x1)
+      paths.push(storage_path)
+    }
+    const res = await signed('POST', `/api/analyses/${analysis.id}/annotations:bulk`, {
+      annotations: paths.map((p) => ({ annotation_type: 'heatmap', data: { width: 1, height: 1 }, storage_path: p })),
+    })
+    expect(res.status, await res.clone().text()).toBe(200)
+    expect(((await res.json()) as { created: number }).created).toBe(95)
   })
 })
