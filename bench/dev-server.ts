@@ -21,7 +21,7 @@ export async function startBenchServer(port: number): Promise<BenchServer> {
   process.env.LOUPE_PERSIST_TO = dir
   const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir], { stdio: 'ignore' })
   if (migrate.status !== 0) throw new Error('migrations failed')
-  const user = createUser('bench@loupe.local', 'Bench', false)
+  const user = createUser('bench@loupe.local', 'Bench', { remote: false })
   const secret = 'bench_secret'
   const child: ChildProcess = spawn(
     'wrangler',

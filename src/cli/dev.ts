@@ -49,7 +49,7 @@ step('Building the viewer', 'vite', ['build', 'web', '--logLevel', 'warn'])
 step('Applying D1 migrations (local)', 'wrangler', ['d1', 'migrations', 'apply', 'DB', '--local'])
 
 console.log('\n▸ Creating the demo user')
-const demo = createUser('demo@loupe.local', 'Demo User', false)
+const demo = createUser('demo@loupe.local', 'Demo User', { remote: false })
 
 console.log(`\n▸ Starting wrangler dev on ${baseUrl}`)
 const wrangler = spawn('wrangler', ['dev', '--ip', host, '--port', String(port), '--show-interactive-dev-session=false'], {
