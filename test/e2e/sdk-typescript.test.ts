@@ -14,7 +14,7 @@ let imageId: string
 const ROCKET = readFileSync('test/fixtures/images/rocket.jpg')
 
 beforeAll(async () => {
-  server = await startBenchServer(Number(process.env.E2E_TS_PORT ?? 8796))
+  server = await startBenchServer(Number(process.env.E2E_TS_PORT ?? 8797))
   client = new LoupeClient({ baseUrl: server.baseUrl, secret: server.secret, token: server.token, maxRetries: 2 })
   const project = await client.userRequest<{ id: string }>('POST', '/api/projects', { name: 'sdk-typescript-e2e' })
   const form = new FormData()

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { unzipSync, strFromU8 } from 'fflate'
+import { chromium, type Browser, type Download, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBenchServer, type BenchServer } from '../../bench/dev-server'
 import { signatureHeaders } from '../../src/cli/sign'
@@ -23,6 +24,7 @@ const SCREENSHOTS = process.env.SCREENSHOTS === '1'
 let server: BenchServer
 let browser: Browser
 let page: Page
+let projectId: string
 let imageId: string
 let doneId: string
 let liveId: string
@@ -87,6 +89,7 @@ async function shoot(name: string) {
 beforeAll(async () => {
   server = await startBenchServer(Number(process.env.E2E_PORT ?? 8796))
   const project = await call('POST', '/api/projects', { name: 'Demo' }, 'user')
+  projectId = project.id
   const form = new FormData()
   form.append('file', new File([readFileSync('test/fixtures/images/astronaut.png')], 'astronaut.png', { type: 'image/png' }))
   const up = await fetch(`${server.baseUrl}/api/projects/${project.id}/images`, { method: 'POST', headers: { Authorization: `Bearer ${server.token}` }, body: form })
@@ -196,4 +199,32 @@ describe('viewer', () => {
     expect(Array.isArray(parsed.annotations)).toBe(true)
     expect(parsed.annotations).toHaveLength(3)
   })
+
+  it('downloads the YOLO zip and the provenance bundle from the same panel', async () => {
+    const yolo = unzipSync(await downloaded('export-yolo', /^analysis_yolo_v8_.*\.zip$/))
+    expect(Object.keys(yolo)).toEqual(expect.arrayContaining(['classes.txt', 'data.yaml']))
+    const labels = Object.entries(yolo).find(([name]) => name.startsWith('labels/'))!
+    expect(strFromU8(labels[1]).trim().split('\n')).toHaveLength(3)
+    const bundle = unzipSync(await downloaded('export-bundle', /\.zip$/))
+    expect(JSON.parse(strFromU8(bundle['manifest.json']!)).analysis.id).toBe(doneId)
+  })
+
+  it('exports the reviewed annotations of the whole project as a COCO dataset', async () => {
+    await page.goto(`${server.baseUrl}/projects/${projectId}`)
+    await page.getByTestId('dataset-model').fill('yolo_v8')
+    await page.getByTestId('dataset-accepted').check()
+    await shoot('dataset-export')
+    const zip = unzipSync(await downloaded('dataset-download', /\.zip$/))
+    const coco = JSON.parse(strFromU8(Object.entries(zip).find(([name]) => name.endsWith('.json'))![1]))
+    // One box was accepted in the review test; the other two stay out of the training set.
+    expect(coco.images).toHaveLength(1)
+    expect(coco.annotations).toHaveLength(1)
+  })
 })
+
+/** Clicks a download link and returns the file's bytes, after checking its name. */
+async function downloaded(testid: string, name: RegExp): Promise<Uint8Array> {
+  const [download]: [Download, void] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()])
+  expect(download.suggestedFilename()).toMatch(name)
+  return new Uint8Array(readFileSync((await download.path())!))
+}

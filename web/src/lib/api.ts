@@ -1,15 +1,17 @@
 import type {
   Analysis,
+  AnalysisExportFormat,
   AnalysisList,
   Annotation,
   AnnotationList,
+  CocoVariant,
   DownloadResponse,
   ErrorEnvelope,
-  ExportFormat,
   Image,
   ImageList,
   Me,
   Project,
+  ProjectExportQuery,
   ProjectList,
   ReviewUpdate,
 } from './types'
@@ -100,11 +102,6 @@ export function setUnauthorizedHandler(handler: (() => void) | null) {
 
 const enc = encodeURIComponent
 
-export interface DownloadedFile {
-  blob: Blob
-  filename: string | null
-}
-
 export const api = {
   me: (signal?: AbortSignal) => json<Me>('GET', '/api/me', { signal }),
   signIn: (token: string) => json<Me>('POST', '/api/auth/session', { body: { token } }),
@@ -129,28 +126,21 @@ export const api = {
 
   artifactUrl: (storagePath: string, signal?: AbortSignal) =>
     json<DownloadResponse>('GET', '/api/ml/artifacts/download', { query: { storage_path: storagePath }, signal }),
-
-  async exportAnalysis(analysisId: string, format: ExportFormat): Promise<DownloadedFile> {
-    const res = await send('GET', `/api/analyses/${enc(analysisId)}/export`, { query: { format } })
-    return { blob: await res.blob(), filename: filenameFromDisposition(res.headers.get('Content-Disposition')) }
-  },
 }
 
-/** `attachment; filename="a.json"` or RFC 5987 `filename*=UTF-8''a%20b.json`; the starred form wins. */
-export function filenameFromDisposition(header: string | null): string | null {
-  if (!header) return null
-  const starred = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header)
-  if (starred?.[1]) {
-    try {
-      return decodeURIComponent(starred[1].trim())
-    } catch {
-      // Fall through to the plain form.
-    }
-  }
-  const plain = /filename\s*=\s*("([^"]*)"|[^;]+)/.exec(header)
-  const name = plain?.[2] ?? plain?.[1]?.trim()
-  return name ? name : null
+/**
+ * Export downloads are plain same-origin links: the session cookie authorizes them, and the
+ * browser streams the file to disk under the server's Content-Disposition name.
+ */
+export function exportUrls(analysisId: string) {
+  const base = `/api/analyses/${enc(analysisId)}`
+  const as = (format: AnalysisExportFormat, variant?: CocoVariant) => withQuery(`${base}/export`, { format, variant })
+  return { json: as('json'), csv: as('csv'), coco: as('coco'), cocoResults: as('coco', 'results'), yolo: as('yolo'), bundle: `${base}/bundle` }
 }
+
+/** One dataset for retraining: each image's latest completed analysis (of `model`, if given), zipped. */
+export const datasetExportUrl = (projectId: string, query: ProjectExportQuery) =>
+  withQuery(`/api/projects/${enc(projectId)}/export`, { format: query.format, model: query.model, review: query.review })
 
 /** The live stream is same-origin, so the session cookie rides along with the upgrade. */
 export function liveUrl(analysisId: string, since: number | null, base: Pick<Location, 'protocol' | 'host'> = location): string {

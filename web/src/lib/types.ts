@@ -43,6 +43,6 @@ export type ProjectList = z.infer<typeof ProjectListSchema>
 
 export type Me = z.infer<typeof MeSchema>
 
-export type ExportFormat = 'json' | 'csv' | 'coco'
+export type { AnalysisExportFormat, CocoVariant, ProjectExportQuery } from '../../../src/schemas/exports'
 
 export const TERMINAL_STATUSES: ReadonlySet<AnalysisStatus> = new Set(['completed', 'failed', 'canceled'])

@@ -225,7 +225,7 @@ function ImageScreen({ imageId }: { imageId: string }) {
               </Section>
             )}
             <Section title="Export" testid="export">
-              <ExportButtons analysis={a} annotations={session.list} complete={!session.loading} />
+              <ExportButtons analysisId={a.id} />
             </Section>
           </>
         )}

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks'
+import { DatasetExport } from '../../components/dataset-export'
 import { ImageCard } from '../../components/image-card'
 import { Empty, ErrorState, Loading } from '../../components/states'
 import { api } from '../../lib/api'
@@ -30,6 +31,7 @@ export default function ProjectPage({ projectId }: { projectId: string }) {
           {images.loaded && <span class="muted">{plural(total, 'image')}</span>}
         </header>
       )}
+      {images.loaded && total > 0 && <DatasetExport projectId={projectId} />}
       {images.loading && !images.loaded && <Loading label="Loading images…" />}
       {images.error && <ErrorState error={images.error} retry={images.more} />}
       {images.loaded && list.length === 0 && (
