@@ -109,6 +109,8 @@ export class AnalysisObject extends DurableObject<Env> {
     return this.rpc(async () => {
       const state = await this.pipelineGate(id, meta)
       if (state.status === 'canceled') throw canceledError()
+      // A finalized analysis is a record: an artifact arriving later would change what its bundle attests.
+      if (TERMINAL.has(state.status)) throw new AppError(409, 'analysis_finalized', `Analysis is ${state.status}; it takes no more artifacts`)
       return publicAnalysis(state)
     })
   }

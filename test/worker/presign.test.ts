@@ -122,6 +122,15 @@ describe('presign response', () => {
     expect((await res.json<Envelope>()).error.code).toBe('analysis_canceled')
   })
 
+  it('refuses to presign once the analysis is finalized', async () => {
+    const { analysis } = await scenario()
+    expect((await signed('PATCH', `/api/analyses/${analysis.id}/status`, { status: 'processing' })).status).toBe(200)
+    expect((await signed('POST', `/api/analyses/${analysis.id}/finalize`, { status: 'completed' })).status).toBe(200)
+    const res = await presign(analysis.id, { artifact_type: 'heatmap', filename: 'late.png' })
+    expect(res.status).toBe(409)
+    expect((await res.json<Envelope>()).error.code).toBe('analysis_finalized')
+  })
+
   it('answers 404 for an analysis that does not exist', async () => {
     expect((await presign(crypto.randomUUID(), { artifact_type: 'heatmap', filename: 'h.png' })).status).toBe(404)
   })
