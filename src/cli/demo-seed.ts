@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { simulatePipeline } from './simulation'
+import { simulate } from '../../sdk/typescript/src/cli/simulate'
 
 export const DEMO_IMAGES_DIR = 'test/fixtures/images'
 const DEMO_IMAGES = ['astronaut.png', 'chelsea.png', 'coffee.png', 'rocket.jpg']
@@ -12,8 +12,9 @@ const DEMO_MODELS = [
 ]
 
 /**
- * Seeds the "Demo" project through the public API and the simulator's signed callbacks, exactly as
- * an outside pipeline would. Does nothing when the project already exists.
+ * Seeds the "Demo" project through the public API and `loupe simulate` (the TypeScript SDK's signed
+ * callbacks, stages and logs), exactly as an outside pipeline would. Does nothing when the project
+ * already exists.
  */
 export async function seedDemo(baseUrl: string, token: string, secret: string, log: (s: string) => void) {
   const auth = { Authorization: `Bearer ${token}` }
@@ -38,15 +39,14 @@ export async function seedDemo(baseUrl: string, token: string, secret: string, l
     const image = (await up.json()) as { id: string }
     log(`uploaded ${file}`)
     for (const model of DEMO_MODELS) {
-      await simulatePipeline({
-        baseUrl,
-        secret,
-        token,
-        imageId: image.id,
-        modelName: model.name,
-        modelVersion: model.version,
-        log: (line) => log(`  ${file} ${model.name}: ${line}`),
-      })
+      const prefix = `  ${file} ${model.name}: `
+      const io = {
+        stdout: { write: (text: string) => text.split('\n').filter(Boolean).forEach((line) => log(prefix + line)) },
+        stderr: { write: () => true },
+        env: { LOUPE_URL: baseUrl, LOUPE_TOKEN: token, ML_CALLBACK_HMAC_SECRET: secret },
+      }
+      const args = ['--image-id', image.id, '--model-name', model.name, '--model-version', model.version, '--step-delay', '0']
+      if ((await simulate(args, io)) !== 0) throw new Error(`simulate ${file} ${model.name} failed`)
     }
   }
 }
