@@ -7,7 +7,7 @@ import { decode } from 'fast-png'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../src/cli'
 import { resolveConnection } from '../src/cli/config'
-import { encodeRgbaPng } from '../src/cli/png'
+import { fakeHeatmapPng } from '../src/cli/heatmap'
 import { progressBar } from '../src/cli/progress-bar'
 import { ANALYSIS_ID, SECRET, StubServer, TOKEN } from './stub-server'
 
@@ -145,11 +145,12 @@ describe('CLI pieces', () => {
     expect(plain.err().trim().split('\n')).toHaveLength(11)
   })
 
-  it('encodes PNGs that a decoder reads back', () => {
-    const rgba = Uint8Array.from({ length: 3 * 2 * 4 }, (_, i) => (i * 37) % 256)
-    const png = decode(encodeRgbaPng(3, 2, rgba))
-    expect([png.width, png.height, png.channels, png.depth]).toEqual([3, 2, 4, 8])
-    expect(Array.from(png.data)).toEqual(Array.from(rgba))
+  it('makes a heatmap PNG that is opaque at its centre and clear at its corners', () => {
+    const png = decode(fakeHeatmapPng(40, 30, 20, 15))
+    expect([png.width, png.height, png.channels, png.depth]).toEqual([40, 30, 4, 8])
+    const alpha = (x: number, y: number) => png.data[(y * 40 + x) * 4 + 3]!
+    expect(alpha(20, 15)).toBe(255)
+    expect(alpha(0, 0)).toBeLessThan(64)
   })
 
   it('prints help, and exits 2 for an unknown command', async () => {

@@ -1,4 +1,4 @@
-import { encodeRgbaPng } from './png'
+import { encode } from 'fast-png'
 
 /** Coarse viridis stops; the simulator only needs a heatmap that looks like one. */
 const VIRIDIS: readonly (readonly [number, number, number])[] = [
@@ -30,5 +30,5 @@ export function fakeHeatmapPng(width: number, height: number, cx: number, cy: nu
       rgba[o + 3] = Math.round(255 * Math.min(1, v * 1.2))
     }
   }
-  return encodeRgbaPng(width, height, rgba)
+  return encode({ width, height, data: rgba, channels: 4, depth: 8 })
 }
