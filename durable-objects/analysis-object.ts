@@ -77,6 +77,8 @@ export class AnalysisObject extends DurableObject<Env> {
       if (state.status === 'canceled' && body.status !== 'canceled') throw canceledError()
       const moved = this.transition(body.status, 'status', body.error_message)
       const patched = this.applyProgress(body)
+      // Ending the run by status is finalize by another name: in-flight bulk writes land first.
+      if (moved && TERMINAL.has(this.state!.status)) await Promise.allSettled([...this.inflight])
       await this.persistChanges(moved, patched, 'analysis.status', meta.requestId)
       return publicAnalysis(this.state!)
     })

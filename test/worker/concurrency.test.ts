@@ -117,7 +117,10 @@ describe('concurrent conflicting transitions', () => {
     await expectD1EqualsObject(analysis.id)
   })
 
-  it('finishes a bulk write in flight before finalize answers, or refuses it after', async () => {
+  it.each([
+    ['finalize', 'POST', 'finalize'],
+    ['a terminal status update', 'PATCH', 'status'],
+  ])('finishes a bulk write in flight before %s answers, or refuses it after', async (_what, method, path) => {
     const { analysis } = await processingAnalysis()
     const annotations = Array.from({ length: 2000 }, (_, i) => ({
       annotation_type: 'classification',
@@ -125,7 +128,7 @@ describe('concurrent conflicting transitions', () => {
       data: { score: (i % 100) / 100 },
     }))
     const bulk = signed('POST', `/api/analyses/${analysis.id}/annotations:bulk`, { annotations })
-    const finalize = signed('POST', `/api/analyses/${analysis.id}/finalize`, { status: 'completed' })
+    const finalize = signed(method, `/api/analyses/${analysis.id}/${path}`, { status: 'completed' })
     const [bulkRes, finalRes] = await Promise.all([bulk, finalize])
     expect(finalRes.status).toBe(200)
     const final = await finalRes.json<{ annotation_count: number }>()
