@@ -430,7 +430,10 @@ export class AnalysisObject extends DurableObject<Env> {
       countStatement(this.d1, id),
     ]
     const results = await this.d1.batch<Record<string, unknown>>(statements)
-    const created = results.slice(body.mode === 'replace' ? 1 : 0, writes.length).reduce((n, r) => n + (r.meta.changes ?? 0), 0)
+    const changed = results.slice(body.mode === 'replace' ? 1 : 0, writes.length).reduce((n, r) => n + (r.meta.changes ?? 0), 0)
+    // An upsert that rewrites a row counts it as a change too; only the timestamps tell the two apart.
+    const updated = results.at(-2)!.results.filter((r) => r.updated_at === now && r.created_at !== now).length
+    const created = changed - updated
     const rows = results.at(-2)!.results.map(annotationFromRaw)
     const byHash = new Map(results.at(-2)!.results.map((r, i) => [r.content_hash as string, rows[i]!]))
     const count = Number(results.at(-1)!.results[0]!.n)
@@ -443,7 +446,8 @@ export class AnalysisObject extends DurableObject<Env> {
       annotations: prepared.map((p) => byHash.get(p.hash)!).filter(Boolean),
       total: prepared.length,
       created,
-      duplicates: prepared.length - created,
+      updated,
+      duplicates: prepared.length - changed,
     }
   }
 
@@ -461,7 +465,7 @@ export class AnalysisObject extends DurableObject<Env> {
       })
     }
     const byHash = new Map(stored.map((r) => [r.content_hash as string, annotationFromRaw(r)]))
-    return { annotations: prepared.map((p) => byHash.get(p.hash)!), total: prepared.length, created: 0, duplicates: prepared.length }
+    return { annotations: prepared.map((p) => byHash.get(p.hash)!), total: prepared.length, created: 0, updated: 0, duplicates: prepared.length }
   }
 
   private broadcastAnnotations(annotations: Annotation[], replace: boolean, count: number) {

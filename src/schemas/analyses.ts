@@ -142,8 +142,9 @@ export const BulkAnnotationsResponse = z
   .object({
     annotations: z.array(Annotation),
     total: z.number().int(),
-    created: z.number().int(),
-    duplicates: z.number().int(),
+    created: z.number().int().meta({ description: 'Rows this request added' }),
+    updated: z.number().int().meta({ description: 'Rows an `upsert` rewrote under an existing key (their review resets)' }),
+    duplicates: z.number().int().meta({ description: 'Items already stored exactly as sent: nothing written' }),
   })
   .meta({ id: 'BulkAnnotationsResponse' })
 

@@ -313,7 +313,7 @@ describe('modes', () => {
     const second = await (
       await bulk(analysis.id, [box(0, { key: 'a', class_name: 'renamed', confidence: 0.9 }), box(1, { key: 'b' }), box(2, { key: 'c' })], 'upsert')
     ).json<BulkResponse>()
-    expect(second).toMatchObject({ total: 3, duplicates: 1 })
+    expect(second).toMatchObject({ total: 3, created: 1, updated: 1, duplicates: 1 })
     const now = await stored(owner, analysis.id)
     expect(now).toHaveLength(3)
     const a = now.find((x) => x.key === 'a')!

@@ -43,7 +43,7 @@ class AnnotateTest(ServerTest):
         for r in reqs:
             self.assertEqual(r.path, f"{BASE}/annotations:bulk")  # the colon is literal, not %3A
             self.assertTrue(r.signature_valid())
-        self.assertEqual(summary, {"created": 12_000, "duplicates": 0, "total": 2000, "requests": 3})
+        self.assertEqual(summary, {"created": 12_000, "updated": 0, "duplicates": 0, "total": 2000, "requests": 3})
 
     def test_chunk_size_follows_max_bulk(self) -> None:
         client, _ = make_client(self.server, max_bulk=4)

@@ -3,6 +3,8 @@ import type { AnnotationInput, BulkAnnotationsResponse, BulkMode } from './types
 
 export interface AnnotateSummary {
   created: number
+  /** Rows an `upsert` rewrote under an existing key. */
+  updated: number
   duplicates: number
   /** The last response's `total` (the server counts that request's annotations). */
   total: number
@@ -23,7 +25,7 @@ export interface ChunkedPost {
  * rest append. An empty `replace` still sends one request, which clears the set.
  */
 export async function postInChunks(items: readonly AnnotationInput[], mode: BulkMode, to: ChunkedPost): Promise<AnnotateSummary> {
-  const summary: AnnotateSummary = { created: 0, duplicates: 0, total: 0, requests: 0 }
+  const summary: AnnotateSummary = { created: 0, updated: 0, duplicates: 0, total: 0, requests: 0 }
   if (!items.length && mode !== 'replace') return summary
   let index = 0
   let first = true
@@ -40,6 +42,7 @@ export async function postInChunks(items: readonly AnnotationInput[], mode: Bulk
     }
     summary.requests += 1
     summary.created += Number(result?.created ?? 0)
+    summary.updated += Number(result?.updated ?? 0)
     summary.duplicates += Number(result?.duplicates ?? 0)
     summary.total = Number(result?.total ?? summary.total)
     index += chunk.length

@@ -32,7 +32,7 @@ describe('annotate', () => {
       expect(r.path).toBe(`${BASE}/annotations:bulk`) // the colon is literal, not %3A
       expect(r.signatureValid()).toBe(true)
     }
-    expect(summary).toEqual({ created: 12_000, duplicates: 0, total: 2000, requests: 3 })
+    expect(summary).toEqual({ created: 12_000, updated: 0, duplicates: 0, total: 2000, requests: 3 })
   })
 
   it('follows maxBulk, takes any iterable, and reports progress per chunk', async () => {

@@ -118,7 +118,7 @@ function defaultReply(server: StubServer, req: Recorded): Reply {
   if (req.method === 'PUT' && path.startsWith('/upload/')) return { status: 200 }
   if (path.endsWith('/annotations:bulk')) {
     const n = body.annotations.length
-    return { status: 200, body: { annotations: [], total: n, created: n, duplicates: 0 } }
+    return { status: 200, body: { annotations: [], total: n, created: n, updated: 0, duplicates: 0 } }
   }
   if (path.endsWith('/artifacts/presign')) {
     return {

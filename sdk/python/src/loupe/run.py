@@ -408,14 +408,15 @@ class AnalysisRun:
         Re-posting identical annotations stores nothing new, so chunks are retried safely. If the
         server reports a lower limit (or a chunk is too large), the chunk size shrinks and the chunk
         is sent again. With ``mode="replace"`` only the first chunk replaces; later chunks append
-        (so a chunked replace is not atomic). Returns ``{"created", "duplicates", "total",
-        "requests"}`` summed over the chunks (``total`` is the last response's).
+        (so a chunked replace is not atomic). Returns ``{"created", "updated", "duplicates",
+        "total", "requests"}`` summed over the chunks (``total`` is the last response's;
+        ``updated`` counts rows an ``upsert`` rewrote).
         """
         if mode not in ("append", "replace", "upsert"):
             raise ValueError("mode must be append, replace or upsert")
         self._maybe_flush_logs()
         items = list(annotations)
-        summary: JSONDict = {"created": 0, "duplicates": 0, "total": 0, "requests": 0}
+        summary: JSONDict = {"created": 0, "updated": 0, "duplicates": 0, "total": 0, "requests": 0}
         if not items and mode != "replace":
             return summary
         index = 0
@@ -438,6 +439,7 @@ class AnalysisRun:
             summary["requests"] += 1
             if isinstance(result, dict):
                 summary["created"] += int(result.get("created", 0) or 0)
+                summary["updated"] += int(result.get("updated", 0) or 0)
                 summary["duplicates"] += int(result.get("duplicates", 0) or 0)
                 summary["total"] = int(result.get("total", summary["total"]) or 0)
             index += len(chunk)
