@@ -102,7 +102,7 @@ beforeAll(async () => {
     const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: PIPELINE, stdio: 'inherit', timeout: 150_000 })
     if (ci.status !== 0) throw new Error(`npm ci in ${PIPELINE} failed (${ci.status ?? ci.signal})`)
   }
-  server = await startBenchServer(Number(process.env.E2E_REFERENCE_PORT ?? 8797))
+  server = await startBenchServer(Number(process.env.E2E_REFERENCE_PORT ?? 8793))
   projectId = (await api<{ id: string }>('POST', '/api/projects', { name: 'reference pipeline' })).id
   astronautId = await uploadImage('astronaut.png')
 }, 240_000)

@@ -1,0 +1,92 @@
+import type { AnalysisRun, AnnotationInput, LoupeClient } from '@loupe/sdk'
+import type { InferenceInput, ModelAdapter } from './adapters/adapter'
+import type { ModelOutput } from './detections'
+import { personDetected, rasterAnnotations, toAnnotations } from './annotations'
+import { decodeImage } from './image'
+import { downloadImage, getImage } from './loupe-api'
+import type { PipelineParameters } from './parameters'
+import { coverage, heatmapPng, maskPng } from './rasters'
+
+/**
+ * Seed 004's stages, minus video: preprocess 10–15 %, inference 15–65 %, postprocess 65–75 % (the
+ * SDK knows these ranges by name), then upload and annotate in the span that stitching and
+ * thumbnails had. Each stage reports its start, end, duration and failure through `run.stage`.
+ */
+const UPLOAD_SPAN: [number, number] = [0.75, 0.9]
+const ANNOTATE_SPAN: [number, number] = [0.9, 0.95]
+
+export interface RunSummary {
+  annotations: number
+  artifacts: string[]
+}
+
+/** Runs the five stages for one image on an analysis that is already created, and completes it. */
+export function analyzeImage(
+  client: LoupeClient,
+  analysisId: string,
+  imageId: string,
+  adapter: ModelAdapter,
+  parameters: PipelineParameters,
+): Promise<RunSummary> {
+  return client.withAnalysis(analysisId, async (run) => {
+    await run.start(`reference pipeline, ${adapter.kind} adapter`)
+    const input = await run.stage('preprocess', () => preprocess(client, run, imageId))
+    const output = await run.stage('inference', (progress) =>
+      adapter.infer(input, { progress, log: (level, message) => run.log(level, message) }),
+    )
+    const result = await run.stage('postprocess', () => postprocess(run, output, parameters))
+    const artifacts = await run.stage('upload', (progress) => upload(run, result, progress), { span: UPLOAD_SPAN })
+    const annotations = [...result.annotations, ...artifacts.annotations]
+    await run.stage('annotate', () => run.annotate(annotations), { span: ANNOTATE_SPAN })
+    return { annotations: annotations.length, artifacts: artifacts.paths }
+  })
+}
+
+async function preprocess(client: LoupeClient, run: AnalysisRun, imageId: string): Promise<InferenceInput> {
+  const info = await getImage(client, imageId)
+  const bytes = await downloadImage(client, info)
+  const image = decodeImage(bytes)
+  run.log('info', `${info.filename}: ${image.width}×${image.height} ${image.format.toUpperCase()}, ${bytes.byteLength} bytes`)
+  return { image, bytes, filename: info.filename, contentType: info.content_type }
+}
+
+interface Postprocessed {
+  annotations: AnnotationInput[]
+  segmentation: { mask: Uint8Array; heatmap: Uint8Array; map: NonNullable<ModelOutput['segmentation']>; meanProbability: number } | null
+}
+
+function postprocess(run: AnalysisRun, output: ModelOutput, parameters: PipelineParameters): Postprocessed {
+  run.log('info', `models: ${Object.entries(output.models).map(([task, model]) => `${task} ${model}`).join(', ')}`)
+  const objects = output.objects.map((o) => `${o.label} ${o.score.toFixed(2)}`).join(', ') || 'none'
+  run.log('info', `object candidates: ${objects}`)
+  run.log('info', `faces: ${output.faces.length}; bodies: ${output.bodies.map((b) => `${b.keypoints.length} keypoints`).join(', ') || 'none'}`)
+  const annotations = toAnnotations(output, parameters)
+  const map = output.segmentation
+  if (!map) return { annotations, segmentation: null }
+  if (!personDetected(output, parameters)) {
+    // The segmentation model assumes a person is there and outlines cats and cups as readily.
+    run.log('info', 'no person detected: the segmentation is left out')
+    return { annotations, segmentation: null }
+  }
+  const { fraction, meanProbability } = coverage(map, parameters.mask_threshold)
+  if (fraction === 0) {
+    run.log('info', `no pixel reaches the mask threshold ${parameters.mask_threshold}: no person to segment`)
+    return { annotations, segmentation: null }
+  }
+  run.log('info', `person mask covers ${(fraction * 100).toFixed(1)} % of the image`)
+  return { annotations, segmentation: { map, mask: maskPng(map, parameters.mask_threshold), heatmap: heatmapPng(map), meanProbability } }
+}
+
+async function upload(run: AnalysisRun, result: Postprocessed, progress: (fraction: number) => Promise<unknown>) {
+  const s = result.segmentation
+  if (!s) {
+    run.log('info', 'no person mask; nothing to upload')
+    return { paths: [], annotations: [] }
+  }
+  const mask = await run.upload('mask', 'person-mask.png', s.mask, 'image/png')
+  run.log('info', `uploaded the person mask (${s.mask.byteLength} bytes)`)
+  await progress(0.5)
+  const heatmap = await run.upload('heatmap', 'person-probability.png', s.heatmap, 'image/png')
+  run.log('info', `uploaded the probability heatmap (${s.heatmap.byteLength} bytes)`)
+  return { paths: [mask, heatmap], annotations: rasterAnnotations(s.map, { mask, heatmap }, s.meanProbability) }
+}
