@@ -1,5 +1,5 @@
 import { useLocation } from 'preact-iso'
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
+import { useMemo, useState } from 'preact/hooks'
 import { Section } from '../../components/section'
 import type { Hit } from '../../components/stage'
 import { ErrorState, Loading } from '../../components/states'
@@ -7,11 +7,11 @@ import { StatusBadge } from '../../components/status-badge'
 import { Viewer, type Pane } from '../../components/viewer'
 import { api } from '../../lib/api'
 import { formatConfidence } from '../../lib/format'
-import type { Size } from '../../lib/geometry'
 import { MATCH_COLORS } from '../../lib/palette'
 import type { Analysis, Annotation } from '../../lib/types'
 import { useAnalysis } from '../../lib/use-analysis'
 import { useAsync } from '../../lib/use-async'
+import { useNaturalSize } from '../../lib/use-natural-size'
 import { useComparison, type CompareVisibility } from '../../lib/use-comparison'
 import { createViewStore } from '../../lib/view-store'
 import styles from './style.module.css'
@@ -36,12 +36,7 @@ function CompareScreen({ imageId }: { imageId: string }) {
   const A = useAnalysis(analysisA)
   const B = useAnalysis(analysisB)
 
-  const [natural, setNatural] = useState<Size>({ width: 0, height: 0 })
-  useEffect(() => {
-    const d = image.data
-    if (d?.width && d.height) setNatural((n) => (n.width ? n : { width: d.width!, height: d.height! }))
-  }, [image.data])
-  const onNatural = useCallback((s: Size) => setNatural((n) => (n.width === s.width && n.height === s.height ? n : s)), [])
+  const { natural, onNatural } = useNaturalSize(image.data)
 
   const store = useMemo(() => createViewStore(), [imageId])
   const [iou, setIou] = useState(0.5)

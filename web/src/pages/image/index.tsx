@@ -14,10 +14,11 @@ import { Viewer, type Pane } from '../../components/viewer'
 import { pickDefaultAnalysis, replaceById } from '../../lib/analysis-summary'
 import { api } from '../../lib/api'
 import { DEFAULT_FILTERS, type OverlayFilters } from '../../lib/filters'
-import { revealBox, type Size } from '../../lib/geometry'
+import { revealBox } from '../../lib/geometry'
 import { TERMINAL_STATUSES, type Analysis } from '../../lib/types'
 import { useAnalysis } from '../../lib/use-analysis'
 import { useAsync } from '../../lib/use-async'
+import { useNaturalSize } from '../../lib/use-natural-size'
 import { useLiveStatuses } from '../../lib/use-live-statuses'
 import { useOverlayModel } from '../../lib/use-overlay-model'
 import { useRasters } from '../../lib/use-rasters'
@@ -52,12 +53,7 @@ function ImageScreen({ imageId }: { imageId: string }) {
     return () => document.removeEventListener('visibilitychange', onVisible)
   }, [analyses.reload])
 
-  const [natural, setNatural] = useState<Size>({ width: 0, height: 0 })
-  useEffect(() => {
-    const d = image.data
-    if (d?.width && d.height) setNatural((n) => (n.width ? n : { width: d.width!, height: d.height! }))
-  }, [image.data])
-  const onNatural = useCallback((s: Size) => setNatural((n) => (n.width === s.width && n.height === s.height ? n : s)), [])
+  const { natural, onNatural } = useNaturalSize(image.data)
   const refreshedUrl = useRef(false)
 
   const store = useMemo(() => createViewStore(), [imageId])
