@@ -8,6 +8,8 @@ import type * as annotationTypes from '../../../src/schemas/annotation-types'
 import type * as artifacts from '../../../src/schemas/artifacts'
 import type * as common from '../../../src/schemas/common'
 import type * as events from '../../../src/schemas/events'
+import type * as images from '../../../src/schemas/images'
+import type * as projects from '../../../src/schemas/projects'
 
 export type Analysis = z.output<typeof analyses.Analysis>
 export type AnalysisWithAnnotations = z.output<typeof analyses.AnalysisWithAnnotations>
@@ -38,6 +40,12 @@ export type PresignResponse = z.output<typeof artifacts.PresignResponse>
 export type Artifact = z.output<typeof artifacts.Artifact>
 
 export type ErrorEnvelope = z.output<typeof common.ErrorEnvelope>
+
+/** What a pipeline reads about its inputs through `userRequest`. */
+export type Image = z.output<typeof images.Image>
+export type ImageList = z.output<typeof images.ImageList>
+export type Project = z.output<typeof projects.Project>
+export type ProjectList = z.output<typeof projects.ProjectList>
 
 export type LogLevel = (typeof events.LOG_LEVELS)[number]
 /** A log line as sent; the server also accepts `warn` for `warning`, the SDK normalizes it. */
