@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'c
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import type { AnalysisObject } from '../../durable-objects/analysis-object'
-import type { AnalysisState } from '../../durable-objects/analysis-state'
+import type { RunState } from '../../durable-objects/run-state'
 import { api, createUser, scenario, signed } from './helpers'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- messages are checked field by field below
@@ -133,9 +133,9 @@ describe('live stream', () => {
 })
 
 describe('heartbeats and timeouts', () => {
-  async function backdate(id: string, patch: Partial<AnalysisState>) {
+  async function backdate(id: string, patch: Partial<RunState>) {
     await runInDurableObject(stubFor(id), (_o: AnalysisObject, state) => {
-      const current = state.storage.kv.get<AnalysisState>('state')!
+      const current = state.storage.kv.get<RunState>('state')!
       state.storage.kv.put('state', { ...current, ...patch })
     })
     // The object keeps state in memory too; evict so it reloads what we wrote.
@@ -165,7 +165,7 @@ describe('heartbeats and timeouts', () => {
 
   it('cancels a queued analysis older than the queue timeout', async () => {
     const { analysis } = await scenario()
-    await runInDurableObject(stubFor(analysis.id), (o: AnalysisObject) => o.snapshot(analysis.id))
+    await runInDurableObject(stubFor(analysis.id), (o: AnalysisObject) => o.snapshot())
     await backdate(analysis.id, { created_at: new Date(Date.now() - 86_401_000).toISOString() })
     await runDurableObjectAlarm(stubFor(analysis.id))
     const row = await env.DB.prepare('SELECT status FROM analyses WHERE id = ?').bind(analysis.id).first<{ status: string }>()
