@@ -34,10 +34,7 @@ export class AnalysisObject extends RunObject<'analysis', Analysis> {
 
   async bulkAnnotations(body: { annotations: AnnotationInput[]; mode: BulkMode }, meta: CallbackMeta) {
     return asRpcResult(async () => {
-      await this.pipelineGate(meta)
-      // Read after the gate's await, not the gate's snapshot: a finalize may have moved in between.
-      const state = this.state!
-      if (state.status === 'canceled') throw this.canceledError()
+      await this.openGate(meta)
       const items = await prepareAnnotations(body.annotations)
       // Decided before any further await: a finalize that lands after this point waits for us.
       if (isTerminal(this.state!.status)) return strip(await replayFrozen(this.data, this.id, items, body.mode, this.state!.status))
@@ -66,9 +63,9 @@ export class AnalysisObject extends RunObject<'analysis', Analysis> {
     await assertArtifactsUploaded(this.data.db, this.id, inputs)
     if (mode === 'append') await assertKeysFree(this.data, this.id, items)
     const version = this.state!.version + 1
-    this.save({ ...this.state!, version })
+    this.store.update({ version })
     const result = await writeAnnotations(this.data, { analysisId: this.id, projectId: this.state!.project_id, items, mode, version, requestId: meta.requestId })
-    this.save({ ...this.state!, annotation_count: result.count, updated_at: result.at })
+    this.store.update({ annotation_count: result.count, updated_at: result.at })
     if (mode === 'replace') this.analysisLive.broadcast('annotations', { annotations: [], replace: true, annotation_count: result.count })
     for (let i = 0; i < result.fresh.length; i += ANNOTATION_EVENT_CHUNK) {
       this.analysisLive.broadcast('annotations', { annotations: result.fresh.slice(i, i + ANNOTATION_EVENT_CHUNK), replace: false, annotation_count: result.count })

@@ -52,6 +52,18 @@ export class LiveChannel<Bodies extends { log: { lines: LogLine[] } }> {
     this.broadcast('log', { lines } as Bodies['log'])
   }
 
+  /** Viewers only listen; the one thing they may ask for is a fresh snapshot. */
+  answer(ws: WebSocket, message: string | ArrayBuffer, snapshot: () => object): void {
+    if (typeof message !== 'string' || !message.includes('"snapshot"')) return
+    this.flushLines()
+    ws.send(JSON.stringify(snapshot()))
+  }
+
+  failed(ws: WebSocket, error: unknown, runId: string): void {
+    console.warn(JSON.stringify({ level: 'warn', message: 'live socket error', run: runId, error: String(error) }))
+    ws.close(1011, 'socket error')
+  }
+
   /** Closes the sockets of one user: they lost access to the project. */
   disconnect(userId: string, reason: string): number {
     const sockets = this.ctx.getWebSockets(userTag(userId))

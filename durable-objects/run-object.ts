@@ -2,25 +2,24 @@ import { DurableObject } from 'cloudflare:workers'
 import type { CallbackMeta } from '../src/app-env'
 import { getConfig } from '../src/config'
 import { connect, type DataAccess } from '../src/db/client'
-import { AppError, notFound, type ErrorCode } from '../src/errors'
-import type { ActorType } from '../src/schemas/audit'
+import { AppError, notFound } from '../src/errors'
 import type { Artifact } from '../src/schemas/artifacts'
 import type { LogLine, RunEventBodies } from '../src/schemas/events'
 import { isTerminal, type FINAL_STATUSES, type ProgressPatch, type RunLifecycle, type RunStatus } from '../src/schemas/runs'
-import { nextDeadline, PROGRESS_WRITE_INTERVAL_MS, timeoutOf } from './deadlines'
+import { timeoutOf } from './deadlines'
 import { EventLog } from './event-log'
 import { LiveChannel } from './live-channel'
 import { LogStore } from './log-store'
 import { NonceStore } from './nonces'
+import { InflightWrites } from './inflight'
 import { asRpcResult } from './rpc'
+import { canceledError, finalizedError, recordBody, snapshotMessage } from './run-messages'
 import type { RunKind } from './run-kind'
-import { applyProgress, applyTransition, initialState, publicRecord, type RunState } from './run-state'
+import { publicRecord, type RunState } from './run-state'
+import { RunStore } from './run-store'
+import { RunSync, type Actor } from './run-sync'
 import { answerUpgrade } from './run-sockets'
-import type { TransitionVia } from './transitions'
 
-const STATE_KEY = 'state'
-
-type Actor = { actorType: ActorType; actorId?: string }
 const PIPELINE: Actor = { actorType: 'pipeline' }
 
 /**
@@ -31,14 +30,14 @@ const PIPELINE: Actor = { actorType: 'pipeline' }
  */
 export abstract class RunObject<K extends string, R extends RunLifecycle> extends DurableObject<Env> {
   protected abstract readonly kind: RunKind<K, R>
-  protected state: RunState<R> | undefined
+  protected readonly store: RunStore<R>
   protected readonly data: DataAccess
   protected readonly events: EventLog
   protected readonly live: LiveChannel<RunEventBodies<K, R>>
   private readonly nonces: NonceStore
   private logStore: LogStore | undefined
-  /** Writes under way that must land before the run reads as final. */
-  private readonly inflight = new Set<Promise<unknown>>()
+  private readonly inflight = new InflightWrites()
+  private syncer: RunSync<K, R> | undefined
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -46,8 +45,12 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
     this.events = new EventLog(ctx.storage.sql)
     this.nonces = new NonceStore(ctx.storage.sql)
     this.live = new LiveChannel(ctx, this.events)
-    this.state = ctx.storage.kv.get<RunState<R>>(STATE_KEY)
+    this.store = new RunStore<R>(ctx)
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'))
+  }
+
+  protected get state(): RunState<R> | undefined {
+    return this.store.state
   }
 
   /** The run's id: the name its stub was made from. */
@@ -55,11 +58,13 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
     return this.ctx.id.name!
   }
 
+  private get sync(): RunSync<K, R> {
+    return (this.syncer ??= new RunSync(this.ctx, this.env, this.store, this.kind, this.data.db))
+  }
+
   protected get logs(): LogStore {
     return (this.logStore ??= new LogStore(this.ctx.storage.sql, this.ctx.storage.kv, this.env.BUCKET, this.kind.prefix(this.id)))
   }
-
-  // ---- RPC: pipeline callbacks ------------------------------------------------------------
 
   async updateStatus(body: { status: RunStatus; error_message?: string } & ProgressPatch, meta: CallbackMeta) {
     return asRpcResult(async () => {
@@ -67,10 +72,10 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
       if (state.status === 'canceled' && body.status !== 'canceled') throw this.canceledError()
       // A finished run is a record: a repeated final status is fine, a change of any field is not.
       if (isTerminal(state.status) && hasProgress(body)) throw this.finalizedError('its progress is closed')
-      const moved = this.transition(body.status, 'status', body.error_message)
+      const moved = this.store.transition(body.status, 'status', body.error_message)
       const progressed = this.progress(body)
       // Ending the run by status is finalize by another name: writes in flight land first.
-      if (moved && isTerminal(this.state!.status)) await this.settleInflight()
+      if (moved && isTerminal(this.state!.status)) await this.inflight.settle()
       await this.commit(moved, progressed, 'status', meta.requestId)
       return publicRecord(this.state!)
     })
@@ -78,8 +83,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
 
   async reportProgress(body: ProgressPatch, meta: CallbackMeta) {
     return asRpcResult(async () => {
-      const state = await this.pipelineGate(meta)
-      if (state.status === 'canceled') throw this.canceledError()
+      const state = await this.openGate(meta)
       if (isTerminal(state.status)) throw this.finalizedError('its progress is closed')
       await this.commit(false, this.progress(body), 'progress', meta.requestId)
       return publicRecord(this.state!)
@@ -88,10 +92,9 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
 
   async finalize(body: { status: (typeof FINAL_STATUSES)[number]; error_message?: string }, meta: CallbackMeta) {
     return asRpcResult(async () => {
-      const state = await this.pipelineGate(meta)
-      if (state.status === 'canceled') throw this.canceledError()
-      const moved = this.transition(body.status, 'finalize', body.error_message)
-      await this.settleInflight()
+      await this.openGate(meta)
+      const moved = this.store.transition(body.status, 'finalize', body.error_message)
+      await this.inflight.settle()
       await this.commit(moved, false, 'finalized', meta.requestId)
       return publicRecord(this.state!)
     })
@@ -100,8 +103,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
   /** Checks that an artifact may still be added; a late one would change what a finished run attests. */
   async presignGate(meta: CallbackMeta) {
     return asRpcResult(async () => {
-      const state = await this.pipelineGate(meta)
-      if (state.status === 'canceled') throw this.canceledError()
+      const state = await this.openGate(meta)
       if (isTerminal(state.status)) throw this.finalizedError('it takes no more artifacts')
       return publicRecord(state)
     })
@@ -109,8 +111,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
 
   async appendLogs(lines: LogLine[], meta: CallbackMeta) {
     return asRpcResult(async () => {
-      const state = await this.pipelineGate(meta)
-      if (state.status === 'canceled') throw this.canceledError()
+      await this.openGate(meta)
       this.logs.append(lines)
       this.live.queueLines(lines)
       await this.logs.flush(false)
@@ -132,21 +133,12 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
     })
   }
 
-  // ---- RPC: people ------------------------------------------------------------------------
-
   async cancel(userId: string, requestId: string) {
     return asRpcResult(async () => {
       await this.ready()
-      const moved = this.transition('canceled', 'cancel', undefined)
+      const moved = this.store.transition('canceled', 'cancel', undefined)
       await this.commit(moved, false, 'canceled', requestId, { actorType: 'user', actorId: userId })
       return publicRecord(this.state!)
-    })
-  }
-
-  async snapshot() {
-    return asRpcResult(async () => {
-      const state = await this.ready()
-      return { record: publicRecord(state), stages: state.stages, seq: this.events.lastSeq() }
     })
   }
 
@@ -154,8 +146,6 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
   async disconnect(userId: string) {
     return this.live.disconnect(userId, 'access revoked')
   }
-
-  // ---- WebSockets and alarms --------------------------------------------------------------
 
   override async fetch(request: Request): Promise<Response> {
     const state = await this.ready()
@@ -171,11 +161,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
-    // Viewers only listen; the one thing they may ask for is a fresh snapshot.
-    if (typeof message === 'string' && message.includes('"snapshot"') && this.state) {
-      this.live.flushLines()
-      ws.send(JSON.stringify(this.snapshotMessage(this.state, false)))
-    }
+    if (this.state) this.live.answer(ws, message, () => this.snapshotMessage(this.state!, false))
   }
 
   override async webSocketClose(ws: WebSocket, code: number) {
@@ -183,8 +169,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
   }
 
   override async webSocketError(ws: WebSocket, error: unknown) {
-    console.warn(JSON.stringify({ level: 'warn', message: 'live socket error', run: this.id, error: String(error) }))
-    ws.close(1011, 'socket error')
+    this.live.failed(ws, error, this.id)
   }
 
   override async alarm() {
@@ -192,29 +177,19 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
     if (!state) return
     const timeout = timeoutOf(state, getConfig(this.env))
     if (timeout && Date.now() >= timeout.at) {
-      const moved = this.transition(timeout.to, 'heartbeat', timeout.reason)
+      const moved = this.store.transition(timeout.to, 'heartbeat', timeout.reason)
       await this.commit(moved, false, timeout.action, null, { actorType: 'system' })
     }
-    if (this.state!.progress_written_at < 0) {
-      this.save({ ...this.state!, version: this.state!.version + 1 })
-      await this.writeThrough(null)
-    }
-    await this.scheduleAlarm()
+    await this.sync.writePendingProgress()
+    await this.sync.schedule()
   }
-
-  // ---- internals --------------------------------------------------------------------------
 
   /** Loads the run from D1 once; later calls are served from the object's own storage. */
   protected async ready(): Promise<RunState<R>> {
     if (this.state) return this.state
-    await this.ctx.blockConcurrencyWhile(async () => {
-      if (this.state) return
-      const record = await this.kind.load(this.data.db, this.id)
-      if (record) this.save(initialState(record))
-    })
-    if (!this.state) throw notFound(capitalize(this.kind.name))
-    await this.scheduleAlarm()
-    return this.state
+    if (!(await this.store.loadOnce(() => this.kind.load(this.data.db, this.id)))) throw notFound(capitalize(this.kind.name))
+    await this.sync.schedule()
+    return this.state!
   }
 
   protected async pipelineGate(meta: CallbackMeta): Promise<RunState<R>> {
@@ -225,54 +200,37 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
       throw new AppError(401, 'nonce_reused', 'X-ML-Nonce was already used within the signature window')
     }
     // Every signed callback is a heartbeat.
-    this.save({ ...state, last_callback_at: new Date(now).toISOString() })
-    await this.scheduleAlarm()
+    this.store.update({ last_callback_at: new Date(now).toISOString() })
+    await this.sync.schedule()
     return this.state!
   }
 
-  protected save(next: RunState<R>) {
-    this.state = next
-    this.ctx.storage.kv.put(STATE_KEY, next)
+  /** The gate of every callback that does work: a canceled run tells its pipeline to stop. */
+  protected async openGate(meta: CallbackMeta): Promise<RunState<R>> {
+    const state = await this.pipelineGate(meta)
+    if (state.status === 'canceled') throw this.canceledError()
+    return state
   }
 
   /** Runs `work` as a write the run's end must wait for. */
-  protected async track<T>(work: Promise<T>): Promise<T> {
-    this.inflight.add(work)
-    try {
-      return await work
-    } finally {
-      this.inflight.delete(work)
-    }
+  protected track<T>(work: Promise<T>): Promise<T> {
+    return this.inflight.track(work)
   }
 
-  protected canceledError = () => new AppError(409, `${this.kind.name}_canceled` as ErrorCode, `The ${this.kind.name} was canceled; stop working on it`)
-
-  protected finalizedError = (why: string) =>
-    new AppError(409, `${this.kind.name}_finalized` as ErrorCode, `The ${this.kind.name} is ${this.state!.status}; ${why}`, { current_status: this.state!.status })
+  protected canceledError = () => canceledError(this.kind.name)
+  protected finalizedError = (why: string) => finalizedError(this.kind.name, this.state!, why)
 
   /** What a kind does as its run ends, before the final status is written and sent. */
   protected async beforeFinal(): Promise<void> {}
 
-  private async settleInflight() {
-    await Promise.allSettled([...this.inflight])
-  }
-
-  /** Check-and-set in the object's storage with no await in between: exactly one caller wins a race. */
-  private transition(to: RunStatus, via: TransitionVia, errorMessage: string | undefined): boolean {
-    const next = applyTransition(this.state!, to, via, errorMessage, new Date().toISOString())
-    if (next) this.save(next)
-    return next !== null
-  }
-
   private progress(patch: ProgressPatch): boolean {
-    const next = applyProgress(this.state!, patch, new Date().toISOString())
+    const next = this.store.progress(patch)
     if (!next) return false
-    this.save(next)
     this.live.broadcast('progress', { progress: next.progress, stage: next.stage, stages: next.stages, message: patch.message ?? null })
     return true
   }
 
-  /** Writes a change through to D1 (a move always, progress at most once a second) and tells the viewers. */
+  /** Writes a change through to D1 and tells the viewers; a finished run first moves its whole log to R2. */
   private async commit(moved: boolean, progressed: boolean, action: string, requestId: string | null, actor: Actor = PIPELINE) {
     if (moved) {
       const terminal = isTerminal(this.state!.status)
@@ -281,53 +239,20 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
         await this.logs.flush(true)
         await this.beforeFinal()
       }
-      this.save({ ...this.state!, progress_written_at: Date.now() })
-      await this.writeThrough({ ...actor, action: `${this.kind.name}.${action}`, requestId })
-      const body = this.recordBody()
+      await this.sync.writeMove(actor, action, requestId)
+      const body = recordBody(this.kind.name, this.state!)
       this.live.broadcast('status', body)
       if (terminal) this.live.broadcast('finalized', body)
     } else if (progressed) {
-      if (Date.now() - this.state!.progress_written_at >= PROGRESS_WRITE_INTERVAL_MS) {
-        this.save({ ...this.state!, version: this.state!.version + 1, progress_written_at: Date.now() })
-        await this.writeThrough(null)
-      } else {
-        this.save({ ...this.state!, progress_written_at: -1 })
-      }
+      await this.sync.writeProgressSoon()
     }
-    await this.scheduleAlarm()
-  }
-
-  private async writeThrough(audit: (Actor & { action: string; requestId: string | null }) | null) {
-    const s = this.state!
-    await this.kind.writeThrough(
-      this.data.db,
-      publicRecord(s),
-      audit && {
-        ...audit,
-        targetType: this.kind.name,
-        targetId: s.id,
-        projectId: s.project_id,
-        details: { status: s.status, version: s.version },
-      },
-    )
-    if (s.progress_written_at < 0) this.save({ ...this.state!, progress_written_at: Date.now() })
-  }
-
-  /** The record under its kind's name, as status events carry it (TypeScript cannot name a generic key). */
-  private recordBody(): RunEventBodies<K, R>['status'] {
-    return { [this.kind.name]: publicRecord(this.state!), stages: this.state!.stages } as RunEventBodies<K, R>['status']
+    await this.sync.schedule()
   }
 
   private snapshotMessage(state: RunState<R>, reset: boolean) {
-    return { type: 'snapshot', seq: this.events.lastSeq(), reset, [this.kind.name]: publicRecord(state), stages: state.stages, logs: this.logs.recent() }
+    return snapshotMessage(this.kind.name, state, this.events.lastSeq(), reset, this.logs.recent())
   }
 
-  private async scheduleAlarm() {
-    if (!this.state) return
-    const at = nextDeadline(this.state, getConfig(this.env), Date.now())
-    if (at === null) return this.ctx.storage.deleteAlarm()
-    if ((await this.ctx.storage.getAlarm()) !== at) await this.ctx.storage.setAlarm(at)
-  }
 }
 
 const hasProgress = (p: ProgressPatch) => p.progress !== undefined || p.stage !== undefined || p.message !== undefined

@@ -165,7 +165,7 @@ describe('heartbeats and timeouts', () => {
 
   it('cancels a queued analysis older than the queue timeout', async () => {
     const { analysis } = await scenario()
-    await runInDurableObject(stubFor(analysis.id), (o: AnalysisObject) => o.snapshot())
+    await runInDurableObject(stubFor(analysis.id), (o: AnalysisObject) => o.readLogs(0, 1))
     await backdate(analysis.id, { created_at: new Date(Date.now() - 86_401_000).toISOString() })
     await runDurableObjectAlarm(stubFor(analysis.id))
     const row = await env.DB.prepare('SELECT status FROM analyses WHERE id = ?').bind(analysis.id).first<{ status: string }>()
