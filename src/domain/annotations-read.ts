@@ -29,7 +29,7 @@ function filters(analysisId: string, q: Partial<Query>): AnnotationWhere {
 
 /**
  * Pages in insertion order. A cursor (the row id) is stable while the pipeline keeps appending;
- * skip/limit is there for clients written against the integration guide's pagination.
+ * skip/limit is there for clients written against docs/ML_PIPELINE_INTEGRATION.md's pagination.
  */
 export async function listAnnotations(d1: D1Database, analysisId: string, q: Query) {
   if (q.cursor && q.skip !== undefined) throw new AppError(400, 'validation_error', 'give cursor or skip, not both')

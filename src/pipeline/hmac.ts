@@ -43,7 +43,7 @@ export async function signCallback(secret: string, timestamp: string, body: Uint
 }
 
 /**
- * Verifies the guide's scheme: `X-ML-Signature: sha256=<hex>` over `X-ML-Timestamp + '.' + raw body`,
+ * Verifies the callback scheme of docs/callbacks.md: `X-ML-Signature: sha256=<hex>` over `X-ML-Timestamp + '.' + raw body`,
  * against any of the configured secrets (rotation), within ±skew seconds in both directions.
  */
 const SIGNATURE_FORMAT = /^sha256=([0-9a-fA-F]{64})$/
