@@ -193,7 +193,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
   }
 
   protected async pipelineGate(meta: CallbackMeta): Promise<RunState<R>> {
-    const state = await this.ready()
+    await this.ready()
     const now = Date.now()
     // Twice the skew: a timestamp may be up to `skew` old or `skew` ahead.
     if (meta.nonce && !this.nonces.use(meta.nonce, now, 2 * getConfig(this.env).ML_HMAC_SKEW_SECONDS * 1000)) {
