@@ -96,8 +96,7 @@ try {
   })
 
   const perRequest = (r: typeof bulkRun) => r.sum.busyMs / r.requests
-  console.log(
-    [
+  const markdown = [
       `## CPU profiles (${server.runtimeUrl ? 'requests straight to the workerd runtime' : 'requests through wrangler'}, unminified bundle)`,
       '',
       `A bulk post takes ${ms(median(plain))} (median of 5) without the profiler and ${ms(bulkRun.wallMs / BULK_POSTS)} with it.`,
@@ -107,8 +106,9 @@ try {
       section('Status callback with progress (signed PATCH)', STATUS_CALLS, statusRun.wallMs, statusRun.sum),
       '',
       section('GET /api/health (bare route)', STATUS_CALLS, healthRun.wallMs, healthRun.sum),
-    ].join('\n'),
-  )
+    ].join('\n')
+  console.log(markdown)
+  writeFileSync('bench/results/profiles.md', markdown + '\n')
   const rows: Row[] = [
     { benchmark: 'profile', measure: 'bulk post of 5,000: isolate CPU a post (profiler on)', value: ms(perRequest(bulkRun)), baseline: `wall ${ms(median(plain))} without profiler` },
     {
