@@ -27,7 +27,9 @@ const names = [...ORDER.filter((n) => found.includes(n)), ...found.filter((n) =>
 function machine() {
   const os = readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="?([^"\n]+)"?/m)?.[1] ?? 'Linux'
   const wrangler = execFileSync('wrangler', ['--version'], { encoding: 'utf8' }).trim().split('\n').pop()
-  const workerd = JSON.parse(readFileSync('node_modules/workerd/package.json', 'utf8')).version as string
+  // wrangler may carry its own workerd, newer than the top-level one.
+  const pkg = ['node_modules/wrangler/node_modules/workerd/package.json', 'node_modules/workerd/package.json'].find((p) => existsSync(p))!
+  const workerd = JSON.parse(readFileSync(pkg, 'utf8')).version as string
   return [
     `- CPU: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores`,
     `- Memory: ${Math.round(totalmem() / 1024 ** 3)} GiB`,
