@@ -18,6 +18,10 @@ type TorchImage = { boxes: number[][]; labels: number[]; scores?: number[] }
 
 export interface Fixture {
   title: string
+  /** 'bbox' unless set. */
+  iou_type?: 'bbox' | 'segm'
+  /** Inputs taken from another fixture. */
+  inputs_fixture?: string
   gt_file?: string
   dt_file?: string
   gt?: CocoDataset
@@ -61,6 +65,7 @@ function torchmetricsCoco(images: TorchImage[], withScores: boolean): CocoAnnota
 
 /** A fixture's ground truth and results, as pycocotools saw them. */
 export function fixtureInputs(fx: Fixture): { gt: CocoDataset; results: CocoAnnotation[] } {
+  if (fx.inputs_fixture) return fixtureInputs(loadFixture(fx.inputs_fixture))
   if (fx.input_format === 'torchmetrics_v06') {
     const preds = fx.preds!.flat()
     const target = fx.target!.flat()
@@ -87,6 +92,33 @@ export const FIXTURES = [
   'torchmetrics_v06_test_map',
   'torchmetrics_v011_test_map',
   'torchmetrics_docstring_example',
+  'detectron2_val_subset_segm',
 ] as const
 
 export const loadFixture = (name: string) => readJson<Fixture>(`${name}.fixture.json`)
+
+/**
+ * Python's '{:0.Nf}'.format(x): correctly rounded from the double's exact value, an exact tie going
+ * to the even digit. (Number.prototype.toFixed sends a tie up, so 0.8125 would print 0.813, not
+ * 0.812 as pycocotools prints it.)
+ */
+export function pythonFixed(x: number, decimals: number): string {
+  const fixed = x.toFixed(decimals)
+  if (!Number.isFinite(x) || x === 0) return fixed
+  // x = mantissa · 2^exponent exactly; a tie means x · 10^d has a fractional part of exactly 1/2.
+  const view = new DataView(new ArrayBuffer(8))
+  view.setFloat64(0, Math.abs(x))
+  const bits = view.getBigUint64(0)
+  const biased = Number(bits >> 52n)
+  const mantissa = (bits & ((1n << 52n) - 1n)) | (biased ? 1n << 52n : 0n)
+  const exponent = (biased || 1) - 1075
+  if (exponent >= 0) return fixed
+  const scaled = mantissa * 10n ** BigInt(decimals)
+  const denominator = 1n << BigInt(-exponent)
+  if ((scaled % denominator) * 2n !== denominator) return fixed
+  const floor = scaled / denominator
+  const even = floor % 2n === 0n ? floor : floor + 1n
+  const digits = even.toString().padStart(decimals + 1, '0')
+  const body = decimals ? `${digits.slice(0, -decimals)}.${digits.slice(-decimals)}` : digits
+  return (x < 0 ? '-' : '') + body
+}
