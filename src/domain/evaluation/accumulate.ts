@@ -1,5 +1,6 @@
 import { FALSE_POSITIVE, TRUE_POSITIVE } from './matching'
 import type { EvaluationParams } from './params'
+import { sortByScoreDesc } from './score-order'
 
 /**
  * COCOeval.accumulate, one category (block) at a time, so that only that category's matches are
@@ -100,7 +101,9 @@ export function accumulateBlock(acc: Accumulation, params: EvaluationParams, k: 
 
   // numpy's mergesort on -score: score descending, ties in concatenation order (image, then rank).
   for (let i = 0; i < n; i++) order[i] = i
-  order.subarray(0, n).sort((x, y) => score[y]! - score[x]! || x - y)
+  sortByScoreDesc(order, n, score)
+  let ascending = true
+  for (let r = 1; r < R; r++) if (recThrs[r]! < recThrs[r - 1]!) ascending = false
 
   for (let a = 0; a < A; a++) {
     const npig = block.npig[a]!
@@ -108,11 +111,22 @@ export function accumulateBlock(acc: Accumulation, params: EvaluationParams, k: 
     // non-ignored ground truth: a detections-only class is left out of every mean.
     if (npig === 0) continue
     acc.defined[k * A + a] = 1
+    let previousNd = -1
     for (let m = 0; m < M; m++) {
       const maxDet = maxDets[m]!
       // Cutting a stably sorted list to rank < maxDet equals sorting the cut lists, as pycocotools does.
       let nd = 0
       for (let i = 0; i < n; i++) if (rank[order[i]!]! < maxDet) included[nd++] = order[i]!
+      // maxDets ascend, so an equal count means the same detections (no image had more than the
+      // smaller cut): every number of this cut equals the previous one's.
+      if (nd === previousNd && !acc.curves.some((c) => c.a === a && c.m === m)) {
+        for (let t = 0; t < T; t++) {
+          acc.recall[accIndex(acc, t, k, a, m)] = acc.recall[accIndex(acc, t, k, a, m - 1)]!
+          acc.precisionSum[accIndex(acc, t, k, a, m)] = acc.precisionSum[accIndex(acc, t, k, a, m - 1)]!
+        }
+        continue
+      }
+      previousNd = nd
       for (let t = 0; t < T; t++) {
         const base = (a * T + t) * n
         let tp = 0
@@ -132,10 +146,14 @@ export function accumulateBlock(acc: Accumulation, params: EvaluationParams, k: 
         for (let i = nd - 1; i > 0; i--) if (pr[i]! > pr[i - 1]!) pr[i - 1] = pr[i]!
         q.fill(0)
         ss.fill(0)
+        let pi = 0
         for (let r = 0; r < R; r++) {
-          // searchsorted 'left': the first point whose recall reaches the recall threshold. Past
-          // the last point pycocotools' try/except stops filling, leaving the rest at 0.
-          const pi = searchLeft(rc, nd, recThrs[r]!)
+          // searchsorted 'left': the first point whose recall reaches the recall threshold (a walk
+          // when the thresholds ascend, as the default ones do). Past the last point pycocotools'
+          // try/except stops filling, leaving the rest at 0.
+          const x = recThrs[r]!
+          if (ascending) while (pi < nd && rc[pi]! < x) pi++
+          else pi = searchLeft(rc, nd, x)
           if (pi >= nd) break
           q[r] = pr[pi]!
           ss[r] = score[included[pi]!]!

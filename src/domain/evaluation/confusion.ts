@@ -1,6 +1,7 @@
 import type { EvaluationInput } from './columns'
 import { BACKGROUND, NOT_IN_MATRIX, type ObjectOutcomes, OUTCOME_FN, OUTCOME_FP, OUTCOME_TP } from './objects'
 import { type OverlapContext, overlap } from './overlap'
+import { sortByScoreDesc } from './score-order'
 
 /**
  * The confusion matrix, with background as its last row and column. Rows are the true class,
@@ -67,7 +68,8 @@ export function confusionMatrix(input: EvaluationInput, outcomes: ObjectOutcomes
     const d0 = dts.start[img]!
     const d1 = dts.start[img + 1]!
     if (g0 === g1 || d0 === d1) continue
-    const order = Array.from(dts.items.subarray(d0, d1)).sort((x, y) => dt.score[y]! - dt.score[x]! || x - y)
+    const order = dts.items.subarray(d0, d1)
+    sortByScoreDesc(order, d1 - d0, dt.score)
     for (const di of order) {
       let best = -1
       let bestIou = threshold

@@ -5,6 +5,7 @@ import { type GroupGt, matchAtThreshold, outcome, prepareArea } from './matching
 import { type ObjectOutcomes, OUTCOME_FN, OUTCOME_FP, OUTCOME_IGNORED, OUTCOME_TP } from './objects'
 import { groupOverlaps, type OverlapContext } from './overlap'
 import type { AreaRange, EvaluationParams } from './params'
+import { sortByScoreDesc } from './score-order'
 
 /**
  * COCOeval.evaluate() and accumulate() fused, one category at a time: for each of its images the
@@ -54,7 +55,7 @@ export function evaluateBlocks(
   const group: GroupGt = { gts: gtOrder, offset: 0, count: 0, ignore: new Uint8Array(maxG), crowd: new Uint8Array(maxG), sorted: new Int32Array(maxG) }
   const dtMatch = new Int32Array(maxD)
   const gtMatch = new Int32Array(maxG)
-  const positions = new Int32Array(maxRaw)
+  const ranked = new Int32Array(maxRaw)
   const blockDt = new Int32Array(maxBlock)
   const blockScore = new Float64Array(maxBlock)
   const blockRank = new Int32Array(maxBlock)
@@ -75,11 +76,11 @@ export function evaluateBlocks(
       // Detections by score, ties in group order (numpy's stable mergesort), cut to maxDets[-1].
       const d0 = dtStart[g]!
       const raw = dtStart[g + 1]! - d0
-      for (let p = 0; p < raw; p++) positions[p] = p
-      positions.subarray(0, raw).sort((x, y) => dt.score[dtOrder[d0 + y]!]! - dt.score[dtOrder[d0 + x]!]! || x - y)
+      ranked.set(dtOrder.subarray(d0, d0 + raw))
+      sortByScoreDesc(ranked, raw, dt.score)
       const D = Math.min(raw, maxDet)
       for (let r = 0; r < D; r++) {
-        const col = dtOrder[d0 + positions[r]!]!
+        const col = ranked[r]!
         blockDt[pos + r] = col
         blockScore[pos + r] = dt.score[col]!
         blockRank[pos + r] = r

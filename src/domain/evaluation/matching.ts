@@ -60,7 +60,7 @@ export function matchAtThreshold(
 ): void {
   const G = group.count
   const { ignore, crowd, sorted } = group
-  gtMatch.fill(-1, 0, G)
+  for (let p = 0; p < G; p++) gtMatch[p] = -1
   for (let d = 0; d < D; d++) {
     let best = Math.min(threshold, 1 - 1e-10)
     let m = -1

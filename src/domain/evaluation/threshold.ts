@@ -1,5 +1,6 @@
 import type { EvaluationInput } from './columns'
 import { type ObjectOutcomes, type ObjectRow, OUTCOME_FN, OUTCOME_FP, OUTCOME_TP } from './objects'
+import { sortByScoreDesc } from './score-order'
 
 /**
  * Precision, recall and F1 at a confidence threshold, recomputed from the stored per-object
@@ -60,7 +61,7 @@ export function thresholdIndex(m: ThresholdMatches): ThresholdIndex {
   const fill = start.slice()
   const order = new Int32Array(n)
   for (let i = 0; i < n; i++) order[fill[m.category[i]!]!++] = i
-  for (let k = 0; k < K; k++) order.subarray(start[k]!, start[k + 1]!).sort((a, b) => m.score[b]! - m.score[a]! || a - b)
+  for (let k = 0; k < K; k++) sortByScoreDesc(order.subarray(start[k]!, start[k + 1]!), start[k + 1]! - start[k]!, m.score)
   const score = new Float64Array(n)
   const tpThrough = new Int32Array(n)
   for (let k = 0; k < K; k++) {
@@ -124,13 +125,15 @@ export function thresholdMatchesFromOutcomes(input: EvaluationInput, objects: Ob
   const gtCount = new Array<number>(classNames.length).fill(0)
   const g = objects.groundTruth
   for (let i = 0; i < g.status.length; i++) if (g.status[i] === OUTCOME_TP || g.status[i] === OUTCOME_FN) gtCount[input.groundTruth.category[i]!]!++
-  return {
-    classNames,
-    category: Int32Array.from(keep, (i) => input.detections.category[i]!),
-    score: Float64Array.from(keep, (i) => input.detections.score[i]!),
-    truePositive: Uint8Array.from(keep, (i) => (d.status[i] === OUTCOME_TP ? 1 : 0)),
-    gtCount,
-  }
+  const category = new Int32Array(keep.length)
+  const score = new Float64Array(keep.length)
+  const truePositive = new Uint8Array(keep.length)
+  keep.forEach((i, j) => {
+    category[j] = input.detections.category[i]!
+    score[j] = input.detections.score[i]!
+    truePositive[j] = d.status[i] === OUTCOME_TP ? 1 : 0
+  })
+  return { classNames, category, score, truePositive, gtCount }
 }
 
 /** The threshold input from stored rows (what the viewer fetches), classes in first-seen order. */
