@@ -96,7 +96,7 @@ export class ColumnsBuilder {
     const i = this.count++
     this.image[i] = o.image
     this.category[i] = o.category
-    this.bbox.set(o.bbox.slice(0, 4), i * 4)
+    for (let j = 0; j < 4; j++) this.bbox[i * 4 + j] = o.bbox[j]!
     this.area[i] = o.area
     if (this.iouType === 'segm') {
       if (!o.mask) throw invalidEvaluationInput(`object ${i} has no mask, which iouType 'segm' needs`)
