@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { emit, int, ms, ratio } from '../report'
 
 /**
  * COCO bbox evaluation of 10,000 images with about 20 ground-truth and 30 predicted boxes each
@@ -20,6 +21,9 @@ function run(mode: 'engine' | 'baseline' | 'idle') {
 }
 
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits
+const mb = (x: number) => `${x < 100 ? x.toFixed(1) : Math.round(x).toLocaleString('en-US')} MB`
+// A Worker's memory limit: the engine's inputs and working memory together must fit in it.
+const WORKER_MB = 128
 
 const idle = run('idle')
 const engine = run('engine')
@@ -60,3 +64,44 @@ console.log(
     2,
   ),
 )
+
+// What a Worker would hold: the inputs plus the memory the evaluation adds on top of them.
+const engineInputMb = engine.input_memory.heap_used_mb + engine.input_memory.array_buffers_mb - idle.memory.heap_used_mb - idle.memory.array_buffers_mb
+const baselineInputMb = baseline.input_memory.heap_used_mb + baseline.input_memory.array_buffers_mb - idle.memory.heap_used_mb - idle.memory.array_buffers_mb
+const engineHeldMb = engineInputMb + engine.peak_rss_over_input_mb
+const baselineHeldMb = baselineInputMb + baseline.peak_rss_over_input_mb
+const scale = `${int(engine.images)} images, ${int(engine.ground_truth)} GT, ${int(engine.detections)} boxes`
+emit([
+  {
+    benchmark: 'evaluation',
+    measure: `COCO bbox evaluation, ${scale}, median of ${engine.times_ms.length} (same 12 stats)`,
+    value: ms(engine.median_ms),
+    baseline: `${ms(baseline.median_ms)} (plain Node)`,
+    ratio: ratio(engine.median_ms, baseline.median_ms),
+  },
+  {
+    benchmark: 'evaluation',
+    measure: 'resident memory added by the evaluation (peak over before)',
+    value: mb(engine.peak_rss_over_input_mb),
+    baseline: mb(baseline.peak_rss_over_input_mb),
+    ratio: ratio(engine.peak_rss_over_input_mb, baseline.peak_rss_over_input_mb),
+  },
+  {
+    benchmark: 'evaluation',
+    measure: 'inputs + evaluation memory',
+    value: mb(engineHeldMb),
+    baseline: mb(baselineHeldMb),
+    ratio: ratio(engineHeldMb, baselineHeldMb),
+    goal: `engine < ${WORKER_MB} MB (a Worker)`,
+    met: engineHeldMb < WORKER_MB,
+  },
+  {
+    benchmark: 'evaluation',
+    measure: 'peak resident memory over an idle Node process',
+    value: mb(engine.peak_rss_mb - idle.memory.rss_mb),
+    baseline: mb(baseline.peak_rss_mb - idle.memory.rss_mb),
+    ratio: ratio(engine.peak_rss_mb - idle.memory.rss_mb, baseline.peak_rss_mb - idle.memory.rss_mb),
+  },
+  { benchmark: 'evaluation', measure: `live threshold: index over ${int(engine.detections)} detections, once`, value: ms(engine.threshold.build_ms) },
+  { benchmark: 'evaluation', measure: 'live threshold: one step, every class', value: `${round(engine.threshold.step_us, 1)} µs` },
+])

@@ -145,9 +145,9 @@ describe('score order', () => {
     expect(fpIn2[1]).toEqual(ONE)
   })
 
-  it('makes precision monotone and reads it at the first point reaching each recall (searchsorted left)', () => {
-    // Two ground truths; TP .9, FP .8, TP .7: recall [.5, .5, 1], precision [1, .5, .667] → envelope
-    // [1, .667, .667]. Recall points 0 … .50 (51 of them) read the first, .51 … 1 (50) the third.
+  it('reads precision at the first point reaching each recall (searchsorted left)', () => {
+    // Two ground truths; TP .9, FP .8, TP .7: recall [.5, .5, 1], precision [1, .5, .667]. Recall
+    // points 0 … .50 (51 of them) read the first point, .51 … 1 (50) the third, never the second.
     const { summary } = evaluateScene([{ bbox: box(0, 0, 10, 10) }, { bbox: box(50, 50, 10, 10) }], [
       { bbox: box(0, 0, 10, 10), score: 0.9 },
       { bbox: box(300, 300, 10, 10), score: 0.8 },
@@ -159,6 +159,25 @@ describe('score order', () => {
     expect(curve.scores).toEqual([...Array(51).fill(0.9), ...Array(50).fill(0.7)])
     expect(summary.stats[1]).toBeCloseTo((51 * PERFECT + 50 * twoThirds) / 101, 14)
     expect(summary.pr_curves.recall_thresholds).toHaveLength(101)
+  })
+
+  it('raises each precision to the best at any higher recall (the envelope) before reading it', () => {
+    // Three ground truths; TP .9, FP .8, FP .7, TP .6, TP .5: recall [1/3, 1/3, 1/3, 2/3, 1],
+    // precision [1, 1/2, 1/3, 2/4, 3/5] → envelope [1, 3/5, 3/5, 3/5, 3/5]. Recall points 0 … .33
+    // (34) read the first point, .34 … .66 (33) the fourth, 2/4 without the envelope and 3/5 with
+    // it, and .67 … 1 (34) the fifth.
+    const { summary } = evaluateScene([{ bbox: box(0, 0, 10, 10) }, { bbox: box(50, 50, 10, 10) }, { bbox: box(100, 100, 10, 10) }], [
+      { bbox: box(0, 0, 10, 10), score: 0.9 },
+      { bbox: box(300, 300, 10, 10), score: 0.8 },
+      { bbox: box(400, 400, 10, 10), score: 0.7 },
+      { bbox: box(50, 50, 10, 10), score: 0.6 },
+      { bbox: box(100, 100, 10, 10), score: 0.5 },
+    ])
+    const curve = summary.pr_curves.curves.find((c) => c.class_name === 'a' && c.iou_threshold === 0.5)!
+    const threeFifths = 3 / (5 + Number.EPSILON)
+    expect(curve.precision).toEqual([...Array(34).fill(PERFECT), ...Array(67).fill(threeFifths)])
+    expect(curve.scores).toEqual([...Array(34).fill(0.9), ...Array(33).fill(0.6), ...Array(34).fill(0.5)])
+    expect(summary.stats[1]).toBeCloseTo((34 * PERFECT + 67 * threeFifths) / 101, 14)
   })
 })
 
