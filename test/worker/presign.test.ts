@@ -218,6 +218,35 @@ describe('uploading to the presigned URL', () => {
     expect(await artifactRow(ticket.storage_path)).toMatchObject({ status: 'pending' })
   })
 
+  it('writes exactly the key it signed: a URL for "heat map.png" cannot be bent to overwrite "heat+map.png"', async () => {
+    const { analysis } = await scenario()
+    const spaced = await ticketFor(analysis.id, { artifact_type: 'heatmap', filename: 'heat map.png' })
+    const plussed = await ticketFor(analysis.id, { artifact_type: 'heatmap', filename: 'heat+map.png' })
+    expect((await put(plussed.upload_url, PNG_1x1, plussed.headers)).status).toBe(200)
+    const url = new URL(spaced.upload_url)
+    expect(url.pathname.endsWith('/heat%20map.png')).toBe(true)
+    // `+` is a literal plus in a path, but aws4fetch's canonical form reads it as a space.
+    url.pathname = url.pathname.replace('heat%20map.png', 'heat+map.png')
+    const res = await put(url.toString(), new Uint8Array([1, 2, 3]), spaced.headers)
+    expect(res.status).toBe(403)
+    expect(new Uint8Array(await (await env.BUCKET.get(plussed.storage_path))!.arrayBuffer())).toEqual(PNG_1x1)
+    expect(await env.BUCKET.head(spaced.storage_path)).toBeNull()
+  })
+
+  it.each([
+    ['a malformed escape', (u: URL) => (u.pathname = u.pathname.replace('attention_map.png', 'attention%E0%A4%A.png'))],
+    ['an encoded slash', (u: URL) => (u.pathname = u.pathname.replace('/attention_map.png', '%2Fattention_map.png'))],
+    ['an encoded dot segment', (u: URL) => (u.pathname = u.pathname.replace('attention_map.png', '%2e%2e/attention_map.png'))],
+  ])('answers 403, never 500, to a URL whose key has %s', async (_what, tamper) => {
+    const { analysis } = await scenario()
+    const ticket = await ticketFor(analysis.id)
+    const url = new URL(ticket.upload_url)
+    tamper(url)
+    const res = await put(url.toString(), PNG_1x1, ticket.headers)
+    expect(res.status).toBe(403)
+    expect((await res.json<Envelope>()).error.code).toBe('forbidden')
+  })
+
   it.each([
     ['another content type', { 'Content-Type': 'image/jpeg' }],
     ['no content type', {}],
