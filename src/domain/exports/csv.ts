@@ -18,10 +18,19 @@ export const CSV_COLUMNS = [
   'data',
 ] as const
 
-/** RFC 4180: quote a field holding a comma, a quote, CR or LF, and double the quotes inside. */
+/**
+ * Text a spreadsheet would run as a formula: OWASP's list (`=`, `+`, `-`, `@`, tab, CR) and the
+ * full-width forms some locales also evaluate. Numbers are written as numbers, so `-5` stays `-5`.
+ */
+const FORMULA_START = /^[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]/
+
+/**
+ * RFC 4180: quote a field holding a comma, a quote, CR or LF, and double the quotes inside. Text
+ * that would start a formula gets a leading `'` first, which spreadsheets show as plain text.
+ */
 export function csvField(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return ''
-  const s = String(value)
+  const s = typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : String(value)
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }
 
