@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { Analysis, Annotation, Stage } from './analyses'
 import { Artifact } from './artifacts'
 import { Timestamp } from './common'
+import { text } from './unicode'
 
 /**
  * Messages on `GET /api/analyses/{id}/live`. Every message is one JSON object with a `type`;
@@ -15,8 +16,8 @@ export const LogLine = z
   .object({
     ts: Timestamp,
     level: z.preprocess((v) => (v === 'warn' ? 'warning' : v), LogLevel),
-    message: z.string().max(8000),
-    stage: z.string().max(100).nullish(),
+    message: text().max(8000),
+    stage: text().max(100).nullish(),
   })
   .meta({ id: 'LogLine' })
 export type LogLine = z.infer<typeof LogLine>
