@@ -66,6 +66,46 @@ describe('presign response', () => {
     expect(await artifactRow(ticket.storage_path)).toMatchObject({ artifact_type: artifactType, content_type: expected, status: 'pending' })
   })
 
+  it.each([
+    ['heatmap', 'image/webp', 'image/webp'],
+    ['mask', 'IMAGE/PNG', 'image/png'],
+    ['other', 'application/zip', 'application/zip'],
+    ['model', 'application/octet-stream', 'application/octet-stream'],
+    ['log', 'text/plain', 'text/plain'],
+  ])('takes artifact_type %s with the allowed content_type %s (as %s)', async (artifactType, contentType, expected) => {
+    const { analysis } = await scenario()
+    const ticket = await ticketFor(analysis.id, { artifact_type: artifactType, filename: 'file.bin', content_type: contentType })
+    expect(ticket.headers).toEqual({ 'Content-Type': expected })
+  })
+
+  // Served from Loupe's origin, any of these would run as a page or a script there.
+  const ACTIVE = ['text/html', 'application/xhtml+xml', 'image/svg+xml', 'text/xml', 'application/xml', 'text/javascript', 'application/javascript', 'application/pdf', 'text/css', 'application/rss+xml', 'multipart/x-mixed-replace']
+  it.each(['other', 'model', 'heatmap', 'log', 'metadata'].flatMap((t) => ACTIVE.map((c) => [t, c])))(
+    'refuses artifact_type %s with active content %s: 400 naming content_type, no row',
+    async (artifactType, contentType) => {
+      const { analysis } = await scenario()
+      const res = await presign(analysis.id, { artifact_type: artifactType, filename: 'x.html', content_type: contentType })
+      expect(res.status).toBe(400)
+      const { error } = await res.json<{ error: { code: string; details: { issues: { path: string[] }[] } } }>()
+      expect(error.code).toBe('validation_error')
+      expect(error.details.issues[0]!.path).toEqual(['content_type'])
+      const n = await env.DB.prepare('SELECT count(*) AS n FROM artifacts WHERE analysis_id = ?').bind(analysis.id).first()
+      expect(n).toEqual({ n: 0 })
+    },
+  )
+
+  it.each([
+    ['heatmap', 'application/octet-stream'],
+    ['mask', 'image/jpeg'],
+    ['segmentation', 'text/plain'],
+    ['log', 'application/json'],
+    ['metadata', 'text/plain'],
+  ])('refuses artifact_type %s with %s, a type it cannot hold', async (artifactType, contentType) => {
+    const { analysis } = await scenario()
+    const res = await presign(analysis.id, { artifact_type: artifactType, filename: 'f', content_type: contentType })
+    expect(res.status).toBe(400)
+  })
+
   it('rejects an unknown artifact_type', async () => {
     const { analysis } = await scenario()
     expect((await presign(analysis.id, { artifact_type: 'video', filename: 'x.mp4' })).status).toBe(400)
