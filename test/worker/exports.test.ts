@@ -161,16 +161,16 @@ describe('JSON export', () => {
     expect(doc.annotations[1].review_state).toBe('rejected')
   })
 
-  it('is named analysis_{model_name}_{completed_at}.json, with the model name made filename-safe', async () => {
+  it('is named analysis_{model_name}_{completed_at}_{id8}.json, with the model name made filename-safe', async () => {
     const { owner, analysis } = await richOnce()
     const row = await env.DB.prepare('SELECT completed_at FROM analyses WHERE id = ?').bind(analysis.id).first<{ completed_at: string }>()
     const res = await exportOf(analysis.id, owner.token)
-    expect(res.headers.get('Content-Disposition')).toBe(`attachment; filename="analysis_yolo_v8_${expectedStamp(row!.completed_at)}.json"`)
+    expect(res.headers.get('Content-Disposition')).toBe(`attachment; filename="analysis_yolo_v8_${expectedStamp(row!.completed_at)}_${analysis.id.slice(0, 8)}.json"`)
     await res.body?.cancel()
 
     const odd = await richAnalysis('détecteur v2/β "x"')
     const named = await exportOf(odd.analysis.id, odd.owner.token, '?format=csv')
-    expect(named.headers.get('Content-Disposition')).toMatch(/^attachment; filename="analysis_d_tecteur_v2____x__\d{8}T\d{6}Z\.csv"$/)
+    expect(named.headers.get('Content-Disposition')).toMatch(/^attachment; filename="analysis_d_tecteur_v2____x__\d{8}T\d{6}Z_[0-9a-f]{8}\.csv"$/)
     await named.body?.cancel()
   })
 
@@ -181,7 +181,7 @@ describe('JSON export', () => {
     const analysis = await createAnalysis(owner, image.id)
     const before = expectedStamp(new Date(Date.now() - 1000).toISOString())
     const res = await exportOf(analysis.id, owner.token)
-    const stamp = /_(\d{8}T\d{6}Z)\.json"$/.exec(res.headers.get('Content-Disposition')!)![1]!
+    const stamp = /_(\d{8}T\d{6}Z)_[0-9a-f]{8}\.json"$/.exec(res.headers.get('Content-Disposition')!)![1]!
     expect(stamp >= before).toBe(true)
     expect((await res.json<Json>()).annotations).toEqual([])
   })
@@ -236,7 +236,7 @@ describe('COCO export, dataset form', () => {
     const { owner, analysis } = await richOnce()
     const res = await exportOf(analysis.id, owner.token, '?format=coco')
     expect(res.status).toBe(200)
-    expect(res.headers.get('Content-Disposition')).toMatch(/filename="analysis_yolo_v8_\d{8}T\d{6}Z\.coco\.json"$/)
+    expect(res.headers.get('Content-Disposition')).toMatch(/filename="analysis_yolo_v8_\d{8}T\d{6}Z_[0-9a-f]{8}\.coco\.json"$/)
     return res.json<Json>()
   }
 
@@ -365,7 +365,7 @@ describe('YOLO export', () => {
     const { owner, analysis } = await richOnce()
     const res = await exportOf(analysis.id, owner.token, '?format=yolo')
     expect(res.headers.get('Content-Type')).toBe('application/zip')
-    expect(res.headers.get('Content-Disposition')).toMatch(/filename="analysis_yolo_v8_\d{8}T\d{6}Z\.yolo\.zip"$/)
+    expect(res.headers.get('Content-Disposition')).toMatch(/filename="analysis_yolo_v8_\d{8}T\d{6}Z_[0-9a-f]{8}\.yolo\.zip"$/)
     const zip = await zipOf(res)
     expect(Object.keys(zip).sort()).toEqual(['classes.txt', 'data.yaml', 'images/chelsea.png', 'labels/chelsea.txt'])
     expect(strFromU8(zip['classes.txt']!)).toBe(`${TRICKY_CLASS.replace('\n', ' ')}\nperson\n`)
@@ -415,7 +415,7 @@ describe('provenance bundle', () => {
     const { owner, analysis, annotationIds } = await richOnce()
     const res = await api(`/api/analyses/${analysis.id}/bundle`, { token: owner.token })
     expect(res.status).toBe(200)
-    expect(res.headers.get('Content-Disposition')).toMatch(/filename="analysis_yolo_v8_\d{8}T\d{6}Z\.bundle\.zip"$/)
+    expect(res.headers.get('Content-Disposition')).toMatch(/filename="analysis_yolo_v8_\d{8}T\d{6}Z_[0-9a-f]{8}\.bundle\.zip"$/)
     const zip = await zipOf(res)
     expect(Object.keys(zip).sort()).toEqual(['annotations.jsonl', 'artifacts/heatmap.png', 'artifacts/run.log', 'manifest.json'])
     const lines = strFromU8(zip['annotations.jsonl']!).trimEnd().split('\n').map((l) => JSON.parse(l))
