@@ -48,8 +48,8 @@ function richAnnotations(heatmapPath: string): Item[] {
     { annotation_type: 'bounding_box', class_name: 'person', confidence: 0.9, ordering: 0, data: { x_min: 45.1, y_min: 30, x_max: 135.3, y_max: 90, image_width: 451, image_height: 300 } },
     { annotation_type: 'bounding_box', class_name: TRICKY_CLASS, confidence: 0.5, ordering: 1, data: { left: 10, top: 20, right: 110, bottom: 220, note: 'ltrb' } },
     { annotation_type: 'polygon', class_name: 'roof', confidence: 0.8, data: { points: [[10, 10], [110, 10], { x: 110, y: 60 }, [10, 60]] } },
-    { annotation_type: 'segmentation', class_name: 'blob', confidence: 0.7, data: { format: 'rle', counts: [37, 100, 3, 250, 40, 170], size: [20, 30], bbox: [0, 0, 30, 20], area: 393 } },
-    { annotation_type: 'segmentation', class_name: 'blob', confidence: 0.6, data: { format: 'rle', counts: '3:7:e1', size: [10, 10], bbox: [0, 0, 10, 10], area: 27 } },
+    { annotation_type: 'segmentation', class_name: 'blob', confidence: 0.7, data: { format: 'rle', counts: [37, 100, 3, 250, 40, 170, 134_700], size: [300, 451], bbox: [0, 0, 2, 300], area: 520 } },
+    { annotation_type: 'segmentation', class_name: 'blob', confidence: 0.6, data: { format: 'rle', counts: '37jST4', size: [300, 451], bbox: [0, 3, 1, 7], area: 7 } },
     {
       annotation_type: 'keypoint',
       class_name: 'person',
@@ -291,12 +291,12 @@ describe('COCO export, dataset form', () => {
   it('writes RLE in the compressed string form that decodes back to the same run lengths', async () => {
     const doc = await coco()
     const [fromArray, fromString] = doc.annotations.filter((a: Json) => a.loupe.annotation_type === 'segmentation')
-    expect(fromArray.segmentation.size).toEqual([20, 30])
-    expect(decodeRle(fromArray.segmentation.counts)).toEqual([37, 100, 3, 250, 40, 170])
-    expect(fromArray.bbox).toEqual([0, 0, 30, 20])
-    expect(fromArray.area).toBe(393)
-    expect(fromString.segmentation).toEqual({ size: [10, 10], counts: '3:7:e1' })
-    expect(decodeRle(fromString.segmentation.counts).reduce((a, b) => a + b)).toBe(100)
+    expect(fromArray.segmentation.size).toEqual([300, 451])
+    expect(decodeRle(fromArray.segmentation.counts)).toEqual([37, 100, 3, 250, 40, 170, 134_700])
+    expect(fromArray.bbox).toEqual([0, 0, 2, 300])
+    expect(fromArray.area).toBe(520)
+    expect(fromString.segmentation).toEqual({ size: [300, 451], counts: '37jST4' })
+    expect(decodeRle(fromString.segmentation.counts)).toEqual([3, 7, 135_290])
   })
 
   it('writes polygons as flat [x1, y1, …] lists with their extent and area', async () => {
@@ -349,7 +349,7 @@ describe('COCO export, results form', () => {
       expect(r).not.toHaveProperty('id')
     })
     expect(results[0]).not.toHaveProperty('segmentation')
-    expect(decodeRle(results[3]!.segmentation.counts)).toEqual([37, 100, 3, 250, 40, 170])
+    expect(decodeRle(results[3]!.segmentation.counts)).toEqual([37, 100, 3, 250, 40, 170, 134_700])
     expect(results[5]!.keypoints).toEqual([150, 100, 2, 140, 95, 1, 160, 95, 2])
   })
 
