@@ -160,12 +160,30 @@ const common = {
 
 const storagePath = text().min(1).max(1024)
 
+/**
+ * One annotation's `data`, serialized. D1 holds at most 2,000,000 bytes in a row and local D1 does
+ * not enforce it, so without this a larger annotation is stored in development and a 500 in
+ * production; 1 MiB leaves room for the rest of the row.
+ */
+export const MAX_ANNOTATION_DATA_BYTES = 1024 * 1024
+
+const encoder = new TextEncoder()
+
+function dataWithinLimit(data: unknown, ctx: z.RefinementCtx) {
+  const json = JSON.stringify(data)
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: short text needs no encoding to be known small.
+  const bytes = json.length * 3 <= MAX_ANNOTATION_DATA_BYTES ? json.length : encoder.encode(json).byteLength
+  if (bytes > MAX_ANNOTATION_DATA_BYTES) {
+    ctx.addIssue({ code: 'custom', message: `data is ${bytes} bytes as JSON; at most ${MAX_ANNOTATION_DATA_BYTES} bytes`, params: { max_bytes: MAX_ANNOTATION_DATA_BYTES } })
+  }
+}
+
 const variant = <T extends AnnotationType, D extends z.ZodType>(type: T, data: D, storage: 'required' | 'optional' | 'none', example: object) =>
   z
     .object({
       annotation_type: z.literal(type),
       ...common,
-      data,
+      data: data.superRefine(dataWithinLimit),
       storage_path: storage === 'required' ? storagePath : storage === 'optional' ? storagePath.nullish() : z.null().optional(),
     })
     .meta({ id: `${type.replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase())}Annotation`, example })
