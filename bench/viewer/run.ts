@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib'
 import { chromium, type Page } from 'playwright-core'
 import { signatureHeaders } from '../../src/cli/sign'
 import { median, percentile, startBenchServer } from '../dev-server'
+import { emit, int, ms, ratio } from '../report'
 
 /**
  * The viewer in headless Chromium with 5,000 boxes: frame time while panning (median, p95), time
@@ -12,7 +13,7 @@ import { median, percentile, startBenchServer } from '../dev-server'
 const BOXES = Number(process.env.BOXES ?? 5000)
 const FRAMES = 180
 
-const server = await startBenchServer(Number(process.env.PORT ?? 8794))
+const server = await startBenchServer(Number(process.env.PORT ?? 8825))
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -100,6 +101,17 @@ try {
       2,
     ),
   )
+  emit([
+    {
+      benchmark: 'viewer',
+      measure: `pan frame time with ${int(BOXES)} boxes, median · p95`,
+      value: `${ms(median(withBoxes))} · ${ms(percentile(withBoxes, 95))}`,
+      baseline: `no overlay ${ms(median(withoutBoxes))} · ${ms(percentile(withoutBoxes, 95))}`,
+      ratio: [ratio(median(withBoxes), median(withoutBoxes)), ratio(percentile(withBoxes, 95), percentile(withoutBoxes, 95))],
+    },
+    { benchmark: 'viewer', measure: `navigation → ${int(BOXES)} boxes drawn`, value: ms(toBoxes) },
+    { benchmark: 'viewer', measure: 'initial route JS, gzip', value: `${int(initialGzip)} bytes`, goal: '≤ 60 KB', met: initialGzip <= 60 * 1024 },
+  ])
 } finally {
   await browser.close()
   server.stop()
