@@ -128,6 +128,9 @@ export const api = {
     json<DownloadResponse>('GET', '/api/ml/artifacts/download', { query: { storage_path: storagePath }, signal }),
 }
 
+/** The whole run log as plain text, one line per entry, straight from the server. */
+export const logsTextUrl = (analysisId: string) => `/api/analyses/${enc(analysisId)}/logs?format=text`
+
 /**
  * Export downloads are plain same-origin links: the session cookie authorizes them, and the
  * browser streams the file to disk under the server's Content-Disposition name.

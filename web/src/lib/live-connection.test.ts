@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { reconnectDelay } from './backoff'
 import { connectLive } from './live-connection'
-import type { LiveMessage } from './types'
+import type { ViewerLiveMessage as LiveMessage } from './analysis-state'
 
 class FakeSocket {
   static all: FakeSocket[] = []

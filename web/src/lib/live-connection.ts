@@ -1,10 +1,9 @@
 import { liveUrl } from './api'
 import { reconnectDelay } from './backoff'
-import type { ConnectionStatus } from './analysis-state'
-import type { LiveMessage } from './types'
+import type { ConnectionStatus, ViewerLiveMessage } from './analysis-state'
 
 export interface LiveHandlers {
-  onMessage(message: LiveMessage): void
+  onMessage(message: ViewerLiveMessage): void
   onStatus(status: ConnectionStatus): void
   /** The last event applied, to resume from after a drop. */
   lastSeq(): number | null
@@ -44,9 +43,9 @@ export function connectLive(analysisId: string, handlers: LiveHandlers, options:
     socket = ws
     ws.onmessage = (event) => {
       if (typeof event.data !== 'string' || event.data === 'pong') return
-      let message: LiveMessage
+      let message: ViewerLiveMessage
       try {
-        message = JSON.parse(event.data) as LiveMessage
+        message = JSON.parse(event.data) as ViewerLiveMessage
       } catch {
         return
       }

@@ -27,7 +27,7 @@ export function useLiveStatuses(analyses: readonly Analysis[] | undefined, excep
       let current: Analysis | null = null
       return connectLive(id, {
         onMessage(m) {
-          if (m.type === 'connected') return
+          if (m.type === 'connected' || m.type === 'review') return
           lastSeq = m.seq
           if (m.type === 'snapshot' || m.type === 'status' || m.type === 'finalized') current = m.analysis
           else if (m.type === 'progress' && current) current = { ...current, progress: m.progress, stage: m.stage }

@@ -7,11 +7,13 @@ interface Props {
   onFilter: (filter: ReviewFilter) => void
   onPrevious: () => void
   onNext: () => void
+  onUndo: () => void
+  canUndo: boolean
   position: string
   error: string | null
 }
 
-export function ReviewPanel({ counts, filter, onFilter, onPrevious, onNext, position, error }: Props) {
+export function ReviewPanel({ counts, filter, onFilter, onPrevious, onNext, onUndo, canUndo, position, error }: Props) {
   const done = counts.accepted + counts.rejected
   const pct = counts.total ? (done / counts.total) * 100 : 0
   return (
@@ -33,6 +35,10 @@ export function ReviewPanel({ counts, filter, onFilter, onPrevious, onNext, posi
         <span>{counts.unreviewed} to do</span>
       </p>
       <div class={styles.row}>
+        <label class={styles.hide}>
+          <input type="checkbox" checked={filter === 'unreviewed'} onChange={(e) => onFilter(e.currentTarget.checked ? 'unreviewed' : 'all')} data-testid="hide-reviewed" />
+          Hide reviewed
+        </label>
         <label>
           <span class="visually-hidden">Show</span>
           <select value={filter} onChange={(e) => onFilter(e.currentTarget.value as ReviewFilter)} data-testid="review-filter">
@@ -42,14 +48,19 @@ export function ReviewPanel({ counts, filter, onFilter, onPrevious, onNext, posi
             <option value="rejected">Rejected</option>
           </select>
         </label>
+      </div>
+      <div class={styles.row}>
         <button type="button" onClick={onPrevious} aria-label="Previous annotation" data-testid="review-previous">
           ←
         </button>
-        <span class={styles.position} aria-live="polite">
+        <span class={styles.position} aria-live="polite" data-testid="review-position">
           {position}
         </span>
         <button type="button" onClick={onNext} aria-label="Next annotation" data-testid="review-next">
           →
+        </button>
+        <button type="button" onClick={onUndo} disabled={!canUndo} data-testid="review-undo-last" title="Take back the last decision (U)">
+          ↶ Undo
         </button>
       </div>
       {error && (
@@ -58,8 +69,13 @@ export function ReviewPanel({ counts, filter, onFilter, onPrevious, onNext, posi
         </p>
       )}
       <p class={styles.keys}>
-        <kbd>A</kbd> accept · <kbd>R</kbd> reject · <kbd>U</kbd> undo · <kbd>←</kbd>
-        <kbd>→</kbd> previous / next
+        <kbd>A</kbd> accept · <kbd>R</kbd> reject, then on to the next · <kbd>U</kbd> undo · <kbd>↑</kbd>
+        <kbd>↓</kbd> step · <kbd>H</kbd> overlays off
+      </p>
+      <p class={styles.legend} aria-label="How decisions look on the image">
+        <span class={styles.styleUnreviewed} aria-hidden="true" /> to do
+        <span class={styles.styleAccepted} aria-hidden="true" /> accepted ✓
+        <span class={styles.styleRejected} aria-hidden="true" /> rejected ✗
       </p>
     </div>
   )

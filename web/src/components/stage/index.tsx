@@ -1,8 +1,10 @@
+import type { ComponentChildren } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { panBy, toImage, zoomAt, type Size } from '../../lib/geometry'
 import { hitTest } from '../../lib/hit-test'
-import { drawScene, type DrawOptions, type PlacedRaster } from '../../lib/overlay-draw'
+import { drawHighlight, drawScene, type DrawOptions, type PlacedRaster } from '../../lib/overlay-draw'
 import type { Scene } from '../../lib/overlay-scene'
+import { cacheArea, covers, placement, type CachedArea } from '../../lib/scene-cache'
 import { useElementSize } from '../../lib/use-element-size'
 import type { ViewStore } from '../../lib/view-store'
 import styles from './style.module.css'
@@ -18,6 +20,13 @@ export interface Hit {
   item: number
 }
 
+export interface Opacities {
+  /** Boxes, polygons, keypoints */
+  shapes: number
+  masks: number
+  heatmaps: number
+}
+
 export interface StageProps {
   imageUrl: string | null
   natural: Size
@@ -28,13 +37,17 @@ export interface StageProps {
   store: ViewStore
   layers: readonly StageLayer[]
   rasters: ReadonlyMap<string, PlacedRaster>
-  opacity: number
+  opacity: Opacities
+  /** Overlays switched off for a look at the bare image; their bitmaps stay cached. */
+  overlaysHidden?: boolean
   selected?: Hit | null
   onSelect?: (hit: Hit | null) => void
   caption?: string
   /** Fraction of the width where the swipe divider sits. */
   divider?: number | null
   label: string
+  /** Drawn over the image in screen space: legends, image-level labels. */
+  children?: ComponentChildren
 }
 
 /** Label widths are measured once per scene and reused by every frame that draws it. */
@@ -47,16 +60,28 @@ function widthsFor(scene: Scene) {
 
 const CLICK_SLOP = 4
 const WHEEL_ZOOM = 0.0015
+/** A zoom is over once the view has kept its scale this long; then the bitmap is drawn sharp. */
+const ZOOM_SETTLE_MS = 140
+
+interface LayerCache {
+  area: CachedArea | null
+  /** What the bitmap shows; any change means drawing it again. */
+  drawn: { scene: Scene; rasters: ReadonlyMap<string, PlacedRaster>; opacity: Opacities; dpr: number } | null
+}
 
 /**
- * One pane: the image, transformed by CSS, and a canvas of overlays redrawn at most once per
- * animation frame. Pan and zoom go through the shared view store, so side-by-side panes move together.
+ * One pane: the image and each layer's cached overlay bitmap, both moved by CSS transforms, and a
+ * screen-sized canvas on top for the hovered and selected item. Pan and zoom go through the shared
+ * view store, so side-by-side panes move together.
  */
 export function Stage(props: StageProps) {
   const wrap = useRef<HTMLDivElement>(null)
   const img = useRef<HTMLImageElement>(null)
-  const canvas = useRef<HTMLCanvasElement>(null)
+  const canvases = useRef<(HTMLCanvasElement | null)[]>([])
+  const caches = useRef<LayerCache[]>([])
+  const top = useRef<HTMLCanvasElement>(null)
   const tip = useRef<HTMLDivElement>(null)
+  const tipValue = useRef<HTMLSpanElement>(null)
   const size = useElementSize(wrap)
   const latest = useRef(props)
   latest.current = props
@@ -66,19 +91,41 @@ export function Stage(props: StageProps) {
   const hoverRef = useRef(hover)
   hoverRef.current = hover
   const frame = useRef(0)
-  const options = useRef<DrawOptions>({
-    view: { scale: 1, tx: 0, ty: 0 },
-    width: 0,
-    height: 0,
-    dpr: 1,
-    opacity: 1,
-    rasters: new Map(),
-    hover: -1,
-    selected: -1,
-    clip: null,
-    clear: false,
-  })
-  const clip = useRef<[number, number]>([0, 0])
+  const settle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  const sharpen = useRef(false)
+  const options = useRef<DrawOptions>({ view: { scale: 1, tx: 0, ty: 0 }, width: 0, height: 0, dpr: 1, opacity: 1, maskOpacity: 1, heatmapOpacity: 1, rasters: new Map() })
+
+  const render = (i: number, c: HTMLCanvasElement, dpr: number) => {
+    const p = latest.current
+    const layer = p.layers[i]!
+    const view = p.store.get()
+    const area = cacheArea(view, sizeRef.current, p.natural, dpr)
+    const bw = Math.round(area.width * dpr)
+    const bh = Math.round(area.height * dpr)
+    if (c.width !== bw || c.height !== bh) {
+      c.width = bw
+      c.height = bh
+      c.style.width = `${area.width}px`
+      c.style.height = `${area.height}px`
+    }
+    const ctx = c.getContext('2d')
+    if (!ctx) return
+    ctx.setTransform(1, 0, 0, 1, 0, 0)
+    ctx.clearRect(0, 0, bw, bh)
+    const left = area.ox * view.scale + view.tx
+    const topY = area.oy * view.scale + view.ty
+    const o = options.current
+    o.view = { scale: view.scale, tx: view.tx - left, ty: view.ty - topY }
+    o.width = area.width
+    o.height = area.height
+    o.dpr = dpr
+    o.opacity = p.opacity.shapes
+    o.maskOpacity = p.opacity.masks
+    o.heatmapOpacity = p.opacity.heatmaps
+    o.rasters = p.rasters
+    drawScene(ctx, layer.scene, o, widthsFor(layer.scene))
+    caches.current[i] = { area, drawn: { scene: layer.scene, rasters: p.rasters, opacity: p.opacity, dpr } }
+  }
 
   const draw = () => {
     frame.current = 0
@@ -90,9 +137,36 @@ export function Stage(props: StageProps) {
       // Past 3× a reviewer wants to see the real pixels, not a blur of them.
       img.current.style.imageRendering = view.scale > 3 ? 'pixelated' : 'auto'
     }
-    const c = canvas.current
-    if (!c || width === 0 || height === 0) return
+    if (width === 0 || height === 0) return
     const dpr = window.devicePixelRatio || 1
+    const forceSharp = sharpen.current
+    sharpen.current = false
+    let zooming = false
+    for (let i = 0; i < p.layers.length; i++) {
+      const c = canvases.current[i]
+      if (!c) continue
+      const cache = caches.current[i]
+      const d = cache?.drawn
+      const dirty = !d || d.scene !== p.layers[i]!.scene || d.rasters !== p.rasters || d.opacity !== p.opacity || d.dpr !== dpr
+      const area = cache?.area
+      const scaled = !!area && area.scale !== view.scale
+      if (dirty || !area || (scaled && forceSharp) || (!scaled && !covers(area, view, sizeRef.current, p.natural))) render(i, c, dpr)
+      else zooming ||= scaled
+      c.style.transform = placement(caches.current[i]!.area!, view)
+    }
+    if (zooming) {
+      clearTimeout(settle.current)
+      settle.current = setTimeout(() => {
+        sharpen.current = true
+        schedule()
+      }, ZOOM_SETTLE_MS)
+    }
+    drawTop(width, height, dpr)
+  }
+
+  const drawTop = (width: number, height: number, dpr: number) => {
+    const c = top.current
+    if (!c) return
     const bw = Math.round(width * dpr)
     const bh = Math.round(height * dpr)
     if (c.width !== bw || c.height !== bh) {
@@ -103,39 +177,43 @@ export function Stage(props: StageProps) {
     if (!ctx) return
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
     ctx.clearRect(0, 0, width, height)
+    const p = latest.current
+    if (p.overlaysHidden) return
+    const view = p.store.get()
     const h = hoverRef.current
-    // One options object and one clip pair, reused: panning allocates nothing per frame.
-    const o = options.current
-    o.view = view
-    o.width = width
-    o.height = height
-    o.dpr = dpr
-    o.opacity = p.opacity
-    o.rasters = p.rasters
     for (let i = 0; i < p.layers.length; i++) {
-      const layer = p.layers[i]!
-      o.hover = h && h.layer === i ? h.item : -1
-      o.selected = p.selected && p.selected.layer === i ? p.selected.item : -1
-      if (layer.clip) {
-        clip.current[0] = layer.clip[0] * width
-        clip.current[1] = layer.clip[1] * width
-        o.clip = clip.current
-      } else {
-        o.clip = null
+      const scene = p.layers[i]!.scene
+      const clip = p.layers[i]!.clip
+      ctx.save()
+      if (clip) {
+        ctx.beginPath()
+        ctx.rect(clip[0] * width, 0, (clip[1] - clip[0]) * width, height)
+        ctx.clip()
       }
-      drawScene(ctx, layer.scene, o, widthsFor(layer.scene))
+      const selected = p.selected && p.selected.layer === i ? p.selected.item : -1
+      drawHighlight(ctx, scene, selected, view, 3, p.rasters)
+      if (h && h.layer === i && h.item !== selected) drawHighlight(ctx, scene, h.item, view, 2, p.rasters)
+      ctx.restore()
     }
   }
+
   const schedule = () => {
     if (!frame.current) frame.current = requestAnimationFrame(draw)
   }
 
   useEffect(() => props.store.subscribe(schedule), [props.store])
-  useEffect(() => () => cancelAnimationFrame(frame.current), [])
-  // Any new props (scene, opacity, rasters, selection) mean a new frame.
+  useEffect(
+    () => () => {
+      cancelAnimationFrame(frame.current)
+      clearTimeout(settle.current)
+    },
+    [],
+  )
+  // Any new props (scene, opacity, rasters, selection) mean a new frame; the caches decide what it costs.
   useEffect(schedule)
   useEffect(() => {
     if (size.width > 0) props.onResize?.(size)
+    caches.current = []
   }, [size.width, size.height])
 
   const localPoint = (e: { clientX: number; clientY: number }): [number, number] => {
@@ -145,6 +223,7 @@ export function Stage(props: StageProps) {
 
   const hitAt = (sx: number, sy: number): Hit | null => {
     const p = latest.current
+    if (p.overlaysHidden) return null
     const view = p.store.get()
     const [x, y] = toImage(view, sx, sy)
     const tolerance = 4 / view.scale
@@ -152,7 +231,7 @@ export function Stage(props: StageProps) {
     for (let i = p.layers.length - 1; i >= 0; i--) {
       const layer = p.layers[i]!
       if (layer.clip && (sx < layer.clip[0] * width || sx >= layer.clip[1] * width)) continue
-      const item = hitTest(layer.scene, x, y, tolerance)
+      const item = hitTest(layer.scene, x, y, tolerance, p.rasters)
       if (item !== -1) return { layer: i, item }
     }
     return null
@@ -198,6 +277,14 @@ export function Stage(props: StageProps) {
     const prev = hoverRef.current
     if (hit?.layer !== prev?.layer || hit?.item !== prev?.item) setHover(hit)
     if (tip.current) tip.current.style.transform = `translate(${sx + 14}px, ${sy + 14}px)`
+    // A heatmap's value under the pointer changes with every move: written straight to the DOM.
+    if (tipValue.current) {
+      const p = latest.current
+      const a = hit && p.layers[hit.layer]?.scene.entries[hit.item]?.annotation
+      const placed = a && a.annotation_type === 'heatmap' ? p.rasters.get(a.id) : undefined
+      const [x, y] = toImage(p.store.get(), sx, sy)
+      tipValue.current.textContent = placed ? `value ${placed.sample(x, y).toFixed(2)}` : ''
+    }
   }
   const onPointerUp = (e: PointerEvent) => {
     const d = drag.current
@@ -225,6 +312,7 @@ export function Stage(props: StageProps) {
 
   const hovered = hover ? props.layers[hover.layer]?.scene.entries[hover.item]?.annotation : undefined
   const hasOverlay = props.layers.length > 0
+  canvases.current.length = props.layers.length
 
   return (
     <figure class={styles.pane}>
@@ -265,17 +353,31 @@ export function Stage(props: StageProps) {
             onError={props.onImageError}
           />
         )}
-        {hasOverlay && <canvas ref={canvas} class={styles.canvas} data-testid="overlay-canvas" aria-hidden="true" />}
+        <div class={styles.overlays} hidden={props.overlaysHidden} aria-hidden="true">
+          {props.layers.map((layer, i) => (
+            <div
+              key={i}
+              class={styles.layer}
+              style={layer.clip ? { clipPath: `inset(0 ${(1 - layer.clip[1]) * 100}% 0 ${layer.clip[0] * 100}%)` } : undefined}
+            >
+              <canvas ref={(el) => {
+                  canvases.current[i] = el
+                }} class={styles.canvas} data-testid="overlay-canvas" />
+            </div>
+          ))}
+          {hasOverlay && <canvas ref={top} class={styles.top} data-testid="overlay-highlight" />}
+        </div>
         {props.divider !== null && props.divider !== undefined && (
           <div class={styles.divider} style={{ left: `${props.divider * 100}%` }} aria-hidden="true" />
         )}
+        {!props.overlaysHidden && props.children}
         <div ref={tip} class={styles.tooltip} hidden={!hovered} role="tooltip" data-testid="overlay-tooltip">
           {hovered && (
             <>
               <strong>{hovered.class_name ?? hovered.annotation_type}</strong>
               {hovered.confidence !== null && <span> {(hovered.confidence * 100).toFixed(1)}%</span>}
               <div class="muted">
-                {hovered.annotation_type.replace('_', ' ')} · {hovered.review_state}
+                {hovered.annotation_type.replace('_', ' ')} · {hovered.review_state} <span ref={tipValue} data-testid="tooltip-value" />
               </div>
             </>
           )}

@@ -32,8 +32,9 @@ export default function ProjectPage({ projectId }: { projectId: string }) {
         </header>
       )}
       {images.loaded && total > 0 && <DatasetExport projectId={projectId} />}
-      {images.loading && !images.loaded && <Loading label="Loading images…" />}
-      {images.error && <ErrorState error={images.error} retry={images.more} />}
+      {images.loading && !images.loaded && !project.error && <Loading label="Loading images…" />}
+      {/* A bad project id fails both requests; one message says it. */}
+      {images.error && !project.error && <ErrorState error={images.error} retry={images.more} />}
       {images.loaded && list.length === 0 && (
         <Empty title="No images in this project">
           Upload with <span class="mono">POST /api/projects/{projectId}/images</span>.
