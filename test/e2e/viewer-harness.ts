@@ -3,6 +3,7 @@ import { decode, encode } from 'fast-png'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { startBenchServer, type BenchServer } from '../../bench/dev-server'
 import { signatureHeaders } from '../../src/cli/sign'
+import { createUser } from '../../src/cli/users'
 
 /**
  * What the viewer's browser tests share: a `wrangler dev` with its own state, Debian's Chromium
@@ -30,6 +31,25 @@ export interface Harness {
   stop(): Promise<void>
 }
 
+/** Signs a browser context in through the token form, as a person does. */
+export async function signIn(context: BrowserContext, baseUrl: string, token: string) {
+  const page = await context.newPage()
+  await page.goto(baseUrl + '/')
+  await page.getByTestId('token-input').fill(token)
+  await page.getByTestId('sign-in-submit').click()
+  await page.getByTestId('user-email').waitFor()
+  await page.close()
+}
+
+/** Another person, a member of the project with `role`, signed in in a context of their own. */
+export async function memberContext(h: Harness, projectId: string, email: string, role: 'viewer' | 'editor' | 'owner'): Promise<BrowserContext> {
+  const user = createUser(email, email.split('@')[0]!, { remote: false })
+  await h.call('POST', `/api/projects/${projectId}/members`, { email, role }, 'user')
+  const context = await h.browser.newContext({ viewport: { width: 1400, height: 900 } })
+  await signIn(context, h.server.baseUrl, user.token)
+  return context
+}
+
 export async function startHarness(port: number): Promise<Harness> {
   const server = await startBenchServer(port)
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })
@@ -41,12 +61,7 @@ export async function startHarness(port: number): Promise<Harness> {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
     return res.status === 204 ? undefined : res.json()
   }
-  const signIn = await context.newPage()
-  await signIn.goto(server.baseUrl + '/')
-  await signIn.getByTestId('token-input').fill(server.token)
-  await signIn.getByTestId('sign-in-submit').click()
-  await signIn.getByTestId('user-email').waitFor()
-  await signIn.close()
+  await signIn(context, server.baseUrl, server.token)
   return {
     server,
     browser,

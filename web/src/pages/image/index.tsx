@@ -7,6 +7,7 @@ import { HeatmapLegend, type LegendEntry } from '../../components/heatmap-legend
 import { ImageLabels } from '../../components/image-labels'
 import { JsonInspector } from '../../components/json-inspector'
 import { LiveRun } from '../../components/live-run'
+import { Menu } from '../../components/menu'
 import { OverlayControls } from '../../components/overlay-controls'
 import { ReviewSection } from '../../components/review-section'
 import { RunDetails } from '../../components/run-details'
@@ -203,12 +204,9 @@ function ImageScreen({ imageId }: { imageId: string }) {
             </span>
             <span class={styles.actions}>
               {a && (
-                <details class={styles.menu} data-testid="export-menu">
-                  <summary class="button">Export ▾</summary>
-                  <div class={styles.menuBody}>
-                    <ExportButtons analysisId={a.id} />
-                  </div>
-                </details>
+                <Menu label="Export ▾" testid="export-menu">
+                  <ExportButtons analysisId={a.id} />
+                </Menu>
               )}
               <button type="button" class={styles.refresh} onClick={analyses.reload} disabled={analyses.loading} data-testid="refresh-analyses" title="Look for new analyses">
                 ↻ Refresh
