@@ -19,6 +19,14 @@ export interface PlacedRaster {
   colorMap?: ColorMap | null
 }
 
+/** How strongly each kind of overlay is drawn, 0..1. */
+export interface Opacities {
+  /** Boxes, polygons, keypoints */
+  shapes: number
+  masks: number
+  heatmaps: number
+}
+
 export interface DrawOptions {
   view: View
   /** CSS pixels of the target, for culling */

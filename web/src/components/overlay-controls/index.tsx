@@ -4,7 +4,7 @@ import type { AnnotationType } from '../../lib/types'
 import type { ClassColors } from '../../lib/use-overlay-model'
 import { ClassChips } from '../class-chips'
 import { ConfidenceHistogram } from '../confidence-histogram'
-import type { Opacities } from '../stage'
+import type { Opacities } from '../../lib/overlay-draw'
 import styles from './style.module.css'
 
 interface Props {

@@ -2,11 +2,14 @@ import type { ComponentChildren } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { panBy, toImage, zoomAt, type Size } from '../../lib/geometry'
 import { hitTest } from '../../lib/hit-test'
-import { drawHighlight, drawScene, type DrawOptions, type PlacedRaster } from '../../lib/overlay-draw'
+import { bitmapState, drawLayerBitmap, type LayerBitmap } from '../../lib/layer-bitmap'
+import { drawHighlights } from '../../lib/highlight-layer'
+import type { Opacities, PlacedRaster } from '../../lib/overlay-draw'
 import type { Scene } from '../../lib/overlay-scene'
-import { cacheArea, covers, placement, type CachedArea } from '../../lib/scene-cache'
+import { placement } from '../../lib/scene-cache'
 import { useElementSize } from '../../lib/use-element-size'
 import type { ViewStore } from '../../lib/view-store'
+import { OverlayTooltip, type TooltipRefs } from '../overlay-tooltip'
 import styles from './style.module.css'
 
 export interface StageLayer {
@@ -20,12 +23,7 @@ export interface Hit {
   item: number
 }
 
-export interface Opacities {
-  /** Boxes, polygons, keypoints */
-  shapes: number
-  masks: number
-  heatmaps: number
-}
+export type { Opacities }
 
 export interface StageProps {
   imageUrl: string | null
@@ -50,24 +48,10 @@ export interface StageProps {
   children?: ComponentChildren
 }
 
-/** Label widths are measured once per scene and reused by every frame that draws it. */
-const labelWidths = new WeakMap<Scene, Float32Array>()
-function widthsFor(scene: Scene) {
-  let w = labelWidths.get(scene)
-  if (!w) labelWidths.set(scene, (w = new Float32Array(scene.labels.length)))
-  return w
-}
-
 const CLICK_SLOP = 4
 const WHEEL_ZOOM = 0.0015
 /** A zoom is over once the view has kept its scale this long; then the bitmap is drawn sharp. */
 const ZOOM_SETTLE_MS = 140
-
-interface LayerCache {
-  area: CachedArea | null
-  /** What the bitmap shows; any change means drawing it again. */
-  drawn: { scene: Scene; rasters: ReadonlyMap<string, PlacedRaster>; opacity: Opacities; dpr: number } | null
-}
 
 /**
  * One pane: the image and each layer's cached overlay bitmap, both moved by CSS transforms, and a
@@ -78,10 +62,9 @@ export function Stage(props: StageProps) {
   const wrap = useRef<HTMLDivElement>(null)
   const img = useRef<HTMLImageElement>(null)
   const canvases = useRef<(HTMLCanvasElement | null)[]>([])
-  const caches = useRef<LayerCache[]>([])
+  const bitmaps = useRef<(LayerBitmap | undefined)[]>([])
   const top = useRef<HTMLCanvasElement>(null)
-  const tip = useRef<HTMLDivElement>(null)
-  const tipValue = useRef<HTMLSpanElement>(null)
+  const tip: TooltipRefs = { box: useRef<HTMLDivElement>(null), value: useRef<HTMLSpanElement>(null), text: useRef('') }
   const size = useElementSize(wrap)
   const latest = useRef(props)
   latest.current = props
@@ -93,39 +76,6 @@ export function Stage(props: StageProps) {
   const frame = useRef(0)
   const settle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
   const sharpen = useRef(false)
-  const options = useRef<DrawOptions>({ view: { scale: 1, tx: 0, ty: 0 }, width: 0, height: 0, dpr: 1, opacity: 1, maskOpacity: 1, heatmapOpacity: 1, rasters: new Map() })
-
-  const render = (i: number, c: HTMLCanvasElement, dpr: number) => {
-    const p = latest.current
-    const layer = p.layers[i]!
-    const view = p.store.get()
-    const area = cacheArea(view, sizeRef.current, p.natural, dpr)
-    const bw = Math.round(area.width * dpr)
-    const bh = Math.round(area.height * dpr)
-    if (c.width !== bw || c.height !== bh) {
-      c.width = bw
-      c.height = bh
-      c.style.width = `${area.width}px`
-      c.style.height = `${area.height}px`
-    }
-    const ctx = c.getContext('2d')
-    if (!ctx) return
-    ctx.setTransform(1, 0, 0, 1, 0, 0)
-    ctx.clearRect(0, 0, bw, bh)
-    const left = area.ox * view.scale + view.tx
-    const topY = area.oy * view.scale + view.ty
-    const o = options.current
-    o.view = { scale: view.scale, tx: view.tx - left, ty: view.ty - topY }
-    o.width = area.width
-    o.height = area.height
-    o.dpr = dpr
-    o.opacity = p.opacity.shapes
-    o.maskOpacity = p.opacity.masks
-    o.heatmapOpacity = p.opacity.heatmaps
-    o.rasters = p.rasters
-    drawScene(ctx, layer.scene, o, widthsFor(layer.scene))
-    caches.current[i] = { area, drawn: { scene: layer.scene, rasters: p.rasters, opacity: p.opacity, dpr } }
-  }
 
   const draw = () => {
     frame.current = 0
@@ -145,14 +95,11 @@ export function Stage(props: StageProps) {
     for (let i = 0; i < p.layers.length; i++) {
       const c = canvases.current[i]
       if (!c) continue
-      const cache = caches.current[i]
-      const d = cache?.drawn
-      const dirty = !d || d.scene !== p.layers[i]!.scene || d.rasters !== p.rasters || d.opacity !== p.opacity || d.dpr !== dpr
-      const area = cache?.area
-      const scaled = !!area && area.scale !== view.scale
-      if (dirty || !area || (scaled && forceSharp) || (!scaled && !covers(area, view, sizeRef.current, p.natural))) render(i, c, dpr)
-      else zooming ||= scaled
-      c.style.transform = placement(caches.current[i]!.area!, view)
+      const input = { scene: p.layers[i]!.scene, rasters: p.rasters, opacity: p.opacity, view, viewport: sizeRef.current, natural: p.natural, dpr }
+      const state = bitmapState(bitmaps.current[i], input)
+      if (state === 'redraw' || (state === 'scaled' && forceSharp)) bitmaps.current[i] = drawLayerBitmap(c, input)
+      else zooming ||= state === 'scaled'
+      c.style.transform = placement(bitmaps.current[i]!.area, view)
     }
     if (zooming) {
       clearTimeout(settle.current)
@@ -165,36 +112,12 @@ export function Stage(props: StageProps) {
   }
 
   const drawTop = (width: number, height: number, dpr: number) => {
-    const c = top.current
-    if (!c) return
-    const bw = Math.round(width * dpr)
-    const bh = Math.round(height * dpr)
-    if (c.width !== bw || c.height !== bh) {
-      c.width = bw
-      c.height = bh
-    }
-    const ctx = c.getContext('2d')
-    if (!ctx) return
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
-    ctx.clearRect(0, 0, width, height)
     const p = latest.current
-    if (p.overlaysHidden) return
-    const view = p.store.get()
     const h = hoverRef.current
-    for (let i = 0; i < p.layers.length; i++) {
-      const scene = p.layers[i]!.scene
-      const clip = p.layers[i]!.clip
-      ctx.save()
-      if (clip) {
-        ctx.beginPath()
-        ctx.rect(clip[0] * width, 0, (clip[1] - clip[0]) * width, height)
-        ctx.clip()
-      }
-      const selected = p.selected && p.selected.layer === i ? p.selected.item : -1
-      drawHighlight(ctx, scene, selected, view, 3, p.rasters)
-      if (h && h.layer === i && h.item !== selected) drawHighlight(ctx, scene, h.item, view, 2, p.rasters)
-      ctx.restore()
-    }
+    const layers = p.overlaysHidden
+      ? []
+      : p.layers.map((l, i) => ({ scene: l.scene, clip: l.clip, selected: p.selected?.layer === i ? p.selected.item : -1, hovered: h?.layer === i ? h.item : -1 }))
+    if (top.current) drawHighlights(top.current, width, height, dpr, p.store.get(), layers, p.rasters)
   }
 
   const schedule = () => {
@@ -213,7 +136,7 @@ export function Stage(props: StageProps) {
   useEffect(schedule)
   useEffect(() => {
     if (size.width > 0) props.onResize?.(size)
-    caches.current = []
+    bitmaps.current = []
   }, [size.width, size.height])
 
   const localPoint = (e: { clientX: number; clientY: number }): [number, number] => {
@@ -276,15 +199,14 @@ export function Stage(props: StageProps) {
     const hit = hitAt(sx, sy)
     const prev = hoverRef.current
     if (hit?.layer !== prev?.layer || hit?.item !== prev?.item) setHover(hit)
-    if (tip.current) tip.current.style.transform = `translate(${sx + 14}px, ${sy + 14}px)`
+    if (tip.box.current) tip.box.current.style.transform = `translate(${sx + 14}px, ${sy + 14}px)`
     // A heatmap's value under the pointer changes with every move: written straight to the DOM.
-    if (tipValue.current) {
-      const p = latest.current
-      const a = hit && p.layers[hit.layer]?.scene.entries[hit.item]?.annotation
-      const placed = a && a.annotation_type === 'heatmap' ? p.rasters.get(a.id) : undefined
-      const [x, y] = toImage(p.store.get(), sx, sy)
-      tipValue.current.textContent = placed ? `value ${placed.sample(x, y).toFixed(2)}` : ''
-    }
+    const p = latest.current
+    const a = hit && p.layers[hit.layer]?.scene.entries[hit.item]?.annotation
+    const placed = a && a.annotation_type === 'heatmap' ? p.rasters.get(a.id) : undefined
+    const [x, y] = toImage(p.store.get(), sx, sy)
+    tip.text.current = placed ? `value ${placed.sample(x, y).toFixed(2)}` : ''
+    if (tip.value.current) tip.value.current.textContent = tip.text.current
   }
   const onPointerUp = (e: PointerEvent) => {
     const d = drag.current
@@ -360,9 +282,7 @@ export function Stage(props: StageProps) {
               class={styles.layer}
               style={layer.clip ? { clipPath: `inset(0 ${(1 - layer.clip[1]) * 100}% 0 ${layer.clip[0] * 100}%)` } : undefined}
             >
-              <canvas ref={(el) => {
-                  canvases.current[i] = el
-                }} class={styles.canvas} data-testid="overlay-canvas" />
+              <canvas ref={(el) => void (canvases.current[i] = el)} class={styles.canvas} data-testid="overlay-canvas" />
             </div>
           ))}
           {hasOverlay && <canvas ref={top} class={styles.top} data-testid="overlay-highlight" />}
@@ -371,17 +291,7 @@ export function Stage(props: StageProps) {
           <div class={styles.divider} style={{ left: `${props.divider * 100}%` }} aria-hidden="true" />
         )}
         {!props.overlaysHidden && props.children}
-        <div ref={tip} class={styles.tooltip} hidden={!hovered} role="tooltip" data-testid="overlay-tooltip">
-          {hovered && (
-            <>
-              <strong>{hovered.class_name ?? hovered.annotation_type}</strong>
-              {hovered.confidence !== null && <span> {(hovered.confidence * 100).toFixed(1)}%</span>}
-              <div class="muted">
-                {hovered.annotation_type.replace('_', ' ')} · {hovered.review_state} <span ref={tipValue} data-testid="tooltip-value" />
-              </div>
-            </>
-          )}
-        </div>
+        <OverlayTooltip annotation={hovered} refs={tip} />
       </div>
     </figure>
   )
