@@ -18,22 +18,37 @@ interface Props {
 /** The short id people say out loud: enough to tell two runs of one model and version apart. */
 export const shortId = (id: string) => id.slice(0, 8)
 
-/** The seed's ML Analyses panel. The caller leaves it out when there are none. */
+/** The image's analyses, to pick one from. The caller leaves it out when there are none. */
 export function AnalysisPanel({ analyses, selectedId, onSelect, compareHref, canCancel, onCanceled }: Props) {
   return (
-    <Section title="ML Analyses" testid="analysis-panel" aside={analyses.length}>
-      {compareHref && (
-        <a class={styles.compare} href={compareHref} data-testid="compare-link">
-          Compare two analyses →
-        </a>
-      )}
+    <Section
+      title="ML Analyses"
+      testid="analysis-panel"
+      aside={
+        <>
+          {compareHref && (
+            <a class={styles.compare} href={compareHref} data-testid="compare-link">
+              Compare →
+            </a>
+          )}
+          {analyses.length}
+        </>
+      }
+    >
       <ul class={styles.list} role="list">
-        {analyses.map((a) => (
-          <li key={a.id} class={styles.entry}>
-            <AnalysisItem analysis={a} selected={a.id === selectedId} onSelect={() => onSelect(a.id)} />
-            {canCancel && !TERMINAL_STATUSES.has(a.status) && <CancelRun analysis={a} onCanceled={onCanceled} />}
-          </li>
-        ))}
+        {analyses.map((a) => {
+          const cancellable = canCancel && !TERMINAL_STATUSES.has(a.status)
+          return (
+            <li key={a.id} class={styles.entry} data-cancellable={cancellable ? '' : undefined}>
+              <AnalysisItem analysis={a} selected={a.id === selectedId} onSelect={() => onSelect(a.id)} />
+              {cancellable && (
+                <div class={styles.cancel}>
+                  <CancelRun analysis={a} onCanceled={onCanceled} />
+                </div>
+              )}
+            </li>
+          )
+        })}
       </ul>
     </Section>
   )
@@ -50,17 +65,16 @@ function AnalysisItem({ analysis: a, selected, onSelect }: { analysis: Analysis;
         <StatusBadge status={a.status} />
       </span>
       <span class={styles.meta}>
-        <span class="mono" title={`Analysis ${a.id}`} data-testid="analysis-short-id">
+        <span class="mono" title={`Analysis ${a.id}, created ${a.created_at}`} data-testid="analysis-short-id">
           #{shortId(a.id)}
         </span>
+        <span data-testid="annotation-count">{plural(a.annotation_count, 'annotation')}</span>
+        {took !== null ? <span title={`created ${formatTime(a.created_at)}`}>took {formatDuration(took)}</span> : <span title={a.created_at}>{formatTime(a.created_at)}</span>}
         {a.external_job_id && (
           <span class={`mono ${styles.job}`} title={`External job ${a.external_job_id}`} data-testid="analysis-job-id">
             job {a.external_job_id}
           </span>
         )}
-        <span data-testid="annotation-count">{plural(a.annotation_count, 'annotation')}</span>
-        <span title={a.created_at}>{formatTime(a.created_at)}</span>
-        {took !== null && <span>took {formatDuration(took)}</span>}
       </span>
       {a.status === 'processing' && (
         <span class={styles.progress} aria-hidden="true">

@@ -1,6 +1,7 @@
 import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { Sort, SortKey } from '../../lib/annotation-order'
 import { toggleSort } from '../../lib/annotation-order'
+import type { ReviewFilter } from '../../lib/filters'
 import { formatConfidence } from '../../lib/format'
 import { revealRow, visibleRange } from '../../lib/virtual-window'
 import { colorOf, type ClassColors } from '../../lib/use-overlay-model'
@@ -16,6 +17,8 @@ interface Props {
   onSort: (sort: Sort) => void
   query: string
   onQuery: (query: string) => void
+  review: ReviewFilter
+  onReview: (review: ReviewFilter) => void
 }
 
 const ROW = 28
@@ -41,7 +44,7 @@ const COLUMNS: { key: SortKey; label: string }[] = [
  * Every visible annotation as a row, in the order A, R and the arrow keys walk. Only the rows in
  * view are in the DOM, so 50,000 cost what 30 do. Selection is shared with the canvas both ways.
  */
-export function AnnotationList({ items, colors, selectedId, onSelect, sort, onSort, query, onQuery }: Props) {
+export function AnnotationList({ items, colors, selectedId, onSelect, sort, onSort, query, onQuery, review, onReview }: Props) {
   const box = useRef<HTMLDivElement>(null)
   const [scroll, setScroll] = useState({ top: 0, height: 240 })
   const range = visibleRange(scroll.top, scroll.height, ROW, items.length)
@@ -62,15 +65,23 @@ export function AnnotationList({ items, colors, selectedId, onSelect, sort, onSo
 
   return (
     <div class={styles.wrap}>
-      <input
-        type="search"
-        class={styles.search}
-        placeholder="Filter by class or type…"
-        value={query}
-        onInput={(e) => onQuery(e.currentTarget.value)}
-        aria-label="Filter annotations by class or type"
-        data-testid="annotation-search"
-      />
+      <div class={styles.filters}>
+        <input
+          type="search"
+          class={styles.search}
+          placeholder="Filter by class or type…"
+          value={query}
+          onInput={(e) => onQuery(e.currentTarget.value)}
+          aria-label="Filter annotations by class or type"
+          data-testid="annotation-search"
+        />
+        <select value={review} onChange={(e) => onReview(e.currentTarget.value as ReviewFilter)} aria-label="Review state shown" data-testid="review-filter">
+          <option value="all">All states</option>
+          <option value="unreviewed">Unreviewed</option>
+          <option value="accepted">Accepted</option>
+          <option value="rejected">Rejected</option>
+        </select>
+      </div>
       <div class={styles.header} role="presentation">
         <span class={styles.swatchCol} />
         {COLUMNS.map((c) => (

@@ -19,7 +19,7 @@ const SEARCH_FROM = 8
 /** One chip per class: its colour, and how many are shown of how many there are. */
 export function ClassChips({ classes, colors, hidden, onToggle, onHidden }: Props) {
   const [query, setQuery] = useState('')
-  if (classes.length === 0) return <p class="muted">No classes.</p>
+  if (classes.length === 0) return null
   const q = query.trim().toLowerCase()
   const matching = q ? classes.filter((c) => c.name.toLowerCase().includes(q)) : classes
   const names = matching.map((c) => c.name)
@@ -27,6 +27,7 @@ export function ClassChips({ classes, colors, hidden, onToggle, onHidden }: Prop
   return (
     <div class={styles.wrap}>
       <div class={styles.tools}>
+        <span class={styles.label}>Classes</span>
         {classes.length > SEARCH_FROM && (
           <input
             type="search"

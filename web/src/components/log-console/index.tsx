@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { logsTextUrl } from '../../lib/api'
+import { useFullLog } from '../../lib/use-full-log'
 import type { LogLevel, LogLine } from '../../lib/types'
 import styles from './style.module.css'
 
@@ -38,7 +39,8 @@ interface Props {
  * The run's log: filtered by level and by text, following the newest line until the reader scrolls
  * up or pauses it, larger on demand, and downloadable whole from the server.
  */
-export function LogConsole({ lines, analysisId, fileName }: Props) {
+export function LogConsole({ lines: live, analysisId, fileName }: Props) {
+  const { lines, missing } = useFullLog(analysisId, live)
   const [min, setMin] = useState<LogLevel>('debug')
   const [query, setQuery] = useState('')
   const [follow, setFollow] = useState(true)
@@ -78,7 +80,7 @@ export function LogConsole({ lines, analysisId, fileName }: Props) {
         </label>
         <input type="search" class={styles.search} placeholder="Search the log…" value={query} onInput={(e) => setQuery(e.currentTarget.value)} aria-label="Search the log" data-testid="log-search" />
         <span class="muted" data-testid="log-count">
-          {matching.toLocaleString()} / {lines.length.toLocaleString()}
+          {matching.toLocaleString()} / {(lines.length + missing).toLocaleString()}
         </span>
       </div>
       <div class={styles.bar}>
@@ -109,6 +111,12 @@ export function LogConsole({ lines, analysisId, fileName }: Props) {
         }}
       >
         {shown.length === 0 && <div class="muted">{lines.length === 0 ? 'No log lines yet.' : 'No line matches.'}</div>}
+        {(offset > 0 || missing > 0) && (
+          <div class="muted" data-testid="log-earlier">
+            {offset > 0 && `${offset.toLocaleString()} earlier ${q || min !== 'debug' ? 'matching ' : ''}lines are not shown; narrow the search to see them. `}
+            {missing > 0 && `The first ${missing.toLocaleString()} lines are only in the download.`}
+          </div>
+        )}
         {shown.map((l, i) => (
           <div key={offset + i} class={styles.line} data-level={l.level}>
             <span class={styles.time}>{time(l.ts)}</span>

@@ -16,8 +16,6 @@ interface Props {
   classes: readonly ClassCount[]
   colors: ClassColors
   histogram: Uint32Array
-  shown: number
-  total: number
 }
 
 const toggle = <T,>(set: ReadonlySet<T>, value: T): Set<T> => {
@@ -37,14 +35,20 @@ function Slider({ label, value, onValue, testid }: { label: string; value: numbe
   )
 }
 
-export function OverlayControls({ filters, onFilters, opacity, onOpacity, types, classes, colors, histogram, shown, total }: Props) {
+/** How many of the annotations the filters let through; it heads the overlay section. */
+export function VisibleCount({ shown, total }: { shown: number; total: number }) {
+  return (
+    <span class={styles.summary} data-testid="visible-count" aria-live="polite">
+      Showing <strong>{shown.toLocaleString()}</strong> of {total.toLocaleString()}
+    </span>
+  )
+}
+
+export function OverlayControls({ filters, onFilters, opacity, onOpacity, types, classes, colors, histogram }: Props) {
   const hasMasks = types.has('mask') || types.has('segmentation')
   const hasHeatmaps = types.has('heatmap')
   return (
     <div class={styles.controls}>
-      <p class={styles.summary} data-testid="visible-count" aria-live="polite">
-        Showing <strong>{shown.toLocaleString()}</strong> of {total.toLocaleString()}
-      </p>
       <fieldset class={styles.types}>
         <legend>Types</legend>
         {[...types].map(([type, count]) => (
@@ -85,7 +89,6 @@ export function OverlayControls({ filters, onFilters, opacity, onOpacity, types,
         {hasHeatmaps && <Slider label="Heatmaps" value={opacity.heatmaps} onValue={(heatmaps) => onOpacity((o) => ({ ...o, heatmaps }))} testid="opacity-heatmaps" />}
       </div>
       <div class={styles.classes}>
-        <span class={styles.label}>Classes</span>
         <ClassChips
           classes={classes}
           colors={colors}

@@ -6,7 +6,7 @@ import { colorOf, type ClassColors } from '../../lib/use-overlay-model'
 import type { ReviewControls } from '../../lib/use-review'
 import { AnnotationDetail } from '../annotation-detail'
 import { AnnotationList } from '../annotation-list'
-import { ReviewPanel } from '../review-panel'
+import { ReviewKeys, ReviewProgress, ReviewSteps } from '../review-panel'
 import styles from './style.module.css'
 
 interface Props {
@@ -36,17 +36,7 @@ export function ReviewSection({ ordered, counts, colors, filters, onFilters, sor
 
   return (
     <div class={styles.section}>
-      <ReviewPanel
-        counts={counts}
-        filter={filters.review}
-        onFilter={(r) => onFilters((f) => ({ ...f, review: r }))}
-        onPrevious={review.previous}
-        onNext={review.next}
-        onUndo={() => void review.undo()}
-        canUndo={review.canUndo}
-        position={position}
-        error={review.error}
-      />
+      <ReviewProgress counts={counts} />
       <AnnotationList
         items={ordered}
         colors={colors}
@@ -56,6 +46,18 @@ export function ReviewSection({ ordered, counts, colors, filters, onFilters, sor
         onSort={onSort}
         query={filters.query}
         onQuery={(query) => onFilters((f) => ({ ...f, query }))}
+        review={filters.review}
+        onReview={(review) => onFilters((f) => ({ ...f, review }))}
+      />
+      <ReviewSteps
+        hideReviewed={filters.review === 'unreviewed'}
+        onHideReviewed={(hide) => onFilters((f) => ({ ...f, review: hide ? 'unreviewed' : 'all' }))}
+        onPrevious={review.previous}
+        onNext={review.next}
+        onUndo={() => void review.undo()}
+        canUndo={review.canUndo}
+        position={position}
+        error={review.error}
       />
       <div ref={detail} class={styles.detail}>
         {current ? (
@@ -70,6 +72,7 @@ export function ReviewSection({ ordered, counts, colors, filters, onFilters, sor
           <p class="muted">Click an overlay or a row, or press ↓ to step through them.</p>
         )}
       </div>
+      <ReviewKeys />
     </div>
   )
 }

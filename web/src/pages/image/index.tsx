@@ -8,7 +8,7 @@ import { ImageLabels } from '../../components/image-labels'
 import { JsonInspector } from '../../components/json-inspector'
 import { LiveRun } from '../../components/live-run'
 import { Menu } from '../../components/menu'
-import { OverlayControls } from '../../components/overlay-controls'
+import { OverlayControls, VisibleCount } from '../../components/overlay-controls'
 import { ReviewSection } from '../../components/review-section'
 import { RunDetails } from '../../components/run-details'
 import { Section } from '../../components/section'
@@ -248,7 +248,7 @@ function ImageScreen({ imageId }: { imageId: string }) {
                 <ClassificationBars annotations={model.classification} colors={model.colors} selectedId={selectedAnnotation} onSelect={setSelectedAnnotation} />
               </Section>
             )}
-            <Section title="Overlays" testid="overlay-controls">
+            <Section title="Overlays" testid="overlay-controls" aside={session.list.length > 0 && <VisibleCount shown={model.visible.length} total={session.list.length} />}>
               {session.error ? (
                 <ErrorState error={session.error} retry={session.retry} title="Could not load annotations" />
               ) : session.list.length === 0 ? (
@@ -263,8 +263,6 @@ function ImageScreen({ imageId }: { imageId: string }) {
                   classes={model.classes}
                   colors={model.colors}
                   histogram={model.histogram}
-                  shown={model.visible.length}
-                  total={session.list.length}
                 />
               )}
             </Section>
