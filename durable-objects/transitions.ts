@@ -1,10 +1,10 @@
-import type { AnalysisStatus } from '../src/schemas/analyses'
+import type { RunStatus } from '../src/schemas/runs'
 
 /**
- * The analysis state machine as a pure table. `finalize` may also jump straight from `queued`
- * to a terminal state, the guide's fast path for pipelines that never report `processing`.
+ * The run state machine as a pure table (docs/state-machine.md). `finalize` may also jump straight
+ * from `queued` to a terminal state: the fast path for pipelines that never report `processing`.
  */
-export const TRANSITIONS: Record<AnalysisStatus, readonly AnalysisStatus[]> = {
+export const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
   queued: ['processing', 'canceled'],
   processing: ['completed', 'failed', 'canceled'],
   completed: [],
@@ -12,7 +12,7 @@ export const TRANSITIONS: Record<AnalysisStatus, readonly AnalysisStatus[]> = {
   canceled: [],
 }
 
-export const FINALIZE_FAST_PATH: Record<AnalysisStatus, readonly AnalysisStatus[]> = {
+export const FINALIZE_FAST_PATH: Record<RunStatus, readonly RunStatus[]> = {
   queued: ['completed', 'failed'],
   processing: [],
   completed: [],
@@ -20,16 +20,14 @@ export const FINALIZE_FAST_PATH: Record<AnalysisStatus, readonly AnalysisStatus[
   canceled: [],
 }
 
-export const TERMINAL: ReadonlySet<AnalysisStatus> = new Set(['completed', 'failed', 'canceled'])
-
 export type TransitionVia = 'status' | 'finalize' | 'cancel' | 'heartbeat'
 
 export type TransitionResult =
   | { kind: 'noop' }
-  | { kind: 'move'; from: AnalysisStatus; to: AnalysisStatus }
-  | { kind: 'illegal'; from: AnalysisStatus; to: AnalysisStatus }
+  | { kind: 'move'; from: RunStatus; to: RunStatus }
+  | { kind: 'illegal'; from: RunStatus; to: RunStatus }
 
-export function nextState(from: AnalysisStatus, to: AnalysisStatus, via: TransitionVia): TransitionResult {
+export function nextState(from: RunStatus, to: RunStatus, via: TransitionVia): TransitionResult {
   if (from === to) return { kind: 'noop' }
   if (TRANSITIONS[from].includes(to)) return { kind: 'move', from, to }
   if (via === 'finalize' && FINALIZE_FAST_PATH[from].includes(to)) return { kind: 'move', from, to }

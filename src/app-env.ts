@@ -1,12 +1,19 @@
 import type { Config } from './config'
 import type { Database } from './db/client'
+import type { SIGN_IN_METHODS } from './schemas/auth'
 
 export interface CurrentUser {
   id: string
   email: string
   name: string | null
   /** How the caller proved who they are; sessions come from the viewer's cookie. */
-  via: 'token' | 'session' | 'access'
+  via: (typeof SIGN_IN_METHODS)[number]
+}
+
+/** What a verified pipeline callback carries into the run's object. */
+export interface CallbackMeta {
+  requestId: string
+  nonce?: string
 }
 
 export type AppEnv = {
@@ -15,9 +22,11 @@ export type AppEnv = {
     requestId: string
     config: Config
     db: Database
+    /** The same D1 binding, limits-wrapped, for raw statements. */
+    d1: D1Database
     user: CurrentUser | null
     /** The request body exactly as received; HMAC is computed over these bytes. */
     rawBody: Uint8Array
-    nonce: string | undefined
+    callback: CallbackMeta
   }
 }

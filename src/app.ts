@@ -1,11 +1,9 @@
-import { OpenAPIHono } from '@hono/zod-openapi'
 import { Scalar } from '@scalar/hono-api-reference'
 import { requestId } from 'hono/request-id'
-import type { AppEnv } from './app-env'
 import { identify } from './auth/middleware'
 import { AppError, renderError } from './errors'
-import { withContext } from './http/context'
-import { validationHook } from './http/validation'
+import { ML_PATHS, mlEnabled, withContext } from './http/context'
+import { createRouter } from './http/router'
 import { analysisRoutes } from './routes/analyses'
 import { annotationRoutes } from './routes/annotations'
 import { artifactRoutes } from './routes/artifacts'
@@ -18,12 +16,13 @@ import { projectRoutes } from './routes/projects'
 import { storageRoutes } from './routes/storage'
 
 export function createApp() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  const app = createRouter()
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }))
   app.use('*', withContext)
   app.route('/', storageRoutes)
   app.use('/api/*', identify)
+  for (const path of ML_PATHS) app.use(path, mlEnabled)
 
   app.route('/', health)
   app.route('/', auth)
@@ -59,7 +58,7 @@ export function createApp() {
   })
   app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'Loupe API' }))
 
-  app.notFound((c) => c.json(new AppError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`).toJSON(), 404))
+  app.notFound((c) => renderError(new AppError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`), c))
   app.onError(renderError)
   return app
 }

@@ -43,7 +43,7 @@ const optionalUrl = z
     }
   })
 
-/** Every setting Loupe reads, with the seed guide's names and defaults for the `ML_*` family. */
+/** Every setting Loupe reads; the `ML_*` family keeps the names and defaults of docs/ML_PIPELINE_INTEGRATION.md. */
 export const configSchema = z.object({
   ML_ANALYSIS_ENABLED: flag(true),
   ML_CALLBACK_HMAC_SECRET: list,

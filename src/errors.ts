@@ -1,4 +1,6 @@
 import type { Context } from 'hono'
+import type { AppEnv } from './app-env'
+import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ConfigError } from './config'
 
@@ -6,7 +8,9 @@ export type ErrorCode =
   | 'bad_request'
   | 'validation_error'
   | 'invalid_json'
+  | 'json_too_deep'
   | 'unsupported_media_type'
+  | 'upgrade_required'
   | 'payload_too_large'
   | 'unauthorized'
   | 'signature_missing'
@@ -59,20 +63,30 @@ export async function unwrapRpc<T>(call: Promise<RpcResult<T>>): Promise<T> {
   throw new AppError(result.status, result.error.code, result.error.message, result.error.details ?? undefined)
 }
 
-export function renderError(err: unknown, c: Context): Response {
-  const requestId = c.get('requestId' as never) as string | undefined
-  if (err instanceof AppError) {
-    return c.json(err.toJSON(), err.status)
-  }
+/** Hono's own HTTPExceptions (body limits, the media-type gate) keep their status and get our code. */
+const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  404: 'not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+}
+
+/** The one place errors become responses; every envelope names the request, so support can find its logs. */
+export function renderError(err: unknown, c: Context<AppEnv>): Response {
+  // Unset only when the failure came before the request-id middleware ran.
+  const requestId = (c.get('requestId') as string | undefined) ?? null
+  const envelope = (status: ContentfulStatusCode, error: { code: string; message: string; details: unknown }) =>
+    c.json({ error: { ...error, request_id: requestId } }, status)
+  if (err instanceof AppError) return envelope(err.status, err.toJSON().error)
   if (err instanceof ConfigError) {
     console.error(JSON.stringify({ level: 'error', requestId, message: err.message }))
-    return c.json({ error: { code: 'misconfigured', message: err.message, details: err.issues } }, 500)
+    return envelope(500, { code: 'misconfigured', message: err.message, details: err.issues })
   }
-  // Hono's own HTTPExceptions (from body-limit, for instance) carry a status we keep.
-  if (err && typeof err === 'object' && 'getResponse' in err && typeof err.getResponse === 'function') {
-    const res = err.getResponse() as Response
-    return c.json({ error: { code: res.status === 413 ? 'payload_too_large' : 'bad_request', message: res.statusText || 'Bad request', details: null } }, res.status as ContentfulStatusCode)
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode
+    return envelope(status, { code: HTTP_CODES[status] ?? 'bad_request', message: err.message || 'Bad request', details: null })
   }
   console.error(JSON.stringify({ level: 'error', requestId, message: String(err), stack: (err as Error)?.stack }))
-  return c.json({ error: { code: 'internal_error', message: 'Internal server error', details: { request_id: requestId ?? null } } }, 500)
+  return envelope(500, { code: 'internal_error', message: 'Internal server error', details: null })
 }

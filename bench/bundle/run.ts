@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { emit, int } from '../report'
 
 /**
  * The Worker script as `wrangler deploy` would upload it for production, measured from
@@ -45,3 +46,14 @@ const total = [...byOwner.values()].reduce((a, b) => a + b, 0)
 for (const [name, bytes] of [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, 10)) {
   console.log(`| ${name} | ${(bytes / KB).toFixed(0)} | ${((100 * bytes) / total).toFixed(0)} % |`)
 }
+emit([
+  {
+    benchmark: 'bundle',
+    measure: `Worker script for --env ${ENV}, gzip (raw)`,
+    value: `${int(minified.gzip / KB)} KiB (${int(minified.raw / KB)} KiB)`,
+    baseline: `unminified ${int(plain.gzip / KB)} KiB (${int(plain.raw / KB)} KiB)`,
+    ratio: Math.round((minified.gzip / plain.gzip) * 100) / 100,
+    goal: '≤ 3 MB gzip (free plan)',
+    met: minified.gzip <= 3 * 1024 * 1024,
+  },
+])

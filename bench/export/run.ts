@@ -1,19 +1,29 @@
 import { signatureHeaders } from '../../src/cli/sign'
-import { median, setupAnalysisTarget, startBenchServer } from '../dev-server'
+import { median, setupAnalysisTarget, startBenchServer, type BenchServer } from '../dev-server'
+import { emit, int, ms, ratio, type Row } from '../report'
+import { measureMemory, workerdPid, type MemoryWindow } from '../workerd-memory'
 
 /**
- * Exports of one analysis with 100,000 annotations from `wrangler dev`, read to the last byte, as
- * JSON, CSV and COCO. The baseline is the same rows serialized with JSON.stringify in this Node
- * process, in the same run: the floor for turning rows into bytes, without D1, paging or HTTP.
+ * Exports of N annotations (1,000,000 by default) and of N/10, read to the last byte, in every
+ * format: one analysis as JSON, CSV, COCO (dataset and results) and YOLO, and one project's
+ * dataset as COCO and YOLO zips (IMAGES images sharing the rows). Two figures per export:
+ * - rows per second, as a slowdown against `JSON.stringify` of the same rows in this Node process
+ *   in the same run (the floor for turning rows into bytes, without D1, paging or HTTP);
+ * - the workerd runtime's resident memory during the export, from /proc (its high-water mark
+ *   reset just before), at N/10 and at N rows: flat memory means the peak does not grow with N.
+ * Rows are loaded through the API: signed bulk posts of 5,000.
  */
-const N = Number(process.env.N ?? 100_000)
+const N = Number(process.env.N ?? 1_000_000)
+const SMALL = Math.round(N / 10)
+const IMAGES = Number(process.env.IMAGES ?? 100)
 const BATCH = 5000
-const RUNS = Number(process.env.RUNS ?? 3)
-const FORMATS = ['json', 'csv', 'coco', 'yolo'] as const
+const RUNS = Number(process.env.RUNS ?? 1)
+const ANALYSIS_FORMATS = ['json', 'csv', 'coco', 'coco&variant=results', 'yolo'] as const
+const DATASET_FORMATS = ['coco', 'yolo'] as const
 const MB = 1024 * 1024
 
-function batch(offset: number) {
-  return Array.from({ length: BATCH }, (_, j) => {
+function batch(offset: number, size: number) {
+  return Array.from({ length: size }, (_, j) => {
     const i = offset + j
     return {
       annotation_type: 'bounding_box',
@@ -25,16 +35,39 @@ function batch(offset: number) {
   })
 }
 
-async function fill(baseUrl: string, secret: string, analysisId: string) {
-  for (let offset = 0; offset < N; offset += BATCH) {
-    const body = JSON.stringify({ annotations: batch(offset), mode: 'append' })
-    const res = await fetch(`${baseUrl}/api/analyses/${analysisId}/annotations:bulk`, { method: 'POST', headers: signatureHeaders(secret, body), body })
-    const json = (await res.json()) as { created?: number }
-    if (!res.ok || json.created !== BATCH) throw new Error(`bulk at ${offset}: ${res.status} ${JSON.stringify(json).slice(0, 200)}`)
-  }
+async function signed(s: BenchServer, path: string, payload: unknown) {
+  const body = JSON.stringify(payload)
+  const res = await fetch(`${s.baseUrl}${path}`, { method: 'POST', headers: signatureHeaders(s.secret, body), body })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${text.slice(0, 200)}`)
+  return JSON.parse(text) as { created?: number }
 }
 
-/** Reads the body as it arrives, keeping only its length, and times the first and the last byte. */
+/** `rows` annotations into one analysis, then finalized (a dataset takes completed analyses only). */
+async function fill(s: BenchServer, analysisId: string, rows: number, offset = 0) {
+  for (let done = 0; done < rows; done += BATCH) {
+    const size = Math.min(BATCH, rows - done)
+    const json = await signed(s, `/api/analyses/${analysisId}/annotations:bulk`, { annotations: batch(offset + done, size), mode: 'append' })
+    if (json.created !== size) throw new Error(`bulk at ${done}: created ${json.created} of ${size}`)
+  }
+  await signed(s, `/api/analyses/${analysisId}/finalize`, { status: 'completed' })
+}
+
+/** One project, `images` images, `rows` annotations spread evenly over their analyses. */
+async function fillDataset(s: BenchServer, rows: number, images: number): Promise<string> {
+  const target = await setupAnalysisTarget(s)
+  const per = Math.ceil(rows / images)
+  const imageIds = [target.imageId, ...(await Promise.all(Array.from({ length: images - 1 }, () => target.uploadImage())))]
+  // Two analyses fill at once: different Durable Objects, so the Worker's work overlaps D1's.
+  for (let i = 0; i < images; i += 2) {
+    await Promise.all(
+      imageIds.slice(i, i + 2).map(async (imageId, j) => fill(s, await target.newAnalysis(imageId), Math.min(per, rows - (i + j) * per), (i + j) * per)),
+    )
+  }
+  return target.projectId
+}
+
+/** Reads the body as it arrives, keeping only its length. */
 async function timedExport(url: string, token: string) {
   const start = performance.now()
   const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` } })
@@ -48,62 +81,93 @@ async function timedExport(url: string, token: string) {
   return { ms: performance.now() - start, firstByteMs, bytes }
 }
 
-const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits
+interface Measured {
+  rows: number
+  ms: number
+  firstByteMs: number
+  bytes: number
+  memory: MemoryWindow
+}
 
-const server = await startBenchServer(Number(process.env.PORT ?? 8798))
+async function measure(s: BenchServer, pid: number, url: string, rows: number): Promise<Measured> {
+  const runs: Measured[] = []
+  for (let run = 0; run < RUNS; run++) {
+    const { result, memory } = await measureMemory(pid, () => timedExport(url, s.token))
+    runs.push({ rows, ...result, memory })
+  }
+  return runs.sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)]!
+}
+
+const server = await startBenchServer(Number(process.env.PORT ?? 8826))
 try {
-  const target = await setupAnalysisTarget(server)
-  const analysisId = await target.newAnalysis()
-  const fillStart = performance.now()
-  await fill(server.baseUrl, server.secret, analysisId)
-  const fillMs = performance.now() - fillStart
-  const exportUrl = (format: string) => `${server.baseUrl}/api/analyses/${analysisId}/export?format=${format}`
+  const pid = workerdPid(server.pid)
+  const started = performance.now()
+  const analysisIds: Record<'small' | 'big', string> = { small: '', big: '' }
+  for (const [size, rows] of [['small', SMALL], ['big', N]] as const) {
+    const target = await setupAnalysisTarget(server)
+    analysisIds[size] = await target.newAnalysis()
+    await fill(server, analysisIds[size], rows)
+  }
+  const projectIds = { small: await fillDataset(server, SMALL, Math.max(1, Math.round(IMAGES / 10))), big: await fillDataset(server, N, IMAGES) }
+  const fillSeconds = (performance.now() - started) / 1000
 
-  // The rows the baseline serializes: the same annotations, as the API returns them.
-  const doc = (await (await fetch(exportUrl('json'), { headers: { Authorization: `Bearer ${server.token}` } })).json()) as { annotations: unknown[] }
-  if (doc.annotations.length !== N) throw new Error(`expected ${N} annotations, the JSON export has ${doc.annotations.length}`)
+  // The baseline's rows: the small analysis as the API returns them, stringified whole.
+  const doc = (await (await fetch(`${server.baseUrl}/api/analyses/${analysisIds.small}/export?format=json`, { headers: { Authorization: `Bearer ${server.token}` } })).json()) as {
+    annotations: unknown[]
+  }
+  if (doc.annotations.length !== SMALL) throw new Error(`expected ${SMALL} annotations, the JSON export has ${doc.annotations.length}`)
   const baseline: number[] = []
-  let baselineBytes = 0
-  for (let run = 0; run < RUNS + 1; run++) {
+  for (let run = 0; run < 4; run++) {
     const start = performance.now()
-    baselineBytes = Buffer.byteLength(JSON.stringify(doc.annotations))
+    JSON.stringify(doc.annotations)
     if (run > 0) baseline.push(performance.now() - start)
   }
-  const baselineMs = median(baseline)
+  const baselineRowsPerS = SMALL / (median(baseline) / 1000)
 
-  const formats: Record<string, unknown> = {}
-  for (const format of FORMATS) {
-    const runs: Awaited<ReturnType<typeof timedExport>>[] = []
-    // The first run warms up workerd and the JIT; it is not counted.
-    for (let run = 0; run < RUNS + 1; run++) {
-      const r = await timedExport(exportUrl(format), server.token)
-      if (run > 0) runs.push(r)
-    }
-    const ms = median(runs.map((r) => r.ms))
-    const bytes = runs[0]!.bytes
-    formats[format] = {
-      median_ms: round(ms),
-      first_byte_ms: round(median(runs.map((r) => r.firstByteMs)), 1),
-      bytes,
-      annotations_per_s: round(N / (ms / 1000)),
-      mb_per_s: round(bytes / MB / (ms / 1000), 2),
-      ratio_vs_baseline: round(ms / baselineMs, 1),
-    }
-  }
+  const exports: { name: string; url: (size: 'small' | 'big') => string }[] = [
+    ...ANALYSIS_FORMATS.map((f) => ({ name: `analysis ${f.replace('&variant=', ' ')}`, url: (size: 'small' | 'big') => `${server.baseUrl}/api/analyses/${analysisIds[size]}/export?format=${f}` })),
+    ...DATASET_FORMATS.map((f) => ({ name: `project dataset ${f}`, url: (size: 'small' | 'big') => `${server.baseUrl}/api/projects/${projectIds[size]}/export?format=${f}` })),
+  ]
+  // Warm-up: workerd and the JIT see every code path once before anything is timed.
+  for (const e of exports) await timedExport(e.url('small'), server.token)
 
-  const result = {
-    annotations: N,
-    runs: RUNS,
-    fill: { requests: N / BATCH, seconds: round(fillMs / 1000, 1) },
-    baseline_json_stringify: {
-      median_ms: round(baselineMs, 1),
-      bytes: baselineBytes,
-      annotations_per_s: round(N / (baselineMs / 1000)),
-      mb_per_s: round(baselineBytes / MB / (baselineMs / 1000), 1),
+  const rows: Row[] = [
+    {
+      benchmark: 'export',
+      measure: `baseline: JSON.stringify in Node of ${int(SMALL)} exported rows`,
+      value: `${int(baselineRowsPerS)} rows/s`,
     },
-    formats,
+  ]
+  const result: Record<string, unknown> = { annotations: N, small: SMALL, images: IMAGES, fill_seconds: Math.round(fillSeconds), baseline_rows_per_s: Math.round(baselineRowsPerS) }
+  for (const e of exports) {
+    const small = await measure(server, pid, e.url('small'), SMALL)
+    const big = await measure(server, pid, e.url('big'), N)
+    const rate = N / (big.ms / 1000)
+    const growth = (m: Measured) => m.memory.peakSampledMb - m.memory.startMb
+    result[e.name] = { small, big, rows_per_s: Math.round(rate) }
+    rows.push(
+      {
+        benchmark: 'export',
+        measure: `${e.name}, ${int(N)} rows (${(big.bytes / MB).toFixed(0)} MB, first byte ${ms(big.firstByteMs)})`,
+        value: `${ms(big.ms)}, ${int(rate)} rows/s`,
+        baseline: `JSON.stringify ${int(baselineRowsPerS)} rows/s`,
+        ratio: ratio(baselineRowsPerS, rate),
+        goal: '≤ 3×',
+        met: baselineRowsPerS / rate <= 3,
+      },
+      {
+        benchmark: 'export',
+        measure: `${e.name}, workerd RSS growth (peak − start) at ${int(N)} vs ${int(SMALL)} rows`,
+        value: `+${growth(big)} MB (peak ${big.memory.peakSampledMb} MB, HWM ${big.memory.peakHwmMb} MB)`,
+        baseline: `+${growth(small)} MB at ${int(SMALL)}`,
+        ratio: ratio(Math.max(1, growth(big)), Math.max(1, growth(small))),
+        goal: 'flat (≈ 1×)',
+        met: growth(big) <= Math.max(2 * growth(small), growth(small) + 32),
+      },
+    )
   }
   console.log(JSON.stringify(result, null, 2))
+  emit(rows)
 } finally {
   server.stop()
 }

@@ -2,8 +2,10 @@ import { and, eq, isNull } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { projectMembers, projects } from '../db/schema'
 import { forbidden, notFound } from '../errors'
+import type { Role } from '../schemas/projects'
 
-export type Role = 'owner' | 'editor' | 'viewer'
+export type { Role }
+
 export type Action = 'read' | 'write' | 'manage'
 
 /** Which roles may do what: readers read, editors also write, owners also manage members. */

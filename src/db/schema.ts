@@ -1,5 +1,12 @@
 import { sql } from 'drizzle-orm'
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { REVIEW_STATES } from '../schemas/analyses'
+import { ARTIFACT_STATUSES } from '../schemas/artifacts'
+import { ACTOR_TYPES } from '../schemas/audit'
+import { TOKEN_KINDS } from '../schemas/auth'
+import { IMAGE_STATUSES } from '../schemas/images'
+import { ROLES } from '../schemas/projects'
+import { RUN_STATUSES } from '../schemas/runs'
 
 /** Timestamps are ISO-8601 UTC strings: sortable, readable in `wrangler d1 execute`, and what the API returns. */
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`
@@ -17,8 +24,7 @@ export const apiTokens = sqliteTable(
   {
     id: text('id').primaryKey(),
     userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-    /** `api` tokens are handed to scripts; `session` tokens live only in the viewer's cookie. */
-    kind: text('kind', { enum: ['api', 'session'] }).notNull().default('api'),
+    kind: text('kind', { enum: TOKEN_KINDS }).notNull().default('api'),
     name: text('name'),
     tokenHash: text('token_hash').notNull().unique(),
     tokenPrefix: text('token_prefix').notNull(),
@@ -45,7 +51,7 @@ export const projectMembers = sqliteTable(
   {
     projectId: text('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
     userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-    role: text('role', { enum: ['owner', 'editor', 'viewer'] }).notNull(),
+    role: text('role', { enum: ROLES }).notNull(),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index('idx_project_members_user_id').on(t.userId)],
@@ -63,8 +69,7 @@ export const images = sqliteTable(
     bytes: integer('bytes'),
     sha256: text('sha256'),
     storageKey: text('storage_key').notNull(),
-    /** `pending` until a presigned upload is completed; multipart uploads are `ready` at once. */
-    status: text('status', { enum: ['pending', 'ready'] }).notNull().default('ready'),
+    status: text('status', { enum: IMAGE_STATUSES }).notNull().default('ready'),
     uploadedById: text('uploaded_by_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     deletedAt: text('deleted_at'),
@@ -80,7 +85,7 @@ export const analyses = sqliteTable(
     projectId: text('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
     modelName: text('model_name').notNull(),
     modelVersion: text('model_version').notNull(),
-    status: text('status', { enum: ['queued', 'processing', 'completed', 'failed', 'canceled'] }).notNull(),
+    status: text('status', { enum: RUN_STATUSES }).notNull(),
     errorMessage: text('error_message'),
     parameters: text('parameters', { mode: 'json' }).$type<Record<string, unknown>>(),
     provenance: text('provenance', { mode: 'json' }).$type<Record<string, unknown>>(),
@@ -122,7 +127,7 @@ export const annotations = sqliteTable(
     /** SHA-256 of the canonical annotation; makes bulk re-posts idempotent. */
     contentHash: text('content_hash').notNull(),
     upsertKey: text('upsert_key'),
-    reviewState: text('review_state', { enum: ['unreviewed', 'accepted', 'rejected'] }).notNull().default('unreviewed'),
+    reviewState: text('review_state', { enum: REVIEW_STATES }).notNull().default('unreviewed'),
     reviewNote: text('review_note'),
     reviewedById: text('reviewed_by_id').references(() => users.id, { onDelete: 'set null' }),
     reviewedAt: text('reviewed_at'),
@@ -146,7 +151,7 @@ export const artifacts = sqliteTable(
     filename: text('filename').notNull(),
     storagePath: text('storage_path').notNull().unique(),
     contentType: text('content_type').notNull(),
-    status: text('status', { enum: ['pending', 'uploaded'] }).notNull().default('pending'),
+    status: text('status', { enum: ARTIFACT_STATUSES }).notNull().default('pending'),
     bytes: integer('bytes'),
     sha256: text('sha256'),
     createdAt: createdAt(),
@@ -160,7 +165,7 @@ export const auditLog = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     at: text('at').notNull().default(now),
-    actorType: text('actor_type', { enum: ['user', 'pipeline', 'system'] }).notNull(),
+    actorType: text('actor_type', { enum: ACTOR_TYPES }).notNull(),
     actorId: text('actor_id'),
     action: text('action').notNull(),
     targetType: text('target_type'),

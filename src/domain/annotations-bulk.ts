@@ -1,116 +1,141 @@
+import { and, eq, sql } from 'drizzle-orm'
+import {
+  annotationFromRow,
+  countAnnotations,
+  deleteOthers,
+  insertStatements,
+  selectByHashes,
+  selectKeys,
+  type AnnotationRow,
+  type BulkMode,
+  type PreparedAnnotation,
+} from '../db/annotation-sql'
+import { asStatement, type DataAccess, type Database } from '../db/client'
+import { inJson } from '../db/in-json'
+import { analyses, artifacts } from '../db/schema'
+import { AppError } from '../errors'
+import type { Annotation } from '../schemas/analyses'
 import type { AnnotationInput } from '../schemas/annotation-types'
 import { BITMAP_TYPES } from '../schemas/annotation-types'
-import { AppError } from '../errors'
 import { annotationHash } from './annotation-hash'
+import { auditInsert } from './audit'
 
-export type BulkMode = 'append' | 'replace' | 'upsert'
-
-export interface PreparedAnnotation {
-  id: string
-  hash: string
-  input: AnnotationInput
-}
-
-// D1 caps one bound value at about 2 MB; stay well under so every chunk is one statement.
-const MAX_CHUNK_JSON_BYTES = 512 * 1024
+export type { BulkMode, PreparedAnnotation }
 
 export async function prepareAnnotations(items: AnnotationInput[]): Promise<PreparedAnnotation[]> {
   return Promise.all(items.map(async (input) => ({ id: crypto.randomUUID(), hash: await annotationHash(input), input })))
 }
 
-const compact = (p: PreparedAnnotation) => ({
-  i: p.id,
-  h: p.hash,
-  t: p.input.annotation_type,
-  c: p.input.class_name ?? null,
-  p: p.input.confidence ?? null,
-  d: p.input.data,
-  s: p.input.storage_path ?? null,
-  o: p.input.ordering ?? null,
-  k: p.input.key ?? null,
-})
-
-/** Splits the batch into JSON arrays small enough to bind as one parameter each. */
-export function chunkJson(items: PreparedAnnotation[]): string[] {
-  const chunks: string[] = []
-  let current: string[] = []
-  let bytes = 2
-  for (const item of items) {
-    const json = JSON.stringify(compact(item))
-    if (current.length && bytes + json.length + 1 > MAX_CHUNK_JSON_BYTES) {
-      chunks.push(`[${current.join(',')}]`)
-      current = []
-      bytes = 2
-    }
-    current.push(json)
-    bytes += json.length + 1
-  }
-  if (current.length) chunks.push(`[${current.join(',')}]`)
-  return chunks
+/** What one bulk write stored, as the API reports it and as viewers are sent it. */
+export interface BulkWriteResult {
+  /** The stored row for each item of the request, in request order. */
+  annotations: Annotation[]
+  total: number
+  created: number
+  updated: number
+  duplicates: number
+  /** Rows viewers must be sent: the new and rewritten ones, or, after a replace, the whole set. */
+  fresh: Annotation[]
+  /** The analysis's annotation count after the write. */
+  count: number
+  /** When the write happened: the analysis's `updated_at` in D1. */
+  at: string
 }
 
-const INSERT_FROM_JSON = `
-INSERT INTO annotations (id, analysis_id, annotation_type, class_name, confidence, data, storage_path, ordering, content_hash, upsert_key, created_at)
-SELECT j.value->>'$.i', ?1, j.value->>'$.t', j.value->>'$.c', j.value->>'$.p', json(j.value->'$.d'), j.value->>'$.s', j.value->>'$.o', j.value->>'$.h', j.value->>'$.k', ?2
-FROM json_each(?3) AS j WHERE true`
-
-const ON_CONFLICT: Record<BulkMode, string> = {
-  append: 'ON CONFLICT DO NOTHING',
-  replace: 'ON CONFLICT DO NOTHING',
-  // A changed prediction is a new prediction: its earlier review no longer applies.
-  upsert: `ON CONFLICT(analysis_id, upsert_key) DO UPDATE SET
-    annotation_type = excluded.annotation_type, class_name = excluded.class_name, confidence = excluded.confidence,
-    data = excluded.data, storage_path = excluded.storage_path, ordering = excluded.ordering,
-    content_hash = excluded.content_hash, updated_at = excluded.created_at,
-    review_state = 'unreviewed', review_note = NULL, reviewed_by_id = NULL, reviewed_at = NULL
-    WHERE annotations.content_hash <> excluded.content_hash
-  ON CONFLICT DO NOTHING`,
+export interface BulkWrite {
+  analysisId: string
+  projectId: string
+  items: PreparedAnnotation[]
+  mode: BulkMode
+  /** The object's version after this write; D1's row never goes below it. */
+  version: number
+  requestId: string
 }
-
-export const ANNOTATION_COLUMNS =
-  'id, analysis_id, annotation_type, class_name, confidence, data, storage_path, ordering, upsert_key, review_state, review_note, reviewed_by_id, reviewed_at, created_at, updated_at, content_hash'
 
 /**
- * The statements of one atomic bulk write: for replace, a delete of what the new set drops; one
- * insert per JSON chunk; then a select of the rows the request names so the response shows what is stored.
+ * One atomic batch: for replace, a delete of what the new set drops; one insert per JSON chunk; the
+ * analysis's count and version; the audit row; then the rows the request names and the new count,
+ * read in the same batch so the response shows exactly what is stored.
  */
-export function bulkStatements(d1: D1Database, analysisId: string, items: PreparedAnnotation[], mode: BulkMode, now: string): D1PreparedStatement[] {
-  const statements: D1PreparedStatement[] = []
-  if (mode === 'replace') {
-    // Rows the new set repeats stay, with their ids and reviews: a retried replace stores nothing new.
-    statements.push(
-      d1
-        .prepare('DELETE FROM annotations WHERE analysis_id = ? AND content_hash NOT IN (SELECT value FROM json_each(?))')
-        .bind(analysisId, JSON.stringify([...new Set(items.map((p) => p.hash))])),
-    )
+export async function writeAnnotations({ db, d1 }: DataAccess, w: BulkWrite): Promise<BulkWriteResult> {
+  const now = new Date().toISOString()
+  const hashes = w.items.map((p) => p.hash)
+  const removal = w.mode === 'replace' ? [deleteOthers(d1, w.analysisId, hashes)] : []
+  const inserts = insertStatements(d1, w.analysisId, w.items, w.mode, now)
+  const results = await d1.batch<AnnotationRow>([
+    ...removal,
+    ...inserts,
+    asStatement(
+      d1,
+      db
+        .update(analyses)
+        .set({
+          annotationCount: sql`(SELECT count(*) FROM annotations WHERE analysis_id = ${w.analysisId})`,
+          version: sql`max(${analyses.version}, ${w.version})`,
+          updatedAt: now,
+        })
+        .where(eq(analyses.id, w.analysisId)),
+    ),
+    asStatement(
+      d1,
+      auditInsert(db, {
+        actorType: 'pipeline',
+        action: 'annotations.bulk',
+        targetType: 'analysis',
+        targetId: w.analysisId,
+        projectId: w.projectId,
+        requestId: w.requestId,
+        details: { mode: w.mode, items: w.items.length },
+      }),
+    ),
+    selectByHashes(d1, w.analysisId, hashes),
+    countAnnotations(d1, w.analysisId),
+  ])
+  const inserted = results.slice(removal.length, removal.length + inserts.length)
+  const changed = inserted.reduce((n, r) => n + (r.meta.changes ?? 0), 0)
+  const stored = results.at(-2)!.results
+  // An upsert that rewrites a row counts as a change too; only the timestamps tell the two apart.
+  const updated = stored.filter((r) => r.updated_at === now && r.created_at !== now).length
+  const rows = stored.map(annotationFromRow)
+  const byHash = new Map(stored.map((r, i) => [r.content_hash as string, rows[i]!]))
+  return {
+    annotations: w.items.map((p) => byHash.get(p.hash)!).filter(Boolean),
+    total: w.items.length,
+    created: changed - updated,
+    updated,
+    duplicates: w.items.length - changed,
+    // Viewers drop everything on a replace, so they get the whole new set, kept rows included.
+    fresh: w.mode === 'replace' ? rows : rows.filter((_, i) => stored[i]!.created_at === now || stored[i]!.updated_at === now),
+    count: Number(results.at(-1)!.results[0]!.n),
+    at: now,
   }
-  for (const chunk of chunkJson(items)) {
-    statements.push(d1.prepare(`${INSERT_FROM_JSON} ${ON_CONFLICT[mode]}`).bind(analysisId, now, chunk))
-  }
-  return statements
 }
 
-export function selectByHashes(d1: D1Database, analysisId: string, hashes: string[]): D1PreparedStatement {
-  return d1
-    .prepare(`SELECT ${ANNOTATION_COLUMNS} FROM annotations WHERE analysis_id = ? AND content_hash IN (SELECT value FROM json_each(?))`)
-    .bind(analysisId, JSON.stringify([...new Set(hashes)]))
-}
-
-export function countStatement(d1: D1Database, analysisId: string): D1PreparedStatement {
-  return d1.prepare('SELECT count(*) AS n FROM annotations WHERE analysis_id = ?').bind(analysisId)
+/** After finalize the set is frozen: a byte-identical replay is fine, anything new is refused. */
+export async function replayFrozen({ d1 }: DataAccess, analysisId: string, items: PreparedAnnotation[], mode: BulkMode, status: string): Promise<BulkWriteResult> {
+  const hashes = [...new Set(items.map((p) => p.hash))]
+  const [found, counted] = await d1.batch<AnnotationRow>([selectByHashes(d1, analysisId, hashes), countAnnotations(d1, analysisId)])
+  const stored = found!.results
+  const count = Number(counted!.results[0]!.n)
+  if (stored.length !== hashes.length || (mode === 'replace' && count !== hashes.length)) {
+    throw new AppError(409, 'analysis_finalized', `Analysis is ${status}; its annotations can no longer change`, { current_status: status })
+  }
+  const byHash = new Map(stored.map((r) => [r.content_hash as string, annotationFromRow(r)]))
+  return { annotations: items.map((p) => byHash.get(p.hash)!), total: items.length, created: 0, updated: 0, duplicates: items.length, fresh: [], count, at: new Date().toISOString() }
 }
 
 /** Every heatmap, mask or PNG segmentation must point at an artifact of this analysis that was uploaded. */
-export async function assertArtifactsUploaded(d1: D1Database, analysisId: string, items: AnnotationInput[]): Promise<void> {
+export async function assertArtifactsUploaded(db: Database, analysisId: string, items: AnnotationInput[]): Promise<void> {
   const wanted = items.flatMap((a, index) => (BITMAP_TYPES.has(a.annotation_type) && a.storage_path ? [{ index, path: a.storage_path }] : []))
   if (!wanted.length) return
-  const { results } = await d1
-    .prepare(
-      `SELECT storage_path FROM artifacts WHERE analysis_id = ? AND status = 'uploaded' AND storage_path IN (SELECT value FROM json_each(?))`,
-    )
-    .bind(analysisId, JSON.stringify([...new Set(wanted.map((w) => w.path))]))
-    .all<{ storage_path: string }>()
-  const found = new Set(results.map((r) => r.storage_path))
+  const found = new Set(
+    (
+      await db
+        .select({ path: artifacts.storagePath })
+        .from(artifacts)
+        .where(and(eq(artifacts.analysisId, analysisId), eq(artifacts.status, 'uploaded'), inJson(artifacts.storagePath, wanted.map((w) => w.path))))
+    ).map((r) => r.path),
+  )
   const missing = wanted.filter((w) => !found.has(w.path))
   if (missing.length) {
     throw new AppError(400, 'artifact_not_found', `storage_path ${missing[0]!.path} is not an uploaded artifact of this analysis`, {
@@ -120,15 +145,10 @@ export async function assertArtifactsUploaded(d1: D1Database, analysisId: string
 }
 
 /** In append mode a key may not silently shadow different content: that is what upsert is for. */
-export async function assertKeysFree(d1: D1Database, analysisId: string, items: PreparedAnnotation[]): Promise<void> {
+export async function assertKeysFree({ d1 }: DataAccess, analysisId: string, items: PreparedAnnotation[]): Promise<void> {
   const keyed = items.filter((p) => p.input.key)
   if (!keyed.length) return
-  const { results } = await d1
-    .prepare(
-      `SELECT upsert_key, content_hash FROM annotations WHERE analysis_id = ? AND upsert_key IN (SELECT value FROM json_each(?))`,
-    )
-    .bind(analysisId, JSON.stringify(keyed.map((p) => p.input.key)))
-    .all<{ upsert_key: string; content_hash: string }>()
+  const { results } = await selectKeys(d1, analysisId, keyed.map((p) => p.input.key!)).all<{ upsert_key: string; content_hash: string }>()
   const existing = new Map(results.map((r) => [r.upsert_key, r.content_hash]))
   const clash = keyed.findIndex((p) => existing.has(p.input.key!) && existing.get(p.input.key!) !== p.hash)
   if (clash >= 0) {

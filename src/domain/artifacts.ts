@@ -1,9 +1,13 @@
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import type { Config } from '../config'
 import type { Database } from '../db/client'
+import { inJson } from '../db/in-json'
 import { artifacts } from '../db/schema'
-import { AppError } from '../errors'
-import { ARTIFACT_CONTENT_TYPES, type ArtifactType } from '../schemas/artifacts'
+import type { CurrentUser } from '../app-env'
+import { AppError, notFound } from '../errors'
+import { Uuid } from '../schemas/common'
+import { analysisForUser } from './analyses'
+import { ARTIFACT_CONTENT_TYPES, type Artifact, type ArtifactType } from '../schemas/artifacts'
 import { presign } from '../storage/presign'
 import { toArtifact } from './serialize'
 
@@ -60,22 +64,41 @@ export async function markArtifactUploaded(db: Database, storagePath: string, by
 
 /**
  * With direct-to-R2 URLs nobody tells the Worker an upload finished, so pending artifacts are
- * confirmed against the bucket when something first refers to them.
+ * confirmed against the bucket when something refers to them (`paths`), or all at once when the
+ * run ends. Returns the artifacts that turned out to be uploaded, for the live `artifact` event.
  */
-export async function confirmPendingArtifacts(db: Database, bucket: R2Bucket, analysisId: string, paths: string[]) {
+export async function confirmPendingArtifacts(db: Database, bucket: R2Bucket, analysisId: string, paths: readonly string[] | 'all') {
+  if (paths !== 'all' && !paths.length) return []
   const pending = await db
     .select()
     .from(artifacts)
-    .where(
-      and(
-        eq(artifacts.analysisId, analysisId),
-        eq(artifacts.status, 'pending'),
-        // One JSON-bound parameter, however many paths: D1 caps bound parameters at 100.
-        inArray(artifacts.storagePath, sql`(SELECT value FROM json_each(${JSON.stringify([...new Set(paths)])}))`),
-      ),
-    )
+    .where(and(eq(artifacts.analysisId, analysisId), eq(artifacts.status, 'pending'), paths === 'all' ? undefined : inJson(artifacts.storagePath, paths)))
+  const confirmed: Artifact[] = []
   for (const a of pending) {
     const head = await bucket.head(a.storagePath)
-    if (head) await markArtifactUploaded(db, a.storagePath, head.size, null)
+    const artifact = head ? await markArtifactUploaded(db, a.storagePath, head.size, null) : null
+    if (artifact) confirmed.push(artifact)
   }
+  return confirmed
+}
+
+const DOWNLOAD_TTL_SECONDS = 900
+
+/**
+ * A short-lived URL for one artifact, or a log chunk, of an analysis the user can read. Logs are
+ * written by the platform itself and have no artifact row.
+ */
+export async function artifactDownload(db: Database, config: Config, origin: string, user: CurrentUser, path: string) {
+  checkDownloadPath(path)
+  const analysisId = path.split('/')[1]!
+  if (!Uuid.safeParse(analysisId).success) throw notFound('Artifact')
+  await analysisForUser(db, user, analysisId, 'read')
+  const row = await db
+    .select({ id: artifacts.id })
+    .from(artifacts)
+    .where(and(eq(artifacts.storagePath, path), eq(artifacts.analysisId, analysisId)))
+    .get()
+  if (!row && !path.startsWith(`ml_outputs/${analysisId}/logs/`)) throw notFound('Artifact')
+  const signed = await presign(config, origin, path, { method: 'GET', expiresIn: DOWNLOAD_TTL_SECONDS })
+  return { download_url: signed.url, expires_at: signed.expiresAt }
 }

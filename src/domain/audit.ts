@@ -1,17 +1,19 @@
 import type { Database } from '../db/client'
 import { auditLog } from '../db/schema'
+import type { ActorType } from '../schemas/audit'
 
 export interface AuditEntry {
-  actorType: 'user' | 'pipeline' | 'system'
+  actorType: ActorType
   actorId?: string | null
   action: string
   targetType?: string
   targetId?: string
   projectId?: string | null
-  requestId?: string
+  requestId?: string | null
   details?: Record<string, unknown>
 }
 
+/** The one audit insert; callers put it in the same `batch()` as the change it records. */
 export function auditInsert(db: Database, e: AuditEntry) {
   return db.insert(auditLog).values({
     actorType: e.actorType,

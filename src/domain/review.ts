@@ -1,15 +1,15 @@
 import { eq } from 'drizzle-orm'
 import type { CurrentUser } from '../app-env'
-import type { Database } from '../db/client'
+import type { DataAccess } from '../db/client'
 import { annotations } from '../db/schema'
 import { notFound } from '../errors'
 import { analysisForUser } from './analyses'
 import { auditInsert } from './audit'
-import { toAnnotation } from './serialize'
+import { annotationFromRow, selectById } from '../db/annotation-sql'
 
 /** Accept, reject or reset one prediction; editors and owners review, viewers only look. */
 export async function reviewAnnotation(
-  db: Database,
+  { db, d1 }: DataAccess,
   user: CurrentUser,
   annotationId: string,
   input: { state: 'unreviewed' | 'accepted' | 'rejected'; note?: string | null },
@@ -42,5 +42,6 @@ export async function reviewAnnotation(
       details: { state: input.state },
     }),
   ])
-  return toAnnotation((await db.select().from(annotations).where(eq(annotations.id, annotationId)).get())!)
+  const annotation = annotationFromRow((await selectById(d1, annotationId).first())!)
+  return { analysis, annotation }
 }

@@ -1,5 +1,6 @@
-import type { analyses, annotations, artifacts, images, projects } from '../db/schema'
-import type { Analysis, Annotation } from '../schemas/analyses'
+import type { analyses, artifacts, images, projects } from '../db/schema'
+import type { Analysis } from '../schemas/analyses'
+import type { Artifact } from '../schemas/artifacts'
 
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect']
 
@@ -28,45 +29,10 @@ export const toAnalysis = (r: Row<typeof analyses>): Analysis => ({
   updated_at: r.updatedAt,
 })
 
-export const toAnnotation = (r: Row<typeof annotations>): Annotation => ({
+export const toArtifact = (r: Row<typeof artifacts>): Artifact => ({
   id: r.id,
   analysis_id: r.analysisId,
-  annotation_type: r.annotationType as Annotation['annotation_type'],
-  class_name: r.className,
-  confidence: r.confidence,
-  data: r.data,
-  storage_path: r.storagePath,
-  ordering: r.ordering,
-  key: r.upsertKey,
-  review_state: r.reviewState,
-  review_note: r.reviewNote,
-  reviewed_by_id: r.reviewedById,
-  reviewed_at: r.reviewedAt,
-  created_at: r.createdAt,
-})
-
-/** Raw D1 rows (snake_case columns, JSON as text) from the json_each statements. */
-export const annotationFromRaw = (r: Record<string, unknown>): Annotation => ({
-  id: r.id as string,
-  analysis_id: r.analysis_id as string,
-  annotation_type: r.annotation_type as Annotation['annotation_type'],
-  class_name: (r.class_name as string | null) ?? null,
-  confidence: (r.confidence as number | null) ?? null,
-  data: JSON.parse(r.data as string),
-  storage_path: (r.storage_path as string | null) ?? null,
-  ordering: (r.ordering as number | null) ?? null,
-  key: (r.upsert_key as string | null) ?? null,
-  review_state: r.review_state as Annotation['review_state'],
-  review_note: (r.review_note as string | null) ?? null,
-  reviewed_by_id: (r.reviewed_by_id as string | null) ?? null,
-  reviewed_at: (r.reviewed_at as string | null) ?? null,
-  created_at: r.created_at as string,
-})
-
-export const toArtifact = (r: Row<typeof artifacts>) => ({
-  id: r.id,
-  analysis_id: r.analysisId,
-  artifact_type: r.artifactType as 'heatmap',
+  artifact_type: r.artifactType as Artifact['artifact_type'],
   filename: r.filename,
   storage_path: r.storagePath,
   content_type: r.contentType,

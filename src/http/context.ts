@@ -1,12 +1,14 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../app-env'
 import { getConfig } from '../config'
-import { createDb } from '../db/client'
+import { connect } from '../db/client'
 import { notFound } from '../errors'
 
 export const withContext = createMiddleware<AppEnv>(async (c, next) => {
+  const { db, d1 } = connect(c.env.DB)
   c.set('config', getConfig(c.env))
-  c.set('db', createDb(c.env.DB))
+  c.set('db', db)
+  c.set('d1', d1)
   c.set('user', null)
   await next()
 })
@@ -16,6 +18,9 @@ export const mlEnabled = createMiddleware<AppEnv>(async (c, next) => {
   if (!c.get('config').ML_ANALYSIS_ENABLED) throw notFound('ML analysis')
   await next()
 })
+
+/** The paths `mlEnabled` guards, mounted once in `app.ts`. */
+export const ML_PATHS = ['/api/images/:image_id/analyses', '/api/analyses/*', '/api/annotations/*', '/api/ml/*', '/api/projects/:project_id/export'] as const
 
 export function requestOrigin(c: { req: { url: string } }): string {
   return new URL(c.req.url).origin

@@ -43,16 +43,13 @@ export async function signCallback(secret: string, timestamp: string, body: Uint
 }
 
 /**
- * Verifies the guide's scheme: `X-ML-Signature: sha256=<hex>` over `X-ML-Timestamp + '.' + raw body`,
+ * Verifies the callback scheme of docs/callbacks.md: `X-ML-Signature: sha256=<hex>` over `X-ML-Timestamp + '.' + raw body`,
  * against any of the configured secrets (rotation), within ±skew seconds in both directions.
  */
-export async function verifyCallback(
-  headers: Headers,
-  body: Uint8Array,
-  secrets: readonly string[],
-  skewSeconds: number,
-  nowSeconds = Math.floor(Date.now() / 1000),
-): Promise<VerifiedCallback> {
+const SIGNATURE_FORMAT = /^sha256=([0-9a-fA-F]{64})$/
+
+/** The cheap half of verification, done before the body is read. */
+export function assertSignatureHeaders(headers: Headers): void {
   const signature = headers.get(SIGNATURE_HEADER)
   const timestamp = headers.get(TIMESTAMP_HEADER)
   if (!signature || !timestamp) {
@@ -61,8 +58,19 @@ export async function verifyCallback(
   if (!/^\d{1,12}$/.test(timestamp)) {
     throw new AppError(401, 'signature_invalid', `${TIMESTAMP_HEADER} must be an integer number of seconds since the epoch`)
   }
-  const match = /^sha256=([0-9a-fA-F]{64})$/.exec(signature.trim())
-  if (!match) throw new AppError(401, 'signature_invalid', `${SIGNATURE_HEADER} must look like sha256=<64 hex digits>`)
+  if (!SIGNATURE_FORMAT.test(signature.trim())) throw new AppError(401, 'signature_invalid', `${SIGNATURE_HEADER} must look like sha256=<64 hex digits>`)
+}
+
+export async function verifyCallback(
+  headers: Headers,
+  body: Uint8Array,
+  secrets: readonly string[],
+  skewSeconds: number,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<VerifiedCallback> {
+  assertSignatureHeaders(headers)
+  const timestamp = headers.get(TIMESTAMP_HEADER)!
+  const match = SIGNATURE_FORMAT.exec(headers.get(SIGNATURE_HEADER)!.trim())!
   if (!secrets.length) throw new AppError(401, 'signature_invalid', 'No callback secret is configured on the server')
   const mac = hexToBytes(match[1]!)
   const message = signedMessage(timestamp, body)

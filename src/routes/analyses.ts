@@ -1,11 +1,9 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
-import type { AppEnv } from '../app-env'
+import { createRoute, z } from '@hono/zod-openapi'
+import { analysisStub } from '../../durable-objects/analysis-object'
+import { USER_HEADER } from '../../durable-objects/run-sockets'
 import { currentUser, requireUser } from '../auth/middleware'
 import { analysisForUser, createAnalysis, listAnalysesForImage } from '../domain/analyses'
 import { listAnnotations, streamAnalysisWithAnnotations } from '../domain/annotations-read'
-import { withD1Limits } from '../db/d1-limits'
-import { unwrapRpc } from '../errors'
-import { mlEnabled } from '../http/context'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import {
   Analysis,
@@ -16,18 +14,18 @@ import {
   AnnotationList,
   AnnotationListQuery,
 } from '../schemas/analyses'
-import { jsonContent, jsonRequest, pipelineSecurity, userSecurity } from './openapi'
+import { createRouter } from '../http/router'
+import { streamedJson } from '../http/streamed'
+import { jsonContent, jsonRequest, userSecurity } from './openapi'
 import { errorResponses, Uuid } from '../schemas/common'
 import { LiveQuery, LogsPage, LogsQuery } from '../schemas/events'
-import { formatLogText } from '../../durable-objects/log-store'
-import { AppError } from '../errors'
+import { formatLogText } from '../domain/log-text'
+import { AppError, unwrapRpc } from '../errors'
 
 const ImageParam = z.object({ image_id: Uuid })
 const AnalysisParam = z.object({ id: Uuid })
 
-export const analysisRoutes = new OpenAPIHono<AppEnv>()
-analysisRoutes.use('/api/images/:image_id/analyses', mlEnabled)
-analysisRoutes.use('/api/analyses/*', mlEnabled)
+export const analysisRoutes = createRouter()
 analysisRoutes
   .openapi(
     createRoute({
@@ -83,9 +81,7 @@ analysisRoutes
     }),
     async (c) => {
       const { analysis } = await analysisForUser(c.get('db'), currentUser(c), c.req.valid('param').id, 'read')
-      return new Response(streamAnalysisWithAnnotations(withD1Limits(c.env.DB), analysis), {
-        headers: { 'Content-Type': 'application/json; charset=utf-8' },
-      }) as never
+      return streamedJson<z.infer<typeof AnalysisWithAnnotations>>(streamAnalysisWithAnnotations(c.get('d1'), analysis))
     },
   )
   .openapi(
@@ -102,7 +98,7 @@ analysisRoutes
     async (c) => {
       const id = c.req.valid('param').id
       await analysisForUser(c.get('db'), currentUser(c), id, 'read')
-      return c.json(await listAnnotations(withD1Limits(c.env.DB), id, c.req.valid('query')), 200)
+      return c.json(await listAnnotations(c.get('d1'), id, c.req.valid('query')), 200)
     },
   )
   .openapi(
@@ -120,7 +116,7 @@ analysisRoutes
     async (c) => {
       const id = c.req.valid('param').id
       await analysisForUser(c.get('db'), currentUser(c), id, 'write')
-      return c.json(await unwrapRpc(analysisStub(c.env, id).cancel(id, currentUser(c).id, c.get('requestId'))), 200)
+      return c.json(await unwrapRpc(analysisStub(c.env, id).cancel(currentUser(c).id, c.get('requestId'))), 200)
     },
   )
 
@@ -133,14 +129,20 @@ analysisRoutes.openapi(
     security: userSecurity,
     middleware: [requireUser] as const,
     request: { params: AnalysisParam, query: LogsQuery },
-    responses: { 200: jsonContent(LogsPage, 'A page of log lines'), ...errorResponses(400, 401, 404) },
+    responses: {
+      200: {
+        description: 'A page of log lines, or with `format=text` the whole log as plain text',
+        content: { 'application/json': { schema: LogsPage }, 'text/plain': { schema: z.string() } },
+      },
+      ...errorResponses(400, 401, 404),
+    },
   }),
   async (c) => {
     const id = c.req.valid('param').id
     const { offset, limit, format } = c.req.valid('query')
     await analysisForUser(c.get('db'), currentUser(c), id, 'read')
-    const page = await unwrapRpc(analysisStub(c.env, id).readLogs(id, offset, format === 'text' ? 1_000_000 : limit))
-    if (format === 'text') return c.text(formatLogText(page.lines), 200) as never
+    const page = await unwrapRpc(analysisStub(c.env, id).readLogs(offset, format === 'text' ? 1_000_000 : limit))
+    if (format === 'text') return c.text(formatLogText(page.lines), 200)
     return c.json(page, 200)
   },
 )
@@ -162,13 +164,10 @@ analysisRoutes.openapi(
     // Refuse before the upgrade: a non-member never gets a socket.
     await analysisForUser(c.get('db'), currentUser(c), id, 'read')
     if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
-      throw new AppError(426 as never, 'bad_request', 'This endpoint speaks WebSocket; send Upgrade: websocket')
+      throw new AppError(426, 'upgrade_required', 'This endpoint speaks WebSocket; send Upgrade: websocket')
     }
     const headers = new Headers(c.req.raw.headers)
-    headers.set('X-Analysis-Id', id)
-    headers.set('X-User-Id', currentUser(c).id)
-    return analysisStub(c.env, id).fetch(new Request(c.req.url, { headers })) as never
+    headers.set(USER_HEADER, currentUser(c).id)
+    return analysisStub(c.env, id).fetch(new Request(c.req.url, { headers }))
   },
 )
-
-export const analysisStub = (env: Env, id: string) => env.ANALYSIS.get(env.ANALYSIS.idFromName(id))

@@ -1,4 +1,5 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { createRoute, z } from '@hono/zod-openapi'
+import { createRouter } from '../http/router'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { Context } from 'hono'
 import type { AppEnv } from '../app-env'
@@ -28,7 +29,7 @@ async function startSession(c: Context<AppEnv>, token: string) {
   return resolved.user
 }
 
-export const auth = new OpenAPIHono<AppEnv>()
+export const auth = createRouter()
   .openapi(
     createRoute({
       method: 'post',

@@ -1,7 +1,5 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
-import type { AppEnv } from '../app-env'
+import { createRoute, z } from '@hono/zod-openapi'
 import { currentUser, requireUser } from '../auth/middleware'
-import { withD1Limits } from '../db/d1-limits'
 import { analysisForUser } from '../domain/analyses'
 import { bundleEntries } from '../domain/exports/bundle'
 import { analysisFilename, compactTimestamp, download, filenameSafe } from '../domain/exports/download'
@@ -10,7 +8,7 @@ import { PROJECT_DATASETS, projectDataset } from '../domain/exports/project'
 import { loadAnalysisSource } from '../domain/exports/reader'
 import { readableFrom, zipStream } from '../domain/exports/stream'
 import { getProject } from '../domain/projects'
-import { mlEnabled } from '../http/context'
+import { createRouter } from '../http/router'
 import { errorResponses, Uuid } from '../schemas/common'
 import { AnalysisExportQuery, downloadResponse, ProjectExportQuery } from '../schemas/exports'
 import { userSecurity } from './openapi'
@@ -19,7 +17,7 @@ const AnalysisParam = z.object({ id: Uuid })
 const ProjectParam = z.object({ project_id: Uuid })
 
 /** Every export streams: annotations are read from D1 a page at a time while the response is written. */
-export const exportRoutes = new OpenAPIHono<AppEnv>()
+export const exportRoutes = createRouter()
   .openapi(
     createRoute({
       method: 'get',
@@ -31,7 +29,7 @@ export const exportRoutes = new OpenAPIHono<AppEnv>()
         '`csv`: RFC 4180, one row per annotation. `coco`: the dataset form, or with `variant=results` the detection results array; ' +
         'attributes COCO lacks sit under `loupe`. `yolo`: a zip of `labels/`, `images/`, `classes.txt` and `data.yaml`.',
       security: userSecurity,
-      middleware: [mlEnabled, requireUser] as const,
+      middleware: [requireUser] as const,
       request: { params: AnalysisParam, query: AnalysisExportQuery },
       responses: {
         200: downloadResponse('The export, streamed', ['application/json', 'text/csv', 'application/zip']),
@@ -41,9 +39,9 @@ export const exportRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { analysis } = await analysisForUser(c.get('db'), currentUser(c), c.req.valid('param').id, 'read')
       const { format, variant } = c.req.valid('query')
-      const src = await loadAnalysisSource(c.get('db'), withD1Limits(c.env.DB), c.env.BUCKET, analysis)
+      const src = await loadAnalysisSource(c.get('db'), c.get('d1'), c.env.BUCKET, analysis)
       const file = analysisExport(src, format, variant)
-      return download(readableFrom(file.body), analysisFilename(analysis, file.ext), file.contentType) as never
+      return download(readableFrom(file.body), analysisFilename(analysis, file.ext), file.contentType)
     },
   )
   .openapi(
@@ -56,14 +54,14 @@ export const exportRoutes = new OpenAPIHono<AppEnv>()
         '`manifest.json` holds the analysis, its parameters and provenance, and every artifact with its size and SHA-256 as streamed into the zip; ' +
         '`annotations.jsonl` has one annotation per line; the artifacts themselves are under `artifacts/`.',
       security: userSecurity,
-      middleware: [mlEnabled, requireUser] as const,
+      middleware: [requireUser] as const,
       request: { params: AnalysisParam },
       responses: { 200: downloadResponse('The bundle, streamed', ['application/zip']), ...errorResponses(401, 404) },
     }),
     async (c) => {
       const { analysis } = await analysisForUser(c.get('db'), currentUser(c), c.req.valid('param').id, 'read')
-      const src = await loadAnalysisSource(c.get('db'), withD1Limits(c.env.DB), c.env.BUCKET, analysis)
-      return download(readableFrom(zipStream(bundleEntries(src))), analysisFilename(analysis, 'bundle.zip'), 'application/zip') as never
+      const src = await loadAnalysisSource(c.get('db'), c.get('d1'), c.env.BUCKET, analysis)
+      return download(readableFrom(zipStream(bundleEntries(src))), analysisFilename(analysis, 'bundle.zip'), 'application/zip')
     },
   )
   .openapi(
@@ -76,15 +74,15 @@ export const exportRoutes = new OpenAPIHono<AppEnv>()
         'Each image contributes its latest completed analysis (by `model`, when given); images without one are left out. ' +
         'With `review=accepted` only accepted annotations are exported. A zip: COCO as `annotations.json` and `images/`, YOLO as for one analysis.',
       security: userSecurity,
-      middleware: [mlEnabled, requireUser] as const,
+      middleware: [requireUser] as const,
       request: { params: ProjectParam, query: ProjectExportQuery },
       responses: { 200: downloadResponse('The dataset, streamed', ['application/zip']), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
       const project = await getProject(c.get('db'), currentUser(c), c.req.valid('param').project_id, 'read')
       const query = c.req.valid('query')
-      const dataset = await projectDataset(withD1Limits(c.env.DB), c.env.BUCKET, project, query)
+      const dataset = await projectDataset(c.get('d1'), c.env.BUCKET, project, query)
       const filename = `project_${filenameSafe(project.name, 'project')}_${filenameSafe(query.model ?? 'all-models', 'model')}_${compactTimestamp(null)}.${query.format}.zip`
-      return download(readableFrom(zipStream(PROJECT_DATASETS[query.format](dataset))), filename, 'application/zip') as never
+      return download(readableFrom(zipStream(PROJECT_DATASETS[query.format](dataset))), filename, 'application/zip')
     },
   )

@@ -1,8 +1,8 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
-import type { AppEnv } from '../app-env'
+import { createRoute, z } from '@hono/zod-openapi'
+import { createRouter } from '../http/router'
 import { jsonContent } from './openapi'
 
-export const health = new OpenAPIHono<AppEnv>().openapi(
+export const health = createRouter().openapi(
   createRoute({
     method: 'get',
     path: '/api/health',

@@ -1,12 +1,12 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { createRoute, z } from '@hono/zod-openapi'
+import { createRouter } from '../http/router'
 import { bodyLimit } from 'hono/body-limit'
-import type { AppEnv } from '../app-env'
 import { currentUser, requireUser } from '../auth/middleware'
 import { completeUpload, createUploadTicket, getImageWithUrl, listImages, softDeleteImage, storeUploadedImage } from '../domain/images'
 import { AppError } from '../errors'
 import { requestOrigin } from '../http/context'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
-import { jsonContent, jsonRequest, pipelineSecurity, userSecurity } from './openapi'
+import { jsonContent, jsonRequest, userSecurity } from './openapi'
 import { errorResponses, Pagination, Uuid } from '../schemas/common'
 import { Image, ImageList, ImageUploadForm, ImageUploadIntent, ImageUploadTicket, MAX_IMAGE_BYTES } from '../schemas/images'
 
@@ -21,7 +21,7 @@ const multipartLimit = bodyLimit({
   },
 })
 
-export const imageRoutes = new OpenAPIHono<AppEnv>()
+export const imageRoutes = createRouter()
   .openapi(
     createRoute({
       method: 'post',

@@ -1,15 +1,15 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
-import type { AppEnv } from '../app-env'
+import { createRoute, z } from '@hono/zod-openapi'
+import { createRouter } from '../http/router'
 import { currentUser, requireUser } from '../auth/middleware'
 import { addMember, createProject, getProject, listMembers, listProjects, removeMember } from '../domain/projects'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
-import { jsonContent, jsonRequest, pipelineSecurity, userSecurity } from './openapi'
+import { jsonContent, jsonRequest, userSecurity } from './openapi'
 import { errorResponses, Uuid } from '../schemas/common'
 import { MemberAdd, MemberList, Project, ProjectCreate, ProjectList } from '../schemas/projects'
 
 const ProjectParam = z.object({ project_id: Uuid })
 
-export const projectRoutes = new OpenAPIHono<AppEnv>()
+export const projectRoutes = createRouter()
   .openapi(
     createRoute({
       method: 'post',

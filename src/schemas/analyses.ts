@@ -1,10 +1,13 @@
 import { z } from 'zod'
 import { AnnotationInput, ANNOTATION_TYPES } from './annotation-types'
 import { JsonObject, Pagination, Timestamp, Uuid } from './common'
+import { RUN_STATUSES, runStatusSchema, statusUpdateSchema, type RunStatus } from './runs'
 
-export const ANALYSIS_STATUSES = ['queued', 'processing', 'completed', 'failed', 'canceled'] as const
-export const AnalysisStatus = z.enum(ANALYSIS_STATUSES).meta({ id: 'AnalysisStatus' })
-export type AnalysisStatus = z.infer<typeof AnalysisStatus>
+export { Finalize, ProgressUpdate, Stage } from './runs'
+
+export const ANALYSIS_STATUSES = RUN_STATUSES
+export const AnalysisStatus = runStatusSchema('AnalysisStatus')
+export type AnalysisStatus = RunStatus
 
 export const REVIEW_STATES = ['unreviewed', 'accepted', 'rejected'] as const
 export const ReviewState = z.enum(REVIEW_STATES).meta({ id: 'ReviewState' })
@@ -49,15 +52,6 @@ export const Annotation = z
   })
   .meta({ id: 'Annotation' })
 export type Annotation = z.infer<typeof Annotation>
-
-export const Stage = z
-  .object({
-    name: z.string(),
-    started_at: Timestamp,
-    ended_at: Timestamp.nullable(),
-    duration_ms: z.number().nullable(),
-  })
-  .meta({ id: 'Stage' })
 
 export const Analysis = z
   .object({
@@ -110,24 +104,7 @@ export const AnnotationList = z
   .object({ annotations: z.array(Annotation), total: z.number().int(), next_cursor: z.string().nullable() })
   .meta({ id: 'AnnotationList' })
 
-const progressFields = {
-  progress: z.number().min(0).max(1).optional().meta({ description: 'Fraction complete, 0..1' }),
-  stage: z.string().trim().min(1).max(100).optional(),
-  message: z.string().max(2000).optional(),
-}
-
-export const StatusUpdate = z
-  .object({ status: AnalysisStatus, error_message: z.string().max(10_000).optional(), ...progressFields })
-  .meta({ id: 'StatusUpdate', example: { status: 'processing' } })
-
-export const ProgressUpdate = z
-  .object(progressFields)
-  .refine((p) => p.progress !== undefined || p.stage !== undefined || p.message !== undefined, { message: 'give progress, stage or message' })
-  .meta({ id: 'ProgressUpdate', example: { progress: 0.4, stage: 'inference', message: 'batch 2 of 5' } })
-
-export const Finalize = z
-  .object({ status: z.enum(['completed', 'failed']), error_message: z.string().max(10_000).optional() })
-  .meta({ id: 'Finalize', example: { status: 'completed' } })
+export const StatusUpdate = statusUpdateSchema(AnalysisStatus).meta({ id: 'StatusUpdate', example: { status: 'processing' } })
 
 export const BULK_MODES = ['append', 'replace', 'upsert'] as const
 

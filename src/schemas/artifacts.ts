@@ -14,6 +14,8 @@ export const ARTIFACT_CONTENT_TYPES: Partial<Record<ArtifactType, string>> = {
   metadata: 'application/json',
 }
 
+export const ARTIFACT_STATUSES = ['pending', 'uploaded'] as const
+
 export const MAX_ARTIFACT_BYTES = 5 * 1024 * 1024 * 1024
 
 export const PresignRequest = z
@@ -49,10 +51,11 @@ export const Artifact = z
     filename: z.string(),
     storage_path: z.string(),
     content_type: z.string(),
-    status: z.enum(['pending', 'uploaded']),
+    status: z.enum(ARTIFACT_STATUSES),
     bytes: z.number().int().nullable(),
     sha256: z.string().nullable(),
     created_at: Timestamp,
     uploaded_at: Timestamp.nullable(),
   })
   .meta({ id: 'Artifact' })
+export type Artifact = z.infer<typeof Artifact>

@@ -6,6 +6,7 @@ export const ErrorEnvelope = z
       code: z.string().meta({ example: 'validation_error' }),
       message: z.string().meta({ example: 'annotations.3.data.x_max: must be greater than x_min' }),
       details: z.unknown().nullable(),
+      request_id: z.string().nullable().meta({ description: 'The X-Request-Id of the request; quote it when reporting a problem' }),
     }),
   })
   .meta({ id: 'Error', description: 'Every error response has this shape.' })

@@ -1,11 +1,14 @@
 import { z } from 'zod'
-import { Analysis, Annotation, Stage } from './analyses'
+import { Analysis, Annotation } from './analyses'
 import { Artifact } from './artifacts'
 import { Timestamp } from './common'
+import { Stage } from './runs'
+import type { Artifact as ArtifactRecord } from './artifacts'
 
 /**
- * Messages on `GET /api/analyses/{id}/live`. Every message is one JSON object with a `type`;
- * every event also has a per-analysis `seq` that only increases, for resuming with `?since=`.
+ * Messages on a run's live WebSocket (`GET /api/analyses/{id}/live`). Every message is one JSON
+ * object with a `type`; every event also has a per-run `seq` that only increases, for resuming with
+ * `?since=`. docs/events.md describes them.
  */
 
 export const LOG_LEVELS = ['debug', 'info', 'warning', 'error'] as const
@@ -24,32 +27,53 @@ export type LogLine = z.infer<typeof LogLine>
 const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), seq: z.number().int(), at: Timestamp, ...shape })
 
-export const ConnectedMessage = z.object({ type: z.literal('connected'), analysis_id: z.string(), seq: z.number().int() })
+/**
+ * The events every kind of run sends. `key` names the record in the messages that carry it
+ * (`analysis` for analyses), so each kind keeps its own wire names.
+ */
+export function runLiveMessages<K extends string, R extends z.ZodType>(key: K, record: R) {
+  const carrying = { [key]: record } as { [P in K]: R }
+  const idField = { [`${key}_id`]: z.string() } as { [P in `${K}_id`]: z.ZodString }
+  return {
+    connected: z.object({ type: z.literal('connected'), ...idField, seq: z.number().int() }),
+    snapshot: z.object({
+      type: z.literal('snapshot'),
+      seq: z.number().int(),
+      reset: z.boolean().meta({ description: 'True when `since` was older than the retained history' }),
+      ...carrying,
+      stages: z.array(Stage),
+      logs: z.array(LogLine).meta({ description: 'The last 200 log lines' }),
+    }),
+    status: event('status', { ...carrying, stages: z.array(Stage) }),
+    progress: event('progress', {
+      progress: z.number(),
+      stage: z.string().nullable(),
+      stages: z.array(Stage),
+      message: z.string().nullable(),
+    }),
+    log: event('log', { lines: z.array(LogLine) }),
+    artifact: event('artifact', { artifact: Artifact }),
+    finalized: event('finalized', { ...carrying, stages: z.array(Stage) }),
+  }
+}
 
-export const SnapshotMessage = z.object({
-  type: z.literal('snapshot'),
-  seq: z.number().int(),
-  reset: z.boolean().meta({ description: 'True when `since` was older than the retained history' }),
-  analysis: Analysis,
-  stages: z.array(Stage),
-  logs: z.array(LogLine).meta({ description: 'The last 200 log lines' }),
-})
+const analysisMessages = runLiveMessages('analysis', Analysis)
 
-export const StatusEvent = event('status', { analysis: Analysis })
-export const ProgressEvent = event('progress', {
-  progress: z.number(),
-  stage: z.string().nullable(),
-  stages: z.array(Stage),
-  message: z.string().nullable(),
-})
-export const LogEvent = event('log', { lines: z.array(LogLine) })
+export const ConnectedMessage = analysisMessages.connected
+export const SnapshotMessage = analysisMessages.snapshot
+export const StatusEvent = analysisMessages.status
+export const ProgressEvent = analysisMessages.progress
+export const LogEvent = analysisMessages.log
+export const ArtifactEvent = analysisMessages.artifact
+export const FinalizedEvent = analysisMessages.finalized
 export const AnnotationsEvent = event('annotations', {
   annotations: z.array(Annotation),
   replace: z.boolean().meta({ description: 'Drop what you have first: the pipeline replaced the set' }),
   annotation_count: z.number().int(),
 })
-export const ArtifactEvent = event('artifact', { artifact: Artifact })
-export const FinalizedEvent = event('finalized', { analysis: Analysis })
+export const ReviewEvent = event('review', {
+  annotations: z.array(Annotation).meta({ description: 'The annotations whose review changed, as they are now' }),
+})
 
 export const LiveMessage = z
   .discriminatedUnion('type', [
@@ -61,9 +85,32 @@ export const LiveMessage = z
     AnnotationsEvent,
     ArtifactEvent,
     FinalizedEvent,
+    ReviewEvent,
   ])
   .meta({ id: 'LiveMessage' })
 export type LiveMessage = z.infer<typeof LiveMessage>
+
+/** What a broadcast passes in: the event without the `type`, `seq` and `at` the event log adds. */
+export type EventBody<M extends { type: string }, T extends M['type']> = Omit<Extract<M, { type: T }>, 'type' | 'seq' | 'at'>
+
+/** The events of one kind of run, as a map from type to body, for typed broadcasts. */
+export type EventBodies<M extends { type: string }> = { [T in M['type']]: EventBody<M, T> }
+
+export type AnalysisEvent = Exclude<LiveMessage, { type: 'connected' | 'snapshot' }>
+
+/** The events every kind of run sends, with the record under the kind's own name `K`. */
+export type RunEventBodies<K extends string, R> = {
+  status: { [P in K]: R } & { stages: Stage[] }
+  finalized: { [P in K]: R } & { stages: Stage[] }
+  progress: { progress: number; stage: string | null; stages: Stage[]; message: string | null }
+  log: { lines: LogLine[] }
+  artifact: { artifact: ArtifactRecord }
+}
+
+// The hand-written shape above must stay what the analysis schemas say; this line stops compiling if not.
+type Agrees<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const analysisEventsAgree: Agrees<Pick<EventBodies<AnalysisEvent>, keyof RunEventBodies<'analysis', Analysis>>, RunEventBodies<'analysis', z.infer<typeof Analysis>>> = true
+void analysisEventsAgree
 
 export const MAX_LOG_LINES_PER_REQUEST = 1000
 

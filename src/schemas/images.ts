@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { Timestamp, Uuid } from './common'
 
 export const IMAGE_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const
+/** `pending` until a presigned upload is completed; multipart uploads are `ready` at once. */
+export const IMAGE_STATUSES = ['pending', 'ready'] as const
 export const MAX_IMAGE_BYTES = 25 * 1024 * 1024
 
 export const AnalysisSummary = z
@@ -25,7 +27,7 @@ export const Image = z
     height: z.number().int().nullable(),
     bytes: z.number().int().nullable(),
     sha256: z.string().nullable(),
-    status: z.enum(['pending', 'ready']),
+    status: z.enum(IMAGE_STATUSES),
     created_at: Timestamp,
     analyses: AnalysisSummary.optional(),
     url: z.string().optional().meta({ description: 'Short-lived URL for the image bytes' }),

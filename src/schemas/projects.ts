@@ -1,7 +1,9 @@
 import { z } from 'zod'
 import { Timestamp, Uuid } from './common'
 
-export const Role = z.enum(['owner', 'editor', 'viewer']).meta({ id: 'Role' })
+export const ROLES = ['owner', 'editor', 'viewer'] as const
+export const Role = z.enum(ROLES).meta({ id: 'Role' })
+export type Role = z.infer<typeof Role>
 
 export const Project = z
   .object({

@@ -1,6 +1,7 @@
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it, vi } from 'vitest'
-import { chunkJson, prepareAnnotations } from '../../src/domain/annotations-bulk'
+import { chunkJson } from '../../src/db/annotation-sql'
+import { prepareAnnotations } from '../../src/domain/annotations-bulk'
 import type { AnnotationInput } from '../../src/schemas/annotation-types'
 import { analysisRow, api, BASE, fetchWithEnv, PNG_1x1, scenario, signed, signedRequest, uploadArtifact, type TestUser } from './helpers'
 

@@ -165,7 +165,7 @@ describe('concurrent conflicting transitions', () => {
       const body = BulkAnnotationsRequest.parse({
         annotations: Array.from({ length: 10 }, (_, i) => ({ annotation_type: 'classification', class_name: `c${i}`, data: { score: 0.5 } })),
       })
-      const bulk = instance.bulkAnnotations(id, body, { requestId: crypto.randomUUID() })
+      const bulk = instance.bulkAnnotations(body, { requestId: crypto.randomUUID() })
       const inflight = Reflect.get(instance, 'inflight') as Set<Promise<unknown>>
       for (let spins = 0; inflight.size === 0; spins++) {
         if (spins > 1000) throw new Error('the bulk write never started')
@@ -175,9 +175,9 @@ describe('concurrent conflicting transitions', () => {
     })
 
   it.each([
-    ['finalize', 'completed', (id: string) => (o: AnalysisObject) => o.finalize(id, { status: 'completed' }, { requestId: crypto.randomUUID() })],
-    ['a status update', 'failed', (id: string) => (o: AnalysisObject) => o.updateStatus(id, { status: 'failed' }, { requestId: crypto.randomUUID() })],
-    ['a user cancel', 'canceled', (id: string) => (o: AnalysisObject) => o.cancel(id, crypto.randomUUID(), crypto.randomUUID())],
+    ['finalize', 'completed', (id: string) => (o: AnalysisObject) => o.finalize({ status: 'completed' }, { requestId: crypto.randomUUID() })],
+    ['a status update', 'failed', (id: string) => (o: AnalysisObject) => o.updateStatus({ status: 'failed' }, { requestId: crypto.randomUUID() })],
+    ['a user cancel', 'canceled', (id: string) => (o: AnalysisObject) => o.cancel(crypto.randomUUID(), crypto.randomUUID())],
   ])('keeps D1 equal to the object when %s lands during a bulk write', async (_what, status, call) => {
     const { analysis } = await processingAnalysis()
     await bulkThen(analysis.id, call(analysis.id))
@@ -191,8 +191,8 @@ describe('concurrent conflicting transitions', () => {
     const body = BulkAnnotationsRequest.parse({ annotations: [{ annotation_type: 'classification', class_name: 'late', data: { score: 0.5 } }] })
     const [finalized, late] = await runInDurableObject(analysisStub(id), (instance: AnalysisObject) =>
       Promise.all([
-        instance.finalize(id, { status: 'completed' }, { requestId: crypto.randomUUID() }),
-        instance.bulkAnnotations(id, body, { requestId: crypto.randomUUID() }),
+        instance.finalize({ status: 'completed' }, { requestId: crypto.randomUUID() }),
+        instance.bulkAnnotations(body, { requestId: crypto.randomUUID() }),
       ]),
     )
     expect(finalized).toMatchObject({ ok: true, value: { status: 'completed', annotation_count: 0 } })

@@ -3,15 +3,17 @@ import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { api, BASE, createUser, fetchWithEnv, request, scenario, signed, type TestUser } from './helpers'
 
 interface Envelope {
-  error: { code: string; message: string; details: unknown }
+  error: { code: string; message: string; details: unknown; request_id: string | null }
 }
 
 async function envelope(res: Response): Promise<Envelope> {
   expect(res.headers.get('Content-Type')).toMatch(/^application\/json/)
   const body = await res.json<Envelope>()
   expect(Object.keys(body)).toEqual(['error'])
-  expect(Object.keys(body.error).sort()).toEqual(['code', 'details', 'message'])
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'details', 'message', 'request_id'])
   expect(typeof body.error.message).toBe('string')
+  // Every envelope names the request, so a user reporting an error can quote it.
+  expect(body.error.request_id).toBe(res.headers.get('X-Request-Id'))
   return body
 }
 
@@ -152,7 +154,7 @@ describe('unknown routes and unexpected failures', () => {
       const res = await fetchWithEnv(request('/api/me', { token: user.token }), { DB: broken } as unknown as Record<string, string>)
       expect(res.status).toBe(500)
       const { error } = await envelope(res)
-      expect(error).toEqual({ code: 'internal_error', message: 'Internal server error', details: { request_id: res.headers.get('X-Request-Id') } })
+      expect(error).toEqual({ code: 'internal_error', message: 'Internal server error', details: null, request_id: res.headers.get('X-Request-Id') })
       expect(JSON.stringify(error)).not.toContain('SECRET')
       expect(logged).toHaveBeenCalledWith(expect.stringContaining(res.headers.get('X-Request-Id')!))
     } finally {

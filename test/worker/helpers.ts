@@ -1,6 +1,6 @@
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
-import type { AnalysisState } from '../../durable-objects/analysis-state'
+import type { RunState } from '../../durable-objects/run-state'
 import { createApp } from '../../src/app'
 import { generateToken, tokenPrefix, API_TOKEN_PREFIX } from '../../src/auth/tokens'
 import { sha256Hex } from '../../src/digest'
@@ -145,7 +145,7 @@ export const analysisStub = (analysisId: string) => env.ANALYSIS.get(env.ANALYSI
 
 /** The analysis as its Durable Object holds it, read from the object's own storage. */
 export function objectState(analysisId: string) {
-  return runInDurableObject(analysisStub(analysisId), (_instance, state) => state.storage.kv.get<AnalysisState>('state'))
+  return runInDurableObject(analysisStub(analysisId), (_instance, state) => state.storage.kv.get<RunState>('state'))
 }
 
 export function analysisRow(analysisId: string) {

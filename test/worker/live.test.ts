@@ -2,38 +2,9 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'c
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import type { AnalysisObject } from '../../durable-objects/analysis-object'
-import type { AnalysisState } from '../../durable-objects/analysis-state'
+import type { RunState } from '../../durable-objects/run-state'
 import { api, createUser, scenario, signed } from './helpers'
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- messages are checked field by field below
-type Message = { type: string; seq: number; [k: string]: any }
-
-/** Opens the live stream and collects every message; `next(n)` waits (with a timeout) for n more. */
-async function subscribe(analysisId: string, token: string | undefined, since?: number) {
-  const query = since === undefined ? '' : `?since=${since}`
-  const res = await api(`/api/analyses/${analysisId}/live${query}`, { token, headers: { Upgrade: 'websocket' } })
-  const ws = res.webSocket
-  if (!ws) return { res, messages: [] as Message[], next: async () => [] as Message[], close: () => {} }
-  ws.accept()
-  const messages: Message[] = []
-  let waiter: (() => void) | undefined
-  ws.addEventListener('message', (e) => {
-    messages.push(JSON.parse(e.data as string))
-    waiter?.()
-  })
-  const next = async (count: number, timeoutMs = 5000) => {
-    const deadline = Date.now() + timeoutMs
-    while (messages.length < count) {
-      if (Date.now() > deadline) throw new Error(`timed out with ${messages.length}/${count} messages: ${JSON.stringify(messages.slice(-3))}`)
-      await new Promise<void>((resolve) => {
-        waiter = resolve
-        setTimeout(resolve, 50)
-      })
-    }
-    return messages
-  }
-  return { res, messages, next, close: () => ws.close(1000, 'done') }
-}
+import { subscribe } from './live-client'
 
 const stubFor = (id: string) => env.ANALYSIS.get(env.ANALYSIS.idFromName(id))
 
@@ -133,9 +104,9 @@ describe('live stream', () => {
 })
 
 describe('heartbeats and timeouts', () => {
-  async function backdate(id: string, patch: Partial<AnalysisState>) {
+  async function backdate(id: string, patch: Partial<RunState>) {
     await runInDurableObject(stubFor(id), (_o: AnalysisObject, state) => {
-      const current = state.storage.kv.get<AnalysisState>('state')!
+      const current = state.storage.kv.get<RunState>('state')!
       state.storage.kv.put('state', { ...current, ...patch })
     })
     // The object keeps state in memory too; evict so it reloads what we wrote.
@@ -165,7 +136,7 @@ describe('heartbeats and timeouts', () => {
 
   it('cancels a queued analysis older than the queue timeout', async () => {
     const { analysis } = await scenario()
-    await runInDurableObject(stubFor(analysis.id), (o: AnalysisObject) => o.snapshot(analysis.id))
+    await runInDurableObject(stubFor(analysis.id), (o: AnalysisObject) => o.readLogs(0, 1))
     await backdate(analysis.id, { created_at: new Date(Date.now() - 86_401_000).toISOString() })
     await runDurableObjectAlarm(stubFor(analysis.id))
     const row = await env.DB.prepare('SELECT status FROM analyses WHERE id = ?').bind(analysis.id).first<{ status: string }>()

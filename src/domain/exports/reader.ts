@@ -4,8 +4,8 @@ import { artifacts, images } from '../../db/schema'
 import { notFound } from '../../errors'
 import type { Analysis, Annotation } from '../../schemas/analyses'
 import type { AnnotationType } from '../../schemas/annotation-types'
-import { ANNOTATION_COLUMNS } from '../annotations-bulk'
-import { annotationFromRaw, toArtifact, toImage } from '../serialize'
+import { annotationPages as pagesWhere } from '../../db/annotation-sql'
+import { toArtifact, toImage } from '../serialize'
 
 /** The category of an annotation without a class name. */
 export const UNLABELED = 'unlabeled'
@@ -64,20 +64,9 @@ function where(analysisId: string, filter: AnnotationFilter) {
  * The annotations of one analysis in insertion order, a page at a time. The rowid cursor keeps
  * every query an index range scan, and memory flat however many rows there are.
  */
-export async function* annotationPages(d1: D1Database, analysisId: string, filter: AnnotationFilter = {}): AsyncGenerator<Annotation[]> {
-  const w = where(analysisId, filter)
-  const statement = d1.prepare(
-    `SELECT rowid AS _rowid, ${ANNOTATION_COLUMNS} FROM annotations WHERE ${w.sql} AND rowid > ? ORDER BY rowid LIMIT ${EXPORT_PAGE_SIZE}`,
-  )
-  let after = 0
-  for (;;) {
-    const { results } = await statement.bind(...w.params, after).all<Record<string, unknown>>()
-    if (results.length) {
-      after = Number(results.at(-1)!._rowid)
-      yield results.map(annotationFromRaw)
-    }
-    if (results.length < EXPORT_PAGE_SIZE) return
-  }
+/** The annotations of one analysis in insertion order, a page at a time, so memory stays flat. */
+export function annotationPages(d1: D1Database, analysisId: string, filter: AnnotationFilter = {}): AsyncGenerator<Annotation[]> {
+  return pagesWhere(d1, where(analysisId, filter), EXPORT_PAGE_SIZE)
 }
 
 /** How many annotations are in each review state: a GROUP BY, not a scan in the Worker. */

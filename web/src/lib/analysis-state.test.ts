@@ -62,7 +62,7 @@ describe('analysisReducer', () => {
     expect(s.analysis?.progress).toBe(0.4)
     expect(s.analysis?.stage).toBe('inference')
     expect(s.progressMessage).toBe('batch 2 of 5')
-    s = live(s, { type: 'finalized', seq: 3, at, analysis: done })
+    s = live(s, { type: 'finalized', seq: 3, at, analysis: done, stages: [] })
     expect(s.analysis?.status).toBe('completed')
   })
 
@@ -94,22 +94,15 @@ describe('stages and reviews from the live stream', () => {
   const base = () =>
     live(initialAnalysisState(running), { type: 'snapshot', seq: 1, reset: false, analysis: running, stages: [stage('inference', '2025-01-15T10:30:00.000Z')], logs: [] })
 
-  it('closes the open stage locally when the run finalizes without stages in the event', () => {
-    const done = { ...running, status: 'completed' as const, completed_at: '2025-01-15T10:30:02.000Z' }
-    const s = live(base(), { type: 'finalized', seq: 2, at, analysis: done })
-    expect(s.stages).toEqual([stage('inference', '2025-01-15T10:30:00.000Z', '2025-01-15T10:30:02.000Z')])
-    expect(s.stages[0]!.duration_ms).toBe(2000)
-  })
-
   it('takes the stages the server sends with status and finalized', () => {
     const done = { ...running, status: 'completed' as const }
     const sent = [stage('inference', '2025-01-15T10:30:00.000Z', '2025-01-15T10:30:01.500Z')]
-    const s = live(base(), { type: 'finalized', seq: 2, at, analysis: done, stages: sent } as LiveMessage)
+    const s = live(base(), { type: 'finalized', seq: 2, at, analysis: done, stages: sent })
     expect(s.stages).toEqual(sent)
   })
 
   it('leaves stages open while the run goes on', () => {
-    const s = live(base(), { type: 'status', seq: 2, at, analysis: { ...running, progress: 0.5 } })
+    const s = live(base(), { type: 'status', seq: 2, at, analysis: { ...running, progress: 0.5 }, stages: base().stages })
     expect(s.stages[0]!.ended_at).toBeNull()
   })
 

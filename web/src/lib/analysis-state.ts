@@ -1,23 +1,11 @@
 import { EMPTY_SET, mergeAnnotations, type AnnotationSet } from './merge'
-import { TERMINAL_STATUSES, type Analysis, type Annotation, type LiveMessage, type LogLine, type Stage } from './types'
+import { type Analysis, type Annotation, type LiveMessage, type LogLine, type Stage } from './types'
 
 /**
  * Everything the viewer knows about one analysis, as a pure reducer over REST pages and live
  * messages, so the ordering rules (seq, replace, reset) are testable without a socket.
  */
 
-/**
- * Messages the viewer understands beyond the ones the server's schema lists today: another
- * reviewer's decisions (`review`), and `stages` on `status` and `finalized`. Both are optional to the
- * reducer, so it works with a server that sends them and with one that does not yet.
- */
-export interface ReviewEvent {
-  type: 'review'
-  seq: number
-  at: string
-  annotations: Annotation[]
-}
-export type ViewerLiveMessage = LiveMessage | ReviewEvent
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
 
@@ -43,7 +31,7 @@ export type AnalysisAction =
   | { type: 'load-error'; generation: number; error: Error }
   | { type: 'refetch' }
   | { type: 'resync' }
-  | { type: 'live'; message: ViewerLiveMessage }
+  | { type: 'live'; message: LiveMessage }
   | { type: 'connection'; status: ConnectionStatus }
   | { type: 'annotation'; annotation: Annotation }
 
@@ -95,23 +83,7 @@ export function analysisReducer(state: AnalysisState, action: AnalysisAction): A
   }
 }
 
-/** Stages still open when the run ended end with it, so none says "running" after the fact. */
-export function closeOpenStages(stages: readonly Stage[], at: string): Stage[] {
-  if (!stages.some((s) => s.ended_at === null)) return stages as Stage[]
-  const end = Date.parse(at)
-  return stages.map((s) => {
-    if (s.ended_at !== null) return s
-    const ms = end - Date.parse(s.started_at)
-    return { ...s, ended_at: at, duration_ms: Number.isFinite(ms) ? Math.max(0, ms) : null }
-  })
-}
-
-function withAnalysis(state: AnalysisState, analysis: Analysis, stages: Stage[] | undefined, at: string): AnalysisState {
-  const next = stages ?? (TERMINAL_STATUSES.has(analysis.status) ? closeOpenStages(state.stages, analysis.completed_at ?? at) : state.stages)
-  return { ...state, analysis, stages: next }
-}
-
-function applyLive(state: AnalysisState, m: ViewerLiveMessage): AnalysisState {
+function applyLive(state: AnalysisState, m: LiveMessage): AnalysisState {
   if (m.type === 'connected') {
     // The server is back: a listing that failed while it was away is tried again without a click.
     if (state.error) return { ...state, connection: 'open', error: null, loading: true, generation: state.generation + 1 }
@@ -134,7 +106,8 @@ function applyLive(state: AnalysisState, m: ViewerLiveMessage): AnalysisState {
   switch (m.type) {
     case 'status':
     case 'finalized':
-      return withAnalysis(seen, m.analysis, (m as { stages?: Stage[] }).stages, m.at)
+      // The server closes every open stage on finalize, so none says "running" after the fact.
+      return { ...seen, analysis: m.analysis, stages: m.stages }
     case 'review':
       // Another reviewer's decisions; our own come back this way too, and merge harmlessly.
       return { ...seen, annotations: mergeAnnotations(seen.annotations, m.annotations) }

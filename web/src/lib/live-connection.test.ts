@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { reconnectDelay } from './backoff'
 import { connectLive } from './live-connection'
-import type { ViewerLiveMessage as LiveMessage } from './analysis-state'
+import type { LiveMessage } from './types'
 
 class FakeSocket {
   static all: FakeSocket[] = []

@@ -1,9 +1,10 @@
 import { liveUrl } from './api'
 import { reconnectDelay } from './backoff'
-import type { ConnectionStatus, ViewerLiveMessage } from './analysis-state'
+import type { ConnectionStatus } from './analysis-state'
+import type { LiveMessage } from './types'
 
 export interface LiveHandlers {
-  onMessage(message: ViewerLiveMessage): void
+  onMessage(message: LiveMessage): void
   onStatus(status: ConnectionStatus): void
   /** The last event applied, to resume from after a drop. */
   lastSeq(): number | null
@@ -43,9 +44,9 @@ export function connectLive(analysisId: string, handlers: LiveHandlers, options:
     socket = ws
     ws.onmessage = (event) => {
       if (typeof event.data !== 'string' || event.data === 'pong') return
-      let message: ViewerLiveMessage
+      let message: LiveMessage
       try {
-        message = JSON.parse(event.data) as ViewerLiveMessage
+        message = JSON.parse(event.data) as LiveMessage
       } catch {
         return
       }

@@ -46,4 +46,5 @@ export type Me = z.infer<typeof MeSchema>
 
 export type { AnalysisExportFormat, CocoVariant, ProjectExportQuery } from '../../../src/schemas/exports'
 
-export const TERMINAL_STATUSES: ReadonlySet<AnalysisStatus> = new Set(['completed', 'failed', 'canceled'])
+// Values, not types: run-statuses.ts holds no zod, so importing it keeps zod out of the bundle.
+export { isTerminal, RUN_STATUSES, TERMINAL_STATUSES } from '../../../src/schemas/run-statuses'

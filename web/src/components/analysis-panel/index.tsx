@@ -1,5 +1,5 @@
 import { durationBetween, formatDuration, formatTime, plural } from '../../lib/format'
-import { TERMINAL_STATUSES, type Analysis } from '../../lib/types'
+import { isTerminal, type Analysis } from '../../lib/types'
 import { CancelRun } from '../cancel-run'
 import { Section } from '../section'
 import { StatusBadge } from '../status-badge'
@@ -37,7 +37,7 @@ export function AnalysisPanel({ analyses, selectedId, onSelect, compareHref, can
     >
       <ul class={styles.list} role="list">
         {analyses.map((a) => {
-          const cancellable = canCancel && !TERMINAL_STATUSES.has(a.status)
+          const cancellable = canCancel && !isTerminal(a.status)
           return (
             <li key={a.id} class={styles.entry} data-cancellable={cancellable ? '' : undefined}>
               <AnalysisItem analysis={a} selected={a.id === selectedId} onSelect={() => onSelect(a.id)} />

@@ -1,7 +1,7 @@
 import type { ConnectionStatus } from '../../lib/analysis-state'
 import { formatDuration } from '../../lib/format'
 import type { Analysis, LogLine, Stage } from '../../lib/types'
-import { TERMINAL_STATUSES } from '../../lib/types'
+import { isTerminal } from '../../lib/types'
 import { LogConsole } from '../log-console'
 import styles from './style.module.css'
 
@@ -23,7 +23,7 @@ const CONNECTION_TEXT: Record<ConnectionStatus, string> = {
 
 export function LiveRun({ analysis: a, stages, message, connection, logs }: Props) {
   const pct = Math.round(Math.max(0, Math.min(1, a.status === 'completed' ? 1 : a.progress)) * 100)
-  const running = !TERMINAL_STATUSES.has(a.status)
+  const running = !isTerminal(a.status)
   return (
     <div class={styles.run}>
       <div class={styles.head}>

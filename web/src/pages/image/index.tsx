@@ -21,7 +21,7 @@ import { api } from '../../lib/api'
 import { DEFAULT_FILTERS, type OverlayFilters } from '../../lib/filters'
 import { durationBetween, formatDuration } from '../../lib/format'
 import { revealBox } from '../../lib/geometry'
-import { TERMINAL_STATUSES, type Analysis } from '../../lib/types'
+import { isTerminal, type Analysis } from '../../lib/types'
 import { useAnalysis } from '../../lib/use-analysis'
 import { useAsync } from '../../lib/use-async'
 import { useLiveStatuses } from '../../lib/use-live-statuses'
@@ -140,7 +140,7 @@ function ImageScreen({ imageId }: { imageId: string }) {
   if (!image.data) return <Loading label="Loading image…" />
 
   const a = session.analysis
-  const terminal = !!a && TERMINAL_STATUSES.has(a.status)
+  const terminal = !!a && isTerminal(a.status)
   const other = list.find((x) => x.id !== selected?.id)
   const canCancel = !!project.data && project.data.role !== 'viewer'
   const took = a ? durationBetween(a.started_at ?? a.created_at, a.completed_at) : null

@@ -1,0 +1,260 @@
+import { DurableObject } from 'cloudflare:workers'
+import type { CallbackMeta } from '../src/app-env'
+import { getConfig } from '../src/config'
+import { connect, type DataAccess } from '../src/db/client'
+import { AppError, notFound } from '../src/errors'
+import type { Artifact } from '../src/schemas/artifacts'
+import type { LogLine, RunEventBodies } from '../src/schemas/events'
+import { isTerminal, type FINAL_STATUSES, type ProgressPatch, type RunLifecycle, type RunStatus } from '../src/schemas/runs'
+import { timeoutOf } from './deadlines'
+import { EventLog } from './event-log'
+import { LiveChannel } from './live-channel'
+import { LogStore } from './log-store'
+import { NonceStore } from './nonces'
+import { InflightWrites } from './inflight'
+import { asRpcResult } from './rpc'
+import { canceledError, finalizedError, recordBody, snapshotMessage } from './run-messages'
+import type { RunKind } from './run-kind'
+import { publicRecord, type RunState } from './run-state'
+import { RunStore } from './run-store'
+import { RunSync, type Actor } from './run-sync'
+import { answerUpgrade } from './run-sockets'
+
+const PIPELINE: Actor = { actorType: 'pipeline' }
+
+/**
+ * The shell every run's Durable Object shares: the only writer of the run's status. A change is
+ * checked against the pure table and set in the object's storage before any await, written through
+ * to D1, and then broadcast to the hibernatable WebSockets watching it. Subclasses add what their
+ * kind alone does (annotations for analyses) and name their `kind`.
+ */
+export abstract class RunObject<K extends string, R extends RunLifecycle> extends DurableObject<Env> {
+  protected abstract readonly kind: RunKind<K, R>
+  protected readonly store: RunStore<R>
+  protected readonly data: DataAccess
+  protected readonly events: EventLog
+  protected readonly live: LiveChannel<RunEventBodies<K, R>>
+  private readonly nonces: NonceStore
+  private logStore: LogStore | undefined
+  private readonly inflight = new InflightWrites()
+  private syncer: RunSync<K, R> | undefined
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.data = connect(env.DB)
+    this.events = new EventLog(ctx.storage.sql)
+    this.nonces = new NonceStore(ctx.storage.sql)
+    this.live = new LiveChannel(ctx, this.events)
+    this.store = new RunStore<R>(ctx)
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'))
+  }
+
+  protected get state(): RunState<R> | undefined {
+    return this.store.state
+  }
+
+  /** The run's id: the name its stub was made from. */
+  protected get id(): string {
+    return this.ctx.id.name!
+  }
+
+  private get sync(): RunSync<K, R> {
+    return (this.syncer ??= new RunSync(this.ctx, this.env, this.store, this.kind, this.data.db))
+  }
+
+  protected get logs(): LogStore {
+    return (this.logStore ??= new LogStore(this.ctx.storage.sql, this.ctx.storage.kv, this.env.BUCKET, this.kind.prefix(this.id)))
+  }
+
+  async updateStatus(body: { status: RunStatus; error_message?: string } & ProgressPatch, meta: CallbackMeta) {
+    return asRpcResult(async () => {
+      const state = await this.pipelineGate(meta)
+      if (state.status === 'canceled' && body.status !== 'canceled') throw this.canceledError()
+      // A finished run is a record: a repeated final status is fine, a change of any field is not.
+      if (isTerminal(state.status) && hasProgress(body)) throw this.finalizedError('its progress is closed')
+      const moved = this.store.transition(body.status, 'status', body.error_message)
+      const progressed = this.progress(body)
+      // Ending the run by status is finalize by another name: writes in flight land first.
+      if (moved && isTerminal(this.state!.status)) await this.inflight.settle()
+      await this.commit(moved, progressed, 'status', meta.requestId)
+      return publicRecord(this.state!)
+    })
+  }
+
+  async reportProgress(body: ProgressPatch, meta: CallbackMeta) {
+    return asRpcResult(async () => {
+      const state = await this.openGate(meta)
+      if (isTerminal(state.status)) throw this.finalizedError('its progress is closed')
+      await this.commit(false, this.progress(body), 'progress', meta.requestId)
+      return publicRecord(this.state!)
+    })
+  }
+
+  async finalize(body: { status: (typeof FINAL_STATUSES)[number]; error_message?: string }, meta: CallbackMeta) {
+    return asRpcResult(async () => {
+      await this.openGate(meta)
+      const moved = this.store.transition(body.status, 'finalize', body.error_message)
+      await this.inflight.settle()
+      await this.commit(moved, false, 'finalized', meta.requestId)
+      return publicRecord(this.state!)
+    })
+  }
+
+  /** Checks that an artifact may still be added; a late one would change what a finished run attests. */
+  async presignGate(meta: CallbackMeta) {
+    return asRpcResult(async () => {
+      const state = await this.openGate(meta)
+      if (isTerminal(state.status)) throw this.finalizedError('it takes no more artifacts')
+      return publicRecord(state)
+    })
+  }
+
+  async appendLogs(lines: LogLine[], meta: CallbackMeta) {
+    return asRpcResult(async () => {
+      await this.openGate(meta)
+      this.logs.append(lines)
+      this.live.queueLines(lines)
+      await this.logs.flush(false)
+      return { accepted: lines.length, total: this.logs.count() }
+    })
+  }
+
+  async readLogs(offset: number, limit: number) {
+    return asRpcResult(async () => {
+      await this.ready()
+      return this.logs.read(offset, limit)
+    })
+  }
+
+  async artifactUploaded(artifact: Artifact) {
+    return asRpcResult(async () => {
+      await this.ready()
+      this.live.broadcast('artifact', { artifact })
+    })
+  }
+
+  async cancel(userId: string, requestId: string) {
+    return asRpcResult(async () => {
+      await this.ready()
+      const moved = this.store.transition('canceled', 'cancel', undefined)
+      await this.commit(moved, false, 'canceled', requestId, { actorType: 'user', actorId: userId })
+      return publicRecord(this.state!)
+    })
+  }
+
+  /** Disconnects a user who lost access to the project; returns how many sockets were closed. */
+  async disconnect(userId: string) {
+    return this.live.disconnect(userId, 'access revoked')
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const state = await this.ready()
+    // Lines waiting for their frame would otherwise reach a new socket twice: in the snapshot and in the frame.
+    this.live.flushLines()
+    return answerUpgrade(request, {
+      live: this.live as unknown as LiveChannel<never>,
+      events: this.events,
+      idField: `${this.kind.name}_id`,
+      id: this.id,
+      snapshot: (reset) => this.snapshotMessage(state, reset),
+    })
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
+    if (this.state) this.live.answer(ws, message, () => this.snapshotMessage(this.state!, false))
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number) {
+    ws.close(code === 1005 ? 1000 : code, 'closing')
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown) {
+    this.live.failed(ws, error, this.id)
+  }
+
+  override async alarm() {
+    this.sync.alarmFired()
+    const state = this.state
+    if (!state) return
+    const timeout = timeoutOf(state, getConfig(this.env))
+    if (timeout && Date.now() >= timeout.at) {
+      const moved = this.store.transition(timeout.to, 'heartbeat', timeout.reason)
+      await this.commit(moved, false, timeout.action, null, { actorType: 'system' })
+    }
+    await this.sync.writePendingProgress()
+    await this.sync.schedule()
+  }
+
+  /** Loads the run from D1 once; later calls are served from the object's own storage. */
+  protected async ready(): Promise<RunState<R>> {
+    if (this.state) return this.state
+    if (!(await this.store.loadOnce(() => this.kind.load(this.data.db, this.id)))) throw notFound(capitalize(this.kind.name))
+    await this.sync.schedule()
+    return this.state!
+  }
+
+  protected async pipelineGate(meta: CallbackMeta): Promise<RunState<R>> {
+    await this.ready()
+    const now = Date.now()
+    // Twice the skew: a timestamp may be up to `skew` old or `skew` ahead.
+    if (meta.nonce && !this.nonces.use(meta.nonce, now, 2 * getConfig(this.env).ML_HMAC_SKEW_SECONDS * 1000)) {
+      throw new AppError(401, 'nonce_reused', 'X-ML-Nonce was already used within the signature window')
+    }
+    // Every signed callback is a heartbeat.
+    this.store.update({ last_callback_at: new Date(now).toISOString() })
+    await this.sync.schedule()
+    return this.state!
+  }
+
+  /** The gate of every callback that does work: a canceled run tells its pipeline to stop. */
+  protected async openGate(meta: CallbackMeta): Promise<RunState<R>> {
+    const state = await this.pipelineGate(meta)
+    if (state.status === 'canceled') throw this.canceledError()
+    return state
+  }
+
+  /** Runs `work` as a write the run's end must wait for. */
+  protected track<T>(work: Promise<T>): Promise<T> {
+    return this.inflight.track(work)
+  }
+
+  protected canceledError = () => canceledError(this.kind.name)
+  protected finalizedError = (why: string) => finalizedError(this.kind.name, this.state!, why)
+
+  /** What a kind does as its run ends, before the final status is written and sent. */
+  protected async beforeFinal(): Promise<void> {}
+
+  private progress(patch: ProgressPatch): boolean {
+    const next = this.store.progress(patch)
+    if (!next) return false
+    this.live.broadcast('progress', { progress: next.progress, stage: next.stage, stages: next.stages, message: patch.message ?? null })
+    return true
+  }
+
+  /** Writes a change through to D1 and tells the viewers; a finished run first moves its whole log to R2. */
+  private async commit(moved: boolean, progressed: boolean, action: string, requestId: string | null, actor: Actor = PIPELINE) {
+    if (moved) {
+      const terminal = isTerminal(this.state!.status)
+      if (terminal) {
+        this.live.flushLines()
+        await this.logs.flush(true)
+        await this.beforeFinal()
+      }
+      await this.sync.writeMove(actor, action, requestId)
+      const body = recordBody(this.kind.name, this.state!)
+      this.live.broadcast('status', body)
+      if (terminal) this.live.broadcast('finalized', body)
+    } else if (progressed) {
+      await this.sync.writeProgressSoon()
+    }
+    await this.sync.schedule()
+  }
+
+  private snapshotMessage(state: RunState<R>, reset: boolean) {
+    return snapshotMessage(this.kind.name, state, this.events.lastSeq(), reset, this.logs.recent())
+  }
+
+}
+
+const hasProgress = (p: ProgressPatch) => p.progress !== undefined || p.stage !== undefined || p.message !== undefined
+const capitalize = (s: string) => s[0]!.toUpperCase() + s.slice(1)

@@ -1,0 +1,35 @@
+import { and, eq, lte } from 'drizzle-orm'
+import type { Database } from '../../db/client'
+import { analyses } from '../../db/schema'
+import type { Analysis } from '../../schemas/analyses'
+import { auditInsert, type AuditEntry } from '../audit'
+import { toAnalysis } from '../serialize'
+
+/** The analysis as its object first sees it; a deleted analysis has no object. */
+export async function loadAnalysis(db: Database, id: string): Promise<Analysis | null> {
+  const row = await db.select().from(analyses).where(eq(analyses.id, id)).get()
+  return row && !row.deletedAt ? toAnalysis(row) : null
+}
+
+/**
+ * Writes the object's view of the analysis to D1; a stale write (lower version) changes nothing.
+ * Equal versions are rewritten: a bulk write bumps the row's version without its status, and a
+ * finalize that waited for that bulk write carries the same version.
+ */
+export async function writeAnalysisThrough(db: Database, s: Analysis, audit: AuditEntry | null): Promise<void> {
+  const update = db
+    .update(analyses)
+    .set({
+      status: s.status,
+      errorMessage: s.error_message,
+      progress: s.progress,
+      stage: s.stage,
+      startedAt: s.started_at,
+      completedAt: s.completed_at,
+      updatedAt: s.updated_at,
+      version: s.version,
+    })
+    .where(and(eq(analyses.id, s.id), lte(analyses.version, s.version)))
+  if (audit) await db.batch([update, auditInsert(db, audit)])
+  else await update
+}

@@ -1,0 +1,64 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import type { AppEnv, CallbackMeta } from '../app-env'
+import { validationError } from '../http/validation'
+import { auditFailure, verifiedCallback } from '../pipeline/callback-auth'
+import { errorResponses, Uuid } from '../schemas/common'
+import { jsonContent, jsonRequest, pipelineSecurity } from './openapi'
+
+const RunParam = z.object({ id: Uuid })
+
+export interface CallbackRoute<B extends z.ZodType, R extends z.ZodType> {
+  method: 'post' | 'patch'
+  /** The path as the OpenAPI document shows it, `{id}` and all. */
+  path: string
+  /**
+   * Hono's path when it differs: Hono reads `:` inside a segment as a parameter marker, so a literal
+   * `annotations:bulk` is matched by a regex parameter instead.
+   */
+  honoPath?: string
+  summary: string
+  description?: string
+  maxBytes: number
+  body: B
+  response: R
+  responseDescription: string
+  handle: (c: Context<AppEnv>, call: { id: string; body: z.infer<B>; meta: CallbackMeta }) => Promise<z.infer<R>>
+}
+
+/**
+ * Registers one signed pipeline callback: documented from its schemas, verified by
+ * `verifiedCallback`, its body parsed once and validated here, and a 401 from the run's object
+ * (a spent nonce) audited like a bad signature.
+ */
+export function callbackRoute<B extends z.ZodType, R extends z.ZodType>(router: OpenAPIHono<AppEnv>, def: CallbackRoute<B, R>) {
+  router.openAPIRegistry.registerPath(
+    createRoute({
+      method: def.method,
+      path: def.path,
+      tags: ['Pipeline callbacks'],
+      summary: def.summary,
+      description: def.description,
+      security: pipelineSecurity,
+      request: { params: RunParam, body: jsonRequest(def.body) },
+      responses: { 200: jsonContent(def.response, def.responseDescription), ...errorResponses(400, 401, 404, 409, 413, 415) },
+    }),
+  )
+  const honoPath = def.honoPath ?? def.path.replaceAll(/\{(\w+)\}/g, ':$1')
+  router.on(def.method.toUpperCase(), honoPath, verifiedCallback(def.maxBytes), async (c) => {
+    const id = parse(RunParam, { id: c.req.param('id') }, 'param').id
+    const body = parse(def.body, await c.req.json(), 'json')
+    try {
+      return c.json(await def.handle(c, { id, body, meta: c.get('callback') }), 200)
+    } catch (err) {
+      await auditFailure(c, err)
+      throw err
+    }
+  })
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, target: string): z.infer<S> {
+  const result = schema.safeParse(value)
+  if (!result.success) throw validationError(result.error, target)
+  return result.data
+}

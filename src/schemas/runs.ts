@@ -1,0 +1,56 @@
+import { z } from 'zod'
+import { Timestamp } from './common'
+import { FINAL_STATUSES, RUN_STATUSES, type RunStatus } from './run-statuses'
+
+/**
+ * The lifecycle every run shares, analyses and project-level jobs alike: the same statuses, the
+ * same transition table (docs/state-machine.md), stages, progress and the version the run's
+ * Durable Object bumps on every write-through.
+ */
+export { FINAL_STATUSES, isTerminal, RUN_STATUSES, TERMINAL_STATUSES, type RunStatus, type TerminalStatus } from './run-statuses'
+
+export const Stage = z
+  .object({
+    name: z.string(),
+    started_at: Timestamp,
+    ended_at: Timestamp.nullable(),
+    duration_ms: z.number().nullable(),
+  })
+  .meta({ id: 'Stage' })
+export type Stage = z.infer<typeof Stage>
+
+const progressFields = {
+  progress: z.number().min(0).max(1).optional().meta({ description: 'Fraction complete, 0..1' }),
+  stage: z.string().trim().min(1).max(100).optional(),
+  message: z.string().max(2000).optional(),
+}
+
+/** Fields of the run record the lifecycle owns; every run kind's public record has them. */
+export interface RunLifecycle {
+  id: string
+  project_id: string
+  status: RunStatus
+  error_message: string | null
+  progress: number
+  stage: string | null
+  version: number
+  created_at: string
+  started_at: string | null
+  completed_at: string | null
+  updated_at: string | null
+}
+
+export const runStatusSchema = <Id extends string>(id: Id) => z.enum(RUN_STATUSES).meta({ id })
+
+export const statusUpdateSchema = (status: z.ZodType<RunStatus>) =>
+  z.object({ status, error_message: z.string().max(10_000).optional(), ...progressFields })
+
+export const ProgressUpdate = z
+  .object(progressFields)
+  .refine((p) => p.progress !== undefined || p.stage !== undefined || p.message !== undefined, { message: 'give progress, stage or message' })
+  .meta({ id: 'ProgressUpdate', example: { progress: 0.4, stage: 'inference', message: 'batch 2 of 5' } })
+export type ProgressPatch = z.infer<typeof ProgressUpdate>
+
+export const Finalize = z
+  .object({ status: z.enum(FINAL_STATUSES), error_message: z.string().max(10_000).optional() })
+  .meta({ id: 'Finalize', example: { status: 'completed' } })
