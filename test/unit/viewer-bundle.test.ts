@@ -37,7 +37,7 @@ describe('viewer bundle', () => {
 
   it('splits the image, compare and dataset pages out of the initial JS', () => {
     const later = all.filter((f) => !initial.includes(f))
-    for (const page of ['image', 'compare']) expect(later.some((f) => f.startsWith(`assets/${page}-`)), page).toBe(true)
+    for (const page of ['image', 'compare', 'dataset']) expect(later.some((f) => f.startsWith(`assets/${page}-`)), page).toBe(true)
     for (const f of initial) expect(f).not.toMatch(/assets\/(image|compare|dataset)-/)
   })
 

@@ -2,6 +2,7 @@ import { useLocation } from 'preact-iso'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { AnalysisPanel } from '../../components/analysis-panel'
 import { ClassificationBars } from '../../components/classification-bars'
+import { DatasetNav } from '../../components/dataset-nav'
 import { ExportButtons } from '../../components/export-buttons'
 import { HeatmapLegend, type LegendEntry } from '../../components/heatmap-legend'
 import { ImageLabels } from '../../components/image-labels'
@@ -49,7 +50,8 @@ function ImageScreen({ imageId }: { imageId: string }) {
   const project = useAsync((signal) => (projectId ? api.project(projectId, signal) : Promise.resolve(null)), [projectId])
   const analyses = useAsync((signal) => api.analyses(imageId, signal), [imageId])
   const list = analyses.data?.analyses ?? []
-  const named = query.analysis ? list.find((a) => a.id === query.analysis) : undefined
+  // `?model=` (from the dataset grid) names the newest analysis of that model on this image.
+  const named = query.analysis ? list.find((a) => a.id === query.analysis) : query.model ? list.find((a) => a.model_name === query.model) : undefined
   const unknownAnalysis = !!query.analysis && !!analyses.data && !named
   const selected = named ?? pickDefaultAnalysis(list) ?? null
   const session = useAnalysis(selected)
@@ -197,6 +199,7 @@ function ImageScreen({ imageId }: { imageId: string }) {
             <a href={`/projects/${image.data.project_id}`}>{project.data?.name ?? 'Project'}</a>
             <span aria-hidden="true">/</span>
           </nav>
+          <DatasetNav imageId={imageId} />
           <h1 title={image.data.filename}>{image.data.filename}</h1>
           <span class={styles.sub}>
             <span class="muted">

@@ -29,6 +29,11 @@ export default function ProjectPage({ projectId }: { projectId: string }) {
           <h1>{project.data.name}</h1>
           {project.data.description && <p class="muted">{project.data.description}</p>}
           {images.loaded && <span class="muted">{plural(total, 'image')}</span>}
+          {images.loaded && total > 0 && (
+            <a href={`/projects/${projectId}/dataset`} data-testid="dataset-link">
+              Dataset view →
+            </a>
+          )}
         </header>
       )}
       {images.loaded && total > 0 && <DatasetExport projectId={projectId} />}
