@@ -68,6 +68,17 @@ export const configSchema = z.object({
   SESSION_TTL_SECONDS: int(14 * 86_400, 60),
   ACCESS_TEAM_DOMAIN: optionalString,
   ACCESS_AUD: optionalString,
+  // Registered pipelines (docs/security.md). The root key every pipeline secret and run credential
+  // is derived from; comma-separated to rotate: the first derives new secrets, all of them verify.
+  PIPELINE_SECRETS_KEY: list,
+  ML_REQUIRE_PIPELINE_KEYS: flag(false),
+  ML_REQUIRE_NONCE: flag(false),
+  // 0 turns a limit off.
+  ML_MAX_PENDING_PER_USER: int(1000, 0),
+  ML_MAX_PENDING_PER_PIPELINE: int(10_000, 0),
+  ML_RATE_LIMIT_ENABLED: flag(true),
+  ML_RATE_LIMIT_PIPELINE_KEY_PER_MINUTE: int(1200, 1, 1_000_000),
+  ML_AUDIT_RETENTION_DAYS: int(90, 1, 36_500),
 })
 
 export type Config = z.infer<typeof configSchema>

@@ -1,9 +1,13 @@
 import { createApp } from './app'
+import { scheduled } from './scheduled'
 
 export { AnalysisObject } from '../durable-objects/analysis-object'
+export { NonceObject } from '../durable-objects/nonce-object'
+export { RateLimiterObject } from '../durable-objects/rate-limiter'
 
 const app = createApp()
 
 export default {
   fetch: app.fetch,
+  scheduled,
 } satisfies ExportedHandler<Env>

@@ -1,13 +1,17 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { analysisStub } from '../../durable-objects/analysis-object'
 import { USER_HEADER } from '../../durable-objects/run-sockets'
-import { currentUser, requireUser } from '../auth/middleware'
-import { analysisForUser, createAnalysis, listAnalysesForImage } from '../domain/analyses'
+import { currentUser, requirePrincipal, requireUser } from '../auth/middleware'
+import { currentPrincipal } from '../auth/principal'
+import { callbackCredential } from '../pipeline/credentials'
+import { requestOrigin } from '../http/context'
+import { analysisFor, analysisForUser, createAnalysis, listAnalysesForImage } from '../domain/analyses'
 import { listAnnotations, streamAnalysisWithAnnotations } from '../domain/annotations-read'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import {
   Analysis,
   AnalysisCreate,
+  AnalysisCreated,
   AnalysisList,
   AnalysisListQuery,
   AnalysisWithAnnotations,
@@ -16,7 +20,7 @@ import {
 } from '../schemas/analyses'
 import { createRouter } from '../http/router'
 import { streamedJson } from '../http/streamed'
-import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
 import { errorResponses, Uuid } from '../schemas/common'
 import { LiveQuery, LogsPage, LogsQuery } from '../schemas/events'
 import { formatLogText } from '../domain/log-text'
@@ -33,26 +37,25 @@ analysisRoutes
       path: '/api/images/{image_id}/analyses',
       tags: ['Analyses'],
       summary: 'Create an analysis (queued) for an image',
-      description: 'Repeating a create with the same `external_job_id` returns the existing analysis with 200.',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      description:
+        'Repeating a create with the same `external_job_id` returns the existing analysis with 200. ' +
+        'A pipeline key may create analyses for the models its pipeline serves, on images of projects that granted it; ' +
+        'its response carries the analysis’s callback credential. 429 `pending_limit_reached` past ML_MAX_PENDING_PER_USER or ML_MAX_PENDING_PER_PIPELINE.',
+      security: principalSecurity,
+      middleware: [requirePrincipal, jsonBody(MAX_JSON_BYTES)] as const,
       request: { params: ImageParam, body: jsonRequest(AnalysisCreate) },
       responses: {
-        201: jsonContent(AnalysisWithAnnotations, 'Created'),
-        200: jsonContent(AnalysisWithAnnotations, 'Already exists for this external_job_id'),
-        ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+        201: jsonContent(AnalysisCreated, 'Created'),
+        200: jsonContent(AnalysisCreated, 'Already exists for this external_job_id'),
+        ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429),
       },
     }),
     async (c) => {
-      const { analysis, created } = await createAnalysis(
-        c.get('db'),
-        c.get('config'),
-        currentUser(c),
-        c.req.valid('param').image_id,
-        c.req.valid('json'),
-        c.get('requestId'),
-      )
-      return c.json({ ...analysis, annotations: [] }, created ? 201 : 200)
+      const principal = currentPrincipal(c)
+      const config = c.get('config')
+      const { analysis, created } = await createAnalysis(c.var, config, principal, c.req.valid('param').image_id, c.req.valid('json'), c.get('requestId'))
+      const callback = principal.kind === 'pipeline' ? await callbackCredential(config, requestOrigin(c), 'analysis', analysis.id) : undefined
+      return c.json({ ...analysis, annotations: [], callback }, created ? 201 : 200)
     },
   )
   .openapi(
@@ -60,13 +63,13 @@ analysisRoutes
       method: 'get',
       path: '/api/images/{image_id}/analyses',
       tags: ['Analyses'],
-      summary: 'Analyses of an image, newest first, without annotations',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      summary: 'Analyses of an image, newest first, without annotations (a pipeline sees its own)',
+      security: principalSecurity,
+      middleware: [requirePrincipal] as const,
       request: { params: ImageParam, query: AnalysisListQuery },
       responses: { 200: jsonContent(AnalysisList, 'A page of analyses'), ...errorResponses(400, 401, 404) },
     }),
-    async (c) => c.json(await listAnalysesForImage(c.get('db'), currentUser(c), c.req.valid('param').image_id, c.req.valid('query')), 200),
+    async (c) => c.json(await listAnalysesForImage(c.get('db'), currentPrincipal(c), c.req.valid('param').image_id, c.req.valid('query')), 200),
   )
   .openapi(
     createRoute({
@@ -74,13 +77,13 @@ analysisRoutes
       path: '/api/analyses/{id}',
       tags: ['Analyses'],
       summary: 'An analysis with all its annotations (streamed)',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      security: principalSecurity,
+      middleware: [requirePrincipal] as const,
       request: { params: AnalysisParam },
       responses: { 200: jsonContent(AnalysisWithAnnotations, 'The analysis'), ...errorResponses(401, 404) },
     }),
     async (c) => {
-      const { analysis } = await analysisForUser(c.get('db'), currentUser(c), c.req.valid('param').id, 'read')
+      const { analysis } = await analysisFor(c.get('db'), currentPrincipal(c), c.req.valid('param').id, 'read')
       return streamedJson<z.infer<typeof AnalysisWithAnnotations>>(streamAnalysisWithAnnotations(c.get('d1'), analysis))
     },
   )
@@ -90,14 +93,14 @@ analysisRoutes
       path: '/api/analyses/{id}/annotations',
       tags: ['Analyses'],
       summary: 'A page of annotations, by cursor or skip/limit, with filters',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      security: principalSecurity,
+      middleware: [requirePrincipal] as const,
       request: { params: AnalysisParam, query: AnnotationListQuery },
       responses: { 200: jsonContent(AnnotationList, 'A page of annotations'), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
       const id = c.req.valid('param').id
-      await analysisForUser(c.get('db'), currentUser(c), id, 'read')
+      await analysisFor(c.get('db'), currentPrincipal(c), id, 'read')
       return c.json(await listAnnotations(c.get('d1'), id, c.req.valid('query')), 200)
     },
   )
@@ -126,8 +129,8 @@ analysisRoutes.openapi(
     path: '/api/analyses/{id}/logs',
     tags: ['Analyses'],
     summary: 'The whole log, during the run and after it: paginated JSON, or ?format=text',
-    security: userSecurity,
-    middleware: [requireUser] as const,
+    security: principalSecurity,
+    middleware: [requirePrincipal] as const,
     request: { params: AnalysisParam, query: LogsQuery },
     responses: {
       200: {
@@ -140,7 +143,7 @@ analysisRoutes.openapi(
   async (c) => {
     const id = c.req.valid('param').id
     const { offset, limit, format } = c.req.valid('query')
-    await analysisForUser(c.get('db'), currentUser(c), id, 'read')
+    await analysisFor(c.get('db'), currentPrincipal(c), id, 'read')
     const page = await unwrapRpc(analysisStub(c.env, id).readLogs(offset, format === 'text' ? 1_000_000 : limit))
     if (format === 'text') return c.text(formatLogText(page.lines), 200)
     return c.json(page, 200)
