@@ -66,7 +66,8 @@ export const Analysis = z
     parameters: JsonObject.nullable(),
     provenance: JsonObject.nullable(),
     requested_by_id: Uuid.nullable(),
-    pipeline_id: Uuid.nullable().meta({ description: 'The registered pipeline that created or claimed it' }),
+    // Optional only so clients written before registered pipelines still type-check; the server always sends it.
+    pipeline_id: Uuid.nullable().optional().meta({ description: 'The registered pipeline that created or claimed it' }),
     external_job_id: z.string().nullable(),
     priority: z.number().int(),
     group_id: z.string().nullable(),
