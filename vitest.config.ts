@@ -17,7 +17,10 @@ export default defineConfig({
                 ML_CALLBACK_HMAC_SECRET: `${TEST_HMAC_SECRET},rotated_secret_456`,
                 UPLOAD_SIGNING_SECRET: 'test-upload-signing-secret',
                 ALLOW_TOKEN_LINK_SIGNIN: 'true',
+                PIPELINE_SECRETS_KEY: 'test-pipeline-secrets-key',
               },
+              // A tight limit tests swap in for a rate-limiting binding; wrangler.toml's own stay generous.
+              ratelimits: { TEST_TIGHT_LIMIT: { namespace_id: '9001', simple: { limit: 3, period: 60 } } },
             },
           })),
         ],
