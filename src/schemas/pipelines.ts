@@ -43,7 +43,17 @@ export const PipelineCreate = z
     example: { name: 'detector', description: 'YOLO on the GPU box', model_names: ['yolo_v8', 'yolo_*'], job_kinds: [] },
   })
 
-export const PipelineUpdate = PipelineCreate.partial().meta({ id: 'PipelineUpdate' })
+// Written out rather than `.partial()`: a default would turn "not given" into "cleared".
+export const PipelineUpdate = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(2000).nullish(),
+    model_names: z.array(ModelPattern).min(1).max(100).optional(),
+    job_kinds: z.array(JobKind).max(100).optional(),
+    webhook_url: WebhookUrl.nullish(),
+    webhook_events: z.array(z.string().max(100)).max(50).optional(),
+  })
+  .meta({ id: 'PipelineUpdate' })
 
 export const Pipeline = z
   .object({
