@@ -42,7 +42,7 @@ async function main(): Promise<number> {
   const baseUrl = process.env.LOUPE_URL ?? 'http://127.0.0.1:8787'
   const health = await fetch(`${baseUrl}/api/health`).catch(() => null)
   if (!health?.ok) throw new Error(`Loupe does not answer at ${baseUrl}; start it with \`npm run dev\` at the repository root`)
-  const client = clientFor(baseUrl, devToken(), devSecret())
+  const client = clientFor(baseUrl, { token: devToken(), secret: devSecret() })
   const project = await findProject(client, DEMO_PROJECT)
   if (!project) throw new Error(`no project named "${DEMO_PROJECT}" for this user; \`npm run dev\` seeds it`)
   const images = await projectImages(client, project.id)
