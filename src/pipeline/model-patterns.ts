@@ -4,10 +4,11 @@
  */
 const cache = new Map<string, RegExp>()
 
+// `-` is left unescaped: outside a class it is literal, and under the `u` flag `\-` is a syntax error.
 function toRegExp(pattern: string): RegExp {
   let re = cache.get(pattern)
   if (!re) {
-    const body = [...pattern].map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'))).join('')
+    const body = [...pattern].map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))).join('')
     re = new RegExp(`^${body}$`, 'su')
     cache.set(pattern, re)
   }

@@ -15,6 +15,10 @@ import styles from './style.module.css'
 // The image and compare screens carry the canvas, RLE and review code; the first screen does not need it.
 const ImagePage = lazy(() => import('../../pages/image'))
 const ComparePage = lazy(() => import('../../pages/compare'))
+const PipelinesPage = lazy(() => import('../../pages/pipelines'))
+const PipelinePage = lazy(() => import('../../pages/pipelines/detail'))
+const ProjectGrantsPage = lazy(() => import('../../pages/pipelines/grants'))
+const ProjectAuditPage = lazy(() => import('../../pages/pipelines/audit'))
 
 type AuthState = { status: 'checking' } | { status: 'signed-out' } | { status: 'signed-in'; me: Me } | { status: 'error'; error: Error }
 
@@ -70,6 +74,10 @@ export function App() {
                     <Route path="/projects/:projectId" component={ProjectPage} />
                     <Route path="/images/:imageId" component={ImagePage} />
                     <Route path="/images/:imageId/compare" component={ComparePage} />
+                    <Route path="/pipelines" component={PipelinesPage} />
+                    <Route path="/pipelines/:pipelineId" component={PipelinePage} />
+                    <Route path="/projects/:projectId/pipelines" component={ProjectGrantsPage} />
+                    <Route path="/projects/:projectId/audit" component={ProjectAuditPage} />
                     <Route default component={NotFound} />
                   </Router>
                 </LazyBoundary>
