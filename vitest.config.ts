@@ -18,6 +18,9 @@ export default defineConfig({
                 UPLOAD_SIGNING_SECRET: 'test-upload-signing-secret',
                 ALLOW_TOKEN_LINK_SIGNIN: 'true',
                 PIPELINE_SECRETS_KEY: 'test-pipeline-secrets-key',
+                // Dispatch tests deliver to a receiver on loopback and retry at once (push itself stays off).
+                ML_WEBHOOK_ALLOW_LOOPBACK: 'true',
+                ML_WEBHOOK_RETRY_SCHEDULE: '0,0',
               },
               // A tight limit tests swap in for a rate-limiting binding; wrangler.toml's own stay generous.
               ratelimits: { TEST_TIGHT_LIMIT: { namespace_id: '9001', simple: { limit: 3, period: 60 } } },
@@ -28,6 +31,7 @@ export default defineConfig({
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],
           setupFiles: ['./test/worker/apply-migrations.ts'],
+          globalSetup: ['./test/support/webhook-receiver.global.ts'],
         },
       },
       {

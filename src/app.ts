@@ -7,6 +7,7 @@ import { createRouter } from './http/router'
 import { analysisRoutes } from './routes/analyses'
 import { annotationRoutes } from './routes/annotations'
 import { artifactRoutes } from './routes/artifacts'
+import { deliveryRoutes } from './routes/deliveries'
 import { exportRoutes } from './routes/exports'
 import { auth } from './routes/auth'
 import { health } from './routes/health'
@@ -39,6 +40,7 @@ export function createApp() {
   app.route('/', pipelineRegistryRoutes)
   app.route('/', pipelineCredentialRoutes)
   app.route('/', grantRoutes)
+  app.route('/', deliveryRoutes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -1,4 +1,5 @@
 import { createApp } from './app'
+import { consumeDispatch } from './dispatch/consumer'
 import { scheduled } from './scheduled'
 
 export { AnalysisObject } from '../durable-objects/analysis-object'
@@ -10,4 +11,5 @@ const app = createApp()
 export default {
   fetch: app.fetch,
   scheduled,
+  queue: consumeDispatch,
 } satisfies ExportedHandler<Env>

@@ -11,6 +11,8 @@ interface __BaseEnv_Env {
 	ANALYSIS: DurableObjectNamespace<import("./index").AnalysisObject>;
 	RATE_LIMITER: DurableObjectNamespace<import("./index").RateLimiterObject>;
 	NONCES: DurableObjectNamespace<import("./index").NonceObject>;
+	DISPATCH: Queue;
+	DISPATCH_DEAD: Queue;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
@@ -27,6 +29,8 @@ declare namespace Cloudflare {
 		ANALYSIS: DurableObjectNamespace<import("./index").AnalysisObject>;
 		RATE_LIMITER: DurableObjectNamespace<import("./index").RateLimiterObject>;
 		NONCES: DurableObjectNamespace<import("./index").NonceObject>;
+		DISPATCH: Queue;
+		DISPATCH_DEAD: Queue;
 	}
 	interface ProductionEnv {
 		BUCKET: R2Bucket;
@@ -38,6 +42,8 @@ declare namespace Cloudflare {
 		ANALYSIS: DurableObjectNamespace<import("./index").AnalysisObject>;
 		RATE_LIMITER: DurableObjectNamespace<import("./index").RateLimiterObject>;
 		NONCES: DurableObjectNamespace<import("./index").NonceObject>;
+		DISPATCH: Queue;
+		DISPATCH_DEAD: Queue;
 	}
 	interface Env extends __BaseEnv_Env {}
 }

@@ -4,6 +4,7 @@ import { REVIEW_STATES } from '../schemas/analyses'
 import { ARTIFACT_STATUSES } from '../schemas/artifacts'
 import { ACTOR_TYPES } from '../schemas/audit'
 import { TOKEN_KINDS } from '../schemas/auth'
+import { DELIVERY_OUTCOMES } from '../schemas/deliveries'
 import { IMAGE_STATUSES } from '../schemas/images'
 import { SECRET_PURPOSES } from '../schemas/pipelines'
 import { ROLES } from '../schemas/projects'
@@ -257,4 +258,30 @@ export const pipelineGrants = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.pipelineId] }), index('idx_pipeline_grants_pipeline').on(t.pipelineId)],
+)
+
+/**
+ * One row per delivery attempt of a webhook (docs/dispatch.md). `webhook_id` is the Standard
+ * Webhooks message id, the same on every retry; a redelivery gets a new one.
+ */
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id').notNull(),
+    runKind: text('run_kind').notNull(),
+    runId: text('run_id').notNull(),
+    event: text('event').notNull(),
+    pipelineId: text('pipeline_id').references(() => pipelines.id, { onDelete: 'set null' }),
+    endpointUrl: text('endpoint_url').notNull(),
+    attempt: integer('attempt').notNull(),
+    outcome: text('outcome', { enum: DELIVERY_OUTCOMES }).notNull(),
+    responseStatus: integer('response_status'),
+    latencyMs: integer('latency_ms'),
+    responseExcerpt: text('response_excerpt'),
+    error: text('error'),
+    nextAttemptAt: text('next_attempt_at'),
+    attemptedAt: createdAt(),
+  },
+  (t) => [index('idx_deliveries_run').on(t.runKind, t.runId, t.attemptedAt), index('idx_deliveries_pipeline').on(t.pipelineId, t.attemptedAt)],
 )

@@ -4,6 +4,7 @@ import { USER_HEADER } from '../../durable-objects/run-sockets'
 import { currentUser, requirePrincipal, requireUser } from '../auth/middleware'
 import { currentPrincipal } from '../auth/principal'
 import { callbackCredential } from '../pipeline/credentials'
+import { dispatchRun } from '../dispatch/enqueue'
 import { requestOrigin } from '../http/context'
 import { analysisFor, analysisForUser, createAnalysis, listAnalysesForImage } from '../domain/analyses'
 import { listAnnotations, streamAnalysisWithAnnotations } from '../domain/annotations-read'
@@ -55,6 +56,10 @@ analysisRoutes
       const config = c.get('config')
       const { analysis, created } = await createAnalysis(c.var, config, principal, c.req.valid('param').image_id, c.req.valid('json'), c.get('requestId'))
       const callback = principal.kind === 'pipeline' ? await callbackCredential(config, requestOrigin(c), 'analysis', analysis.id) : undefined
+      // A pipeline that creates its own work runs it; a person's create is pushed (docs/dispatch.md).
+      if (created && principal.kind === 'user') {
+        await dispatchRun(c.env, c.get('db'), config, requestOrigin(c), { kind: 'analysis', id: analysis.id }, 'analysis.created')
+      }
       return c.json({ ...analysis, annotations: [], callback }, created ? 201 : 200)
     },
   )

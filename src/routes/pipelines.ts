@@ -4,6 +4,7 @@ import { pipelineSelf } from '../domain/pipelines/grants'
 import { deletePipeline, listPipelines, pipelineFor, registerPipeline, setPipelineDisabled, updatePipeline } from '../domain/pipelines/registry'
 import { forbidden, unauthorized } from '../errors'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
+import { assertWebhookUrl } from '../dispatch/webhook-url'
 import { createRouter } from '../http/router'
 import { errorResponses, Uuid } from '../schemas/common'
 import { Pipeline, PipelineCreate, PipelineList, PipelineSelf, PipelineUpdate } from '../schemas/pipelines'
@@ -41,7 +42,10 @@ export const pipelineRegistryRoutes = createRouter()
       request: { body: jsonRequest(PipelineCreate) },
       responses: { 201: jsonContent(Pipeline, 'Registered'), ...errorResponses(400, 401, 403, 415) },
     }),
-    async (c) => c.json(await registerPipeline(c.get('db'), currentUser(c), c.req.valid('json'), c.get('requestId')), 201),
+    async (c) => {
+      assertWebhookUrl(c.req.valid('json').webhook_url, c.get('config').ML_WEBHOOK_ALLOW_LOOPBACK)
+      return c.json(await registerPipeline(c.get('db'), currentUser(c), c.req.valid('json'), c.get('requestId')), 201)
+    },
   )
   .openapi(
     createRoute({
@@ -79,7 +83,10 @@ export const pipelineRegistryRoutes = createRouter()
       request: { params: PipelineParam, body: jsonRequest(PipelineUpdate) },
       responses: { 200: jsonContent(Pipeline, 'The pipeline after the change'), ...errorResponses(400, 401, 403, 404, 415) },
     }),
-    async (c) => c.json(await updatePipeline(c.get('db'), currentUser(c), c.req.valid('param').pipeline_id, c.req.valid('json'), c.get('requestId')), 200),
+    async (c) => {
+      assertWebhookUrl(c.req.valid('json').webhook_url, c.get('config').ML_WEBHOOK_ALLOW_LOOPBACK)
+      return c.json(await updatePipeline(c.get('db'), currentUser(c), c.req.valid('param').pipeline_id, c.req.valid('json'), c.get('requestId')), 200)
+    },
   )
   .openapi(
     createRoute({

@@ -47,7 +47,7 @@ describe('a registered pipeline', () => {
     await client.withAnalysis(created.id, async (run) => {
       await run.start()
       await run.progress(0.5)
-      await run.annotate([{ annotation_type: 'classification', class_name: 'person', confidence: 0.9, data: {} }])
+      await run.annotate([{ annotation_type: 'classification', class_name: 'person', confidence: 0.9, data: { score: 0.9 } }])
     })
     const done = await api<{ status: string; pipeline_id: string; annotations: unknown[] }>('GET', `/api/analyses/${created.id}`)
     expect(done.status).toBe('completed')
@@ -68,7 +68,7 @@ describe('a registered pipeline', () => {
       'assert created["callback"]["secret"].startswith("mlcred_")',
       'with client.analysis(created["id"]) as run:',
       '    run.start()',
-      '    run.annotate([{"annotation_type": "classification", "class_name": "person", "confidence": 0.8, "data": {}}])',
+      '    run.annotate([{"annotation_type": "classification", "class_name": "person", "confidence": 0.8, "data": {"score": 0.8}}])',
       'print(json.dumps({"id": created["id"]}))',
     ].join('\n')
     const run = spawnSync('python3', ['-c', script, server.baseUrl, key, imageId], {
