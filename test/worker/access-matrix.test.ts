@@ -1,4 +1,4 @@
-import { exports } from 'cloudflare:workers'
+import { env, exports } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   addMember,
@@ -240,6 +240,21 @@ const ROWS: Row[] = [
     endpoint: 'DELETE /api/projects/{id}/pipelines/{pipeline_id}',
     expected: manage(204),
     call: async (w, token) => api(`/api/projects/${w.projectId}/pipelines/${(await freshPipeline(w)).id}`, { method: 'DELETE', token }),
+  },
+  { endpoint: 'GET /api/analyses/{id}/deliveries', expected: READ, call: (w, token) => api(`/api/analyses/${w.analysisId}/deliveries`, { token }) },
+  {
+    endpoint: 'POST /api/deliveries/{id}/redeliver',
+    expected: write(202),
+    call: async (w, token) => {
+      // A logged attempt to an endpoint that is no longer configured: the redelivery is queued, then dropped.
+      const id = crypto.randomUUID()
+      await env.DB.prepare(
+        "INSERT INTO deliveries (id, webhook_id, run_kind, run_id, event, endpoint_url, attempt, outcome) VALUES (?, 'msg_matrix', 'analysis', ?, 'analysis.created', 'https://hooks.example.com/x', 1, 'failed')",
+      )
+        .bind(id, w.analysisId)
+        .run()
+      return api(`/api/deliveries/${id}/redeliver`, { method: 'POST', token })
+    },
   },
   { endpoint: 'GET /api/projects/{id}/audit', expected: manage(200), call: (w, token) => api(`/api/projects/${w.projectId}/audit`, { token }) },
   { endpoint: 'GET /api/projects/{id}/audit/summary', expected: manage(200), call: (w, token) => api(`/api/projects/${w.projectId}/audit/summary`, { token }) },
