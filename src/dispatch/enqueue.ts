@@ -1,5 +1,7 @@
+import { and, desc, eq, ne } from 'drizzle-orm'
 import type { Config } from '../config'
 import type { Database } from '../db/client'
+import { deliveries } from '../db/schema'
 import type { DispatchMessage, RunRef } from '../schemas/deliveries'
 import { endpointFor } from './endpoints'
 import { payloadBuilder } from './run-payloads'
@@ -24,6 +26,32 @@ export async function dispatchRun(
   const endpoint = await endpointFor(db, config, target.projectId, target.modelName)
   if (!endpoint) return null
   const message: DispatchMessage = { v: 1, webhook_id: newWebhookId(), run, event, pipeline_id: endpoint.pipelineId, origin }
+  await env.DISPATCH.send(message, { contentType: 'json' })
+  return message
+}
+
+/**
+ * Tells the endpoint that was handed a run about a later event of it (a cancel, so a pushed
+ * worker stops). Goes to the same endpoint as the work did, whatever serves the model now; null
+ * when the run was never pushed.
+ */
+export async function dispatchFollowUp(
+  env: { DISPATCH: Queue<DispatchMessage> },
+  db: Database,
+  origin: string,
+  run: RunRef,
+  event: string,
+): Promise<DispatchMessage | null> {
+  const handed = await db
+    .select({ pipelineId: deliveries.pipelineId })
+    .from(deliveries)
+    .where(and(eq(deliveries.runKind, run.kind), eq(deliveries.runId, run.id), ne(deliveries.event, event)))
+    .orderBy(desc(deliveries.attemptedAt))
+    .get()
+  if (!handed) return null
+  // Only what happened: a refused cancel (409) sends nothing.
+  if (event === `${run.kind}.canceled` && (await payloadBuilder(run).status(db, run.id)) !== 'canceled') return null
+  const message: DispatchMessage = { v: 1, webhook_id: newWebhookId(), run, event, pipeline_id: handed.pipelineId, origin }
   await env.DISPATCH.send(message, { contentType: 'json' })
   return message
 }

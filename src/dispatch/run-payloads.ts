@@ -13,6 +13,8 @@ const IMAGE_URL_TTL_SECONDS = 3600
 export interface RunPayloadBuilder {
   /** The run's project and model, to find the endpoint that serves it; null when it is gone. */
   target(db: Database, runId: string): Promise<{ projectId: string; modelName: string } | null>
+  /** The run's status now, or null when it is gone. */
+  status(db: Database, runId: string): Promise<string | null>
   /** The delivery's `data`; null when the run is gone. Built at each attempt, so URLs are fresh. */
   data(db: Database, config: Config, origin: string, runId: string): Promise<Record<string, unknown> | null>
 }
@@ -29,6 +31,9 @@ const analysisPayload: RunPayloadBuilder = {
   async target(db, id) {
     const row = await analysisRow(db, id)
     return row ? { projectId: row.analysis.projectId, modelName: row.analysis.modelName } : null
+  },
+  async status(db, id) {
+    return (await analysisRow(db, id))?.analysis.status ?? null
   },
   async data(db, config, origin, id) {
     const row = await analysisRow(db, id)

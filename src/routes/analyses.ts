@@ -4,7 +4,7 @@ import { USER_HEADER } from '../../durable-objects/run-sockets'
 import { currentUser, requirePrincipal, requireUser } from '../auth/middleware'
 import { currentPrincipal } from '../auth/principal'
 import { callbackCredential } from '../pipeline/credentials'
-import { dispatchRun } from '../dispatch/enqueue'
+import { dispatchFollowUp, dispatchRun } from '../dispatch/enqueue'
 import { requestOrigin } from '../http/context'
 import { analysisFor, analysisForUser, createAnalysis, listAnalysesForImage } from '../domain/analyses'
 import { listAnnotations, streamAnalysisWithAnnotations } from '../domain/annotations-read'
@@ -115,7 +115,7 @@ analysisRoutes
       path: '/api/analyses/{id}/cancel',
       tags: ['Analyses'],
       summary: 'Cancel a queued or processing analysis (editor or owner)',
-      description: 'The pipeline learns of it on its next callback, which answers 409 `analysis_canceled`.',
+      description: 'The pipeline learns of it on its next callback, which answers 409 `analysis_canceled`, and, if the analysis was pushed to it, by an `analysis.canceled` webhook.',
       security: userSecurity,
       middleware: [requireUser] as const,
       request: { params: AnalysisParam },
@@ -124,7 +124,12 @@ analysisRoutes
     async (c) => {
       const id = c.req.valid('param').id
       await analysisForUser(c.get('db'), currentUser(c), id, 'write')
-      return c.json(await unwrapRpc(analysisStub(c.env, id).cancel(currentUser(c).id, c.get('requestId'))), 200)
+      try {
+        return c.json(await unwrapRpc(analysisStub(c.env, id).cancel(currentUser(c).id, c.get('requestId'))), 200)
+      } finally {
+        // A pushed worker hears of it by webhook as well as on its next callback (docs/dispatch.md).
+        c.executionCtx.waitUntil(dispatchFollowUp(c.env, c.get('db'), requestOrigin(c), { kind: 'analysis', id }, 'analysis.canceled'))
+      }
     },
   )
 
