@@ -17,7 +17,13 @@ export default defineConfig({
                 ML_CALLBACK_HMAC_SECRET: `${TEST_HMAC_SECRET},rotated_secret_456`,
                 UPLOAD_SIGNING_SECRET: 'test-upload-signing-secret',
                 ALLOW_TOKEN_LINK_SIGNIN: 'true',
+                PIPELINE_SECRETS_KEY: 'test-pipeline-secrets-key',
+                // Dispatch tests deliver to a receiver on loopback and retry at once (push itself stays off).
+                ML_WEBHOOK_ALLOW_LOOPBACK: 'true',
+                ML_WEBHOOK_RETRY_SCHEDULE: '0,0',
               },
+              // A tight limit tests swap in for a rate-limiting binding; wrangler.toml's own stay generous.
+              ratelimits: { TEST_TIGHT_LIMIT: { namespace_id: '9001', simple: { limit: 3, period: 60 } } },
             },
           })),
         ],
@@ -28,6 +34,7 @@ export default defineConfig({
           // A test's work is real D1, R2 and objects in workerd: on a shared 2-core machine the
           // heavier ones (exports of every geometry, zips) can take several seconds.
           testTimeout: 30_000,
+          globalSetup: ['./test/support/webhook-receiver.global.ts'],
         },
       },
       {

@@ -10,6 +10,16 @@ export interface CurrentUser {
   via: (typeof SIGN_IN_METHODS)[number]
 }
 
+/** A registered pipeline, authenticated by one of its `mlpip_` keys: the pipeline_worker role. */
+export interface PipelinePrincipal {
+  id: string
+  name: string
+  modelNames: string[]
+  jobKinds: string[]
+  keyId: string
+  keyPrefix: string
+}
+
 /** What a verified pipeline callback carries into the run's object. */
 export interface CallbackMeta {
   requestId: string
@@ -25,6 +35,7 @@ export type AppEnv = {
     /** The same D1 binding, limits-wrapped, for raw statements. */
     d1: D1Database
     user: CurrentUser | null
+    pipeline: PipelinePrincipal | null
     /** The request body exactly as received; HMAC is computed over these bytes. */
     rawBody: Uint8Array
     callback: CallbackMeta

@@ -7,11 +7,15 @@ import { createRouter } from './http/router'
 import { analysisRoutes } from './routes/analyses'
 import { annotationRoutes } from './routes/annotations'
 import { artifactRoutes } from './routes/artifacts'
+import { deliveryRoutes } from './routes/deliveries'
 import { exportRoutes } from './routes/exports'
 import { auth } from './routes/auth'
 import { health } from './routes/health'
 import { imageRoutes } from './routes/images'
+import { grantRoutes } from './routes/grants'
 import { pipelineRoutes } from './routes/pipeline'
+import { pipelineCredentialRoutes } from './routes/pipeline-credentials'
+import { pipelineRegistryRoutes } from './routes/pipelines'
 import { projectRoutes } from './routes/projects'
 import { storageRoutes } from './routes/storage'
 
@@ -33,6 +37,10 @@ export function createApp() {
   app.route('/', artifactRoutes)
   app.route('/', pipelineRoutes)
   app.route('/', exportRoutes)
+  app.route('/', pipelineRegistryRoutes)
+  app.route('/', pipelineCredentialRoutes)
+  app.route('/', grantRoutes)
+  app.route('/', deliveryRoutes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -40,12 +48,19 @@ export function createApp() {
     description: 'A user API token (`lp_…`), from `npm run admin -- create-user` or `create-token`.',
   })
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', { type: 'apiKey', in: 'cookie', name: 'loupe_session' })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'pipelineKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+    description: 'A registered pipeline’s key (`mlpip_…`), also accepted as `Authorization: Bearer mlpip_…`: the pipeline_worker role (docs/security.md).',
+  })
   app.openAPIRegistry.registerComponent('securitySchemes', 'mlHmac', {
     type: 'apiKey',
     in: 'header',
     name: 'X-ML-Signature',
     description:
-      'HMAC-SHA256 over `X-ML-Timestamp + "." + raw body` with ML_CALLBACK_HMAC_SECRET, sent as `X-ML-Signature: sha256=<hex>` ' +
+      'HMAC-SHA256 over `X-ML-Timestamp + "." + raw body` with the run’s callback credential (`mlcred_…`), the pipeline’s secret (`mlsec_…`, with its key) ' +
+      'or ML_CALLBACK_HMAC_SECRET, sent as `X-ML-Signature: sha256=<hex>` ' +
       'together with `X-ML-Timestamp` (Unix seconds, ±ML_HMAC_SKEW_SECONDS) and optionally a single-use `X-ML-Nonce`.',
   })
   app.doc31('/api/openapi.json', {

@@ -68,6 +68,36 @@ export const configSchema = z.object({
   SESSION_TTL_SECONDS: int(14 * 86_400, 60),
   ACCESS_TEAM_DOMAIN: optionalString,
   ACCESS_AUD: optionalString,
+  // Registered pipelines (docs/security.md). The root key every pipeline secret and run credential
+  // is derived from; comma-separated to rotate: the first derives new secrets, all of them verify.
+  PIPELINE_SECRETS_KEY: list,
+  ML_REQUIRE_PIPELINE_KEYS: flag(false),
+  ML_REQUIRE_NONCE: flag(false),
+  // 0 turns a limit off.
+  ML_MAX_PENDING_PER_USER: int(1000, 0),
+  ML_MAX_PENDING_PER_PIPELINE: int(10_000, 0),
+  ML_RATE_LIMIT_ENABLED: flag(true),
+  ML_RATE_LIMIT_PIPELINE_KEY_PER_MINUTE: int(1200, 1, 1_000_000),
+  ML_AUDIT_RETENTION_DAYS: int(90, 1, 36_500),
+  // Push dispatch (docs/dispatch.md): signed webhooks delivered through the DISPATCH queue.
+  ML_PIPELINE_PUSH_WEBHOOKS_ENABLED: flag(false),
+  ML_WEBHOOK_URL: optionalUrl,
+  ML_WEBHOOK_SECRET: list,
+  // Seconds to wait before each retry: Standard Webhooks' schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
+  ML_WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const parts = (v?.trim() ? v : '5,300,1800,7200,18000,36000,36000').split(',').map((s) => Number(s.trim()))
+      if (parts.some((n) => !Number.isInteger(n) || n < 0 || n > 43_200)) {
+        ctx.addIssue({ code: 'custom', message: `must be comma-separated whole seconds up to 43200 (a queue's longest delay), got "${v}"` })
+        return z.NEVER
+      }
+      return parts
+    }),
+  ML_WEBHOOK_TIMEOUT_SECONDS: int(15, 1, 60),
+  // Loopback webhook URLs are for local development; production refuses them with private addresses.
+  ML_WEBHOOK_ALLOW_LOOPBACK: flag(false),
 })
 
 export type Config = z.infer<typeof configSchema>
@@ -92,6 +122,12 @@ export function parseConfig(env: Record<string, unknown>): Config {
     throw new ConfigError([
       { variable: 'S3_ENDPOINT', message: 'S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together' },
     ])
+  }
+  if (config.ML_WEBHOOK_SECRET.some((secret) => !secret.startsWith('whsec_'))) {
+    throw new ConfigError([{ variable: 'ML_WEBHOOK_SECRET', message: 'must be whsec_ secrets (Standard Webhooks), comma-separated while rotating' }])
+  }
+  if (config.ML_WEBHOOK_URL && !config.ML_WEBHOOK_SECRET.length) {
+    throw new ConfigError([{ variable: 'ML_WEBHOOK_SECRET', message: 'must be set with ML_WEBHOOK_URL: every delivery is signed' }])
   }
   if (Boolean(config.ACCESS_TEAM_DOMAIN) !== Boolean(config.ACCESS_AUD)) {
     throw new ConfigError([{ variable: 'ACCESS_AUD', message: 'ACCESS_TEAM_DOMAIN and ACCESS_AUD must be set together' }])

@@ -26,6 +26,13 @@ export type ErrorCode =
   | 'artifact_not_found'
   | 'model_not_allowed'
   | 'rate_limited'
+  | 'pending_limit_reached'
+  | 'pipeline_disabled'
+  | 'model_not_served'
+  | 'nonce_required'
+  | 'lease_lost'
+  | 'already_claimed'
+  | 'pull_disabled'
   | 'misconfigured'
   | 'internal_error'
 
@@ -36,11 +43,15 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { headers?: Record<string, string> },
   ) {
     super(message, options)
     this.name = 'AppError'
+    this.headers = options?.headers
   }
+
+  /** Response headers the error carries, such as `Retry-After` on a 429. */
+  readonly headers: Record<string, string> | undefined
 
   toJSON() {
     return { error: { code: this.code, message: this.message, details: this.details ?? null } }
@@ -78,7 +89,10 @@ export function renderError(err: unknown, c: Context): Response {
   const requestId = (c.get('requestId') as string | undefined) ?? null
   const envelope = (status: ContentfulStatusCode, error: { code: string; message: string; details: unknown }) =>
     c.json({ error: { ...error, request_id: requestId } }, status)
-  if (err instanceof AppError) return envelope(err.status, err.toJSON().error)
+  if (err instanceof AppError) {
+    for (const [name, value] of Object.entries(err.headers ?? {})) c.header(name, value)
+    return envelope(err.status, err.toJSON().error)
+  }
   if (err instanceof ConfigError) {
     console.error(JSON.stringify({ level: 'error', requestId, message: err.message }))
     return envelope(500, { code: 'misconfigured', message: err.message, details: err.issues })

@@ -1,40 +1,83 @@
 import { getCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
+import type { Context } from 'hono'
 import type { AppEnv, CurrentUser } from '../app-env'
-import { unauthorized } from '../errors'
+import { AppError, forbidden, unauthorized } from '../errors'
+import { clientIp, failedAuth, limitByBinding, limitPipelineKey } from '../limits/rate-limits'
+import { PIPELINE_KEY_PREFIX } from '../schemas/pipelines'
 import { ACCESS_HEADER, userFromAccessJwt } from './access'
-import { SESSION_COOKIE, resolveToken, touchToken } from './sessions'
+import { resolvePipelineKey, touchPipelineKey } from './pipeline-keys'
+import { SESSION_COOKIE, resolveToken, touchToken, type ResolvedToken } from './sessions'
 
-/** Works out who is calling from a bearer token, the viewer's session cookie, or Cloudflare Access. */
+export const API_KEY_HEADER = 'X-API-Key'
+
+/**
+ * Works out who is calling: a pipeline key (`X-API-Key` or `Authorization: Bearer mlpip_…`), a
+ * user's bearer token, the viewer's session cookie, or Cloudflare Access. Each principal is held to
+ * its rate limit here, before any route runs.
+ */
 export const identify = createMiddleware<AppEnv>(async (c, next) => {
-  const db = c.get('db')
-  let user: CurrentUser | null = null
   const header = c.req.header('Authorization')
-  if (header) {
-    const match = /^Bearer\s+(\S+)$/i.exec(header)
-    const resolved = match ? await resolveToken(db, match[1]!) : null
-    // A bad bearer token is an error, not an anonymous request: scripts should hear about it.
-    if (!resolved) throw unauthorized('Invalid, expired or revoked API token')
-    user = resolved.user
-    c.executionCtx.waitUntil(touchToken(db, resolved))
-  } else {
-    const cookie = getCookie(c, SESSION_COOKIE)
-    const resolved = cookie ? await resolveToken(db, cookie) : null
-    if (resolved) {
-      user = resolved.user
-      c.executionCtx.waitUntil(touchToken(db, resolved))
+  const bearer = header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined
+  const apiKey = c.req.header(API_KEY_HEADER)
+  try {
+    if (apiKey !== undefined || bearer?.startsWith(PIPELINE_KEY_PREFIX)) {
+      if (apiKey !== undefined && header) throw new AppError(400, 'bad_request', `Send one credential: ${API_KEY_HEADER} or Authorization, not both`)
+      await identifyPipeline(c, apiKey ?? bearer!)
+    } else if (header) {
+      // A bad bearer token is an error, not an anonymous request: scripts should hear about it.
+      const resolved = bearer ? await resolveToken(c.get('db'), bearer) : null
+      if (!resolved) throw unauthorized('Invalid, expired or revoked API token')
+      await signIn(c, resolved)
     } else {
-      const config = c.get('config')
-      const jwt = c.req.header(ACCESS_HEADER)
-      if (jwt && config.ACCESS_TEAM_DOMAIN && config.ACCESS_AUD) user = await userFromAccessJwt(db, config, jwt)
+      const cookie = getCookie(c, SESSION_COOKIE)
+      const resolved = cookie ? await resolveToken(c.get('db'), cookie) : null
+      if (resolved) await signIn(c, resolved)
+      else await identifyOther(c)
     }
+  } catch (err) {
+    throw err instanceof AppError ? await failedAuth(c, err) : err
   }
-  c.set('user', user)
   await next()
 })
 
+async function identifyPipeline(c: Context<AppEnv>, key: string) {
+  const db = c.get('db')
+  const resolved = await resolvePipelineKey(db, key)
+  await limitPipelineKey(c, resolved.principal.keyId)
+  c.set('pipeline', resolved.principal)
+  c.executionCtx.waitUntil(touchPipelineKey(db, resolved, clientIp(c), c.get('requestId')))
+}
+
+async function signIn(c: Context<AppEnv>, resolved: ResolvedToken) {
+  await limitByBinding(c, 'RATE_LIMIT_USER', resolved.tokenId, 'token')
+  c.set('user', resolved.user)
+  c.executionCtx.waitUntil(touchToken(c.get('db'), resolved))
+}
+
+async function identifyOther(c: Context<AppEnv>) {
+  const config = c.get('config')
+  const jwt = c.req.header(ACCESS_HEADER)
+  const user = jwt && config.ACCESS_TEAM_DOMAIN && config.ACCESS_AUD ? await userFromAccessJwt(c.get('db'), config, jwt) : null
+  if (user) {
+    await limitByBinding(c, 'RATE_LIMIT_USER', `access:${user.id}`, 'user')
+    c.set('user', user)
+  } else if (!c.req.header('X-ML-Signature')) {
+    // Signed callbacks prove themselves later; their failures count against the address then.
+    await limitByBinding(c, 'RATE_LIMIT_ANONYMOUS', clientIp(c) ?? 'unknown', 'client address')
+  }
+}
+
+/** For people only: a pipeline key is authenticated, but has no business here. */
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get('pipeline')) throw forbidden('Pipeline keys cannot call this endpoint (the pipeline_worker role)')
   if (!c.get('user')) throw unauthorized()
+  await next()
+})
+
+/** For people and pipelines; the domain function decides what each may see. */
+export const requirePrincipal = createMiddleware<AppEnv>(async (c, next) => {
+  if (!c.get('user') && !c.get('pipeline')) throw unauthorized()
   await next()
 })
 

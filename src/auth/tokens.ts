@@ -2,7 +2,7 @@
 export const API_TOKEN_PREFIX = 'lp_'
 export const SESSION_TOKEN_PREFIX = 'lps_'
 
-function base64url(bytes: Uint8Array): string {
+export function base64url(bytes: Uint8Array): string {
   let s = ''
   for (const b of bytes) s += String.fromCharCode(b)
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')

@@ -4,7 +4,9 @@ import { REVIEW_STATES } from '../schemas/analyses'
 import { ARTIFACT_STATUSES } from '../schemas/artifacts'
 import { ACTOR_TYPES } from '../schemas/audit'
 import { TOKEN_KINDS } from '../schemas/auth'
+import { DELIVERY_OUTCOMES } from '../schemas/deliveries'
 import { IMAGE_STATUSES } from '../schemas/images'
+import { SECRET_PURPOSES } from '../schemas/pipelines'
 import { ROLES } from '../schemas/projects'
 import { RUN_STATUSES } from '../schemas/runs'
 
@@ -90,6 +92,8 @@ export const analyses = sqliteTable(
     parameters: text('parameters', { mode: 'json' }).$type<Record<string, unknown>>(),
     provenance: text('provenance', { mode: 'json' }).$type<Record<string, unknown>>(),
     requestedById: text('requested_by_id').references(() => users.id, { onDelete: 'set null' }),
+    /** The registered pipeline that created or claimed the analysis; null for guide-era pipelines. */
+    pipelineId: text('pipeline_id').references(() => pipelines.id, { onDelete: 'set null' }),
     externalJobId: text('external_job_id').unique(),
     priority: integer('priority').notNull().default(0),
     groupId: text('group_id'),
@@ -110,6 +114,9 @@ export const analyses = sqliteTable(
     index('idx_ml_analyses_model_name').on(t.modelName),
     index('idx_ml_analyses_project_id').on(t.projectId),
     index('idx_ml_analyses_group_id').on(t.groupId),
+    // The pending limits count queued + processing per requesting user and per pipeline.
+    index('idx_analyses_requester_status').on(t.requestedById, t.status),
+    index('idx_analyses_pipeline_status').on(t.pipelineId, t.status),
   ],
 )
 
@@ -171,8 +178,110 @@ export const auditLog = sqliteTable(
     targetType: text('target_type'),
     targetId: text('target_id'),
     projectId: text('project_id'),
+    /** The pipeline the row concerns, so a project's owners see what happens to the pipelines it granted. */
+    pipelineId: text('pipeline_id'),
     requestId: text('request_id'),
     details: text('details', { mode: 'json' }).$type<Record<string, unknown>>(),
   },
-  (t) => [index('idx_audit_log_target').on(t.targetType, t.targetId), index('idx_audit_log_action').on(t.action, t.at)],
+  (t) => [
+    index('idx_audit_log_target').on(t.targetType, t.targetId),
+    index('idx_audit_log_action').on(t.action, t.at),
+    index('idx_audit_log_project').on(t.projectId, t.id),
+    index('idx_audit_log_pipeline').on(t.pipelineId, t.id),
+    index('idx_audit_log_at').on(t.at),
+  ],
+)
+
+/** A registered pipeline: a principal of its own, with keys, secrets and the projects that granted it. */
+export const pipelines = sqliteTable('pipelines', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  description: text('description'),
+  /** Exact model names or `*`/`?` patterns (SQLite GLOB semantics). */
+  modelNames: text('model_names', { mode: 'json' }).notNull().$type<string[]>(),
+  jobKinds: text('job_kinds', { mode: 'json' }).notNull().$type<string[]>(),
+  webhookUrl: text('webhook_url'),
+  webhookEvents: text('webhook_events', { mode: 'json' }).notNull().$type<string[]>(),
+  webhookDisabledAt: text('webhook_disabled_at'),
+  createdById: text('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  updatedAt: text('updated_at'),
+  disabledAt: text('disabled_at'),
+  deletedAt: text('deleted_at'),
+})
+
+export const pipelineKeys = sqliteTable(
+  'pipeline_keys',
+  {
+    id: text('id').primaryKey(),
+    pipelineId: text('pipeline_id').notNull().references(() => pipelines.id, { onDelete: 'cascade' }),
+    name: text('name'),
+    /** SHA-256 of the key; the key itself is shown once. */
+    keyHash: text('key_hash').notNull().unique(),
+    keyPrefix: text('key_prefix').notNull(),
+    createdById: text('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    expiresAt: text('expires_at'),
+    lastUsedAt: text('last_used_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('idx_pipeline_keys_pipeline').on(t.pipelineId)],
+)
+
+/**
+ * A pipeline's HMAC secrets. The row holds a random salt, never the secret: the secret is derived
+ * from the salt and the Worker secret PIPELINE_SECRETS_KEY (docs/security.md), so D1 alone reveals nothing.
+ */
+export const pipelineSecrets = sqliteTable(
+  'pipeline_secrets',
+  {
+    id: text('id').primaryKey(),
+    pipelineId: text('pipeline_id').notNull().references(() => pipelines.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: SECRET_PURPOSES }).notNull(),
+    salt: text('salt').notNull(),
+    /** Which PIPELINE_SECRETS_KEY derived it (a fingerprint), so the root key can rotate. */
+    rootKeyId: text('root_key_id').notNull(),
+    prefix: text('prefix').notNull(),
+    createdAt: createdAt(),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('idx_pipeline_secrets_pipeline').on(t.pipelineId, t.purpose)],
+)
+
+/** Project owners grant pipelines access to their project. */
+export const pipelineGrants = sqliteTable(
+  'pipeline_grants',
+  {
+    projectId: text('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+    pipelineId: text('pipeline_id').notNull().references(() => pipelines.id, { onDelete: 'cascade' }),
+    grantedById: text('granted_by_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.pipelineId] }), index('idx_pipeline_grants_pipeline').on(t.pipelineId)],
+)
+
+/**
+ * One row per delivery attempt of a webhook (docs/dispatch.md). `webhook_id` is the Standard
+ * Webhooks message id, the same on every retry; a redelivery gets a new one.
+ */
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id').notNull(),
+    runKind: text('run_kind').notNull(),
+    runId: text('run_id').notNull(),
+    event: text('event').notNull(),
+    pipelineId: text('pipeline_id').references(() => pipelines.id, { onDelete: 'set null' }),
+    endpointUrl: text('endpoint_url').notNull(),
+    attempt: integer('attempt').notNull(),
+    outcome: text('outcome', { enum: DELIVERY_OUTCOMES }).notNull(),
+    responseStatus: integer('response_status'),
+    latencyMs: integer('latency_ms'),
+    responseExcerpt: text('response_excerpt'),
+    error: text('error'),
+    nextAttemptAt: text('next_attempt_at'),
+    attemptedAt: createdAt(),
+  },
+  (t) => [index('idx_deliveries_run').on(t.runKind, t.runId, t.attemptedAt), index('idx_deliveries_pipeline').on(t.pipelineId, t.attemptedAt)],
 )

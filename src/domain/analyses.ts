@@ -1,32 +1,42 @@
 import { and, count, desc, eq, isNull, type SQL } from 'drizzle-orm'
 import type { CurrentUser } from '../app-env'
-import { authorize, projectRole, type Action } from '../auth/permissions'
+import { authorize, principalRole, type Action } from '../auth/permissions'
+import { actorOf, toPrincipal, type Principal } from '../auth/principal'
 import type { Config } from '../config'
-import type { Database } from '../db/client'
+import type { DataAccess, Database } from '../db/client'
+import { insertWithinLimits, pendingCounts, type NewAnalysis } from '../db/analysis-insert-sql'
 import { analyses } from '../db/schema'
 import { AppError, notFound } from '../errors'
+import { servesModel } from '../pipeline/model-patterns'
 import type { z } from 'zod'
 import type { AnalysisCreate, AnalysisListQuery } from '../schemas/analyses'
-import { imageForUser } from './images'
+import { imageFor } from './images'
 import { toAnalysis } from './serialize'
 
-/** The analysis if the user may do `action` in its project; 404 for everyone else. */
-export async function analysisForUser(db: Database, user: CurrentUser, analysisId: string, action: Action) {
+/**
+ * The analysis if the caller may do `action` in its project; 404 for everyone else. A pipeline
+ * sees only its own analyses: another pipeline's are as invisible as another project's.
+ */
+export async function analysisFor(db: Database, who: Principal | CurrentUser, analysisId: string, action: Action) {
+  const principal = toPrincipal(who)
   const row = await db.select().from(analyses).where(and(eq(analyses.id, analysisId), isNull(analyses.deletedAt))).get()
-  if (!row) throw notFound('Analysis')
-  const role = authorize(await projectRole(db, row.projectId, user.id), action, 'Analysis')
+  if (!row || (principal.kind === 'pipeline' && row.pipelineId !== principal.pipeline.id)) throw notFound('Analysis')
+  const role = authorize(await principalRole(db, row.projectId, principal), action, 'Analysis')
   return { analysis: toAnalysis(row), role }
 }
 
+export const analysisForUser = (db: Database, user: CurrentUser, analysisId: string, action: Action) => analysisFor(db, user, analysisId, action)
+
 export async function createAnalysis(
-  db: Database,
+  { db, d1 }: DataAccess,
   config: Config,
-  user: CurrentUser,
+  who: Principal | CurrentUser,
   imageId: string,
   input: z.infer<typeof AnalysisCreate>,
   requestId: string,
 ): Promise<{ analysis: ReturnType<typeof toAnalysis>; created: boolean }> {
-  const { image } = await imageForUser(db, user, imageId, 'write')
+  const principal = toPrincipal(who)
+  const { image } = await imageFor(db, principal, imageId, 'run')
   if (input.image_id && input.image_id !== imageId) {
     throw new AppError(400, 'validation_error', 'image_id in the body does not match the path', { path: ['image_id'] })
   }
@@ -35,80 +45,92 @@ export async function createAnalysis(
       allowed_models: config.ML_ALLOWED_MODELS,
     })
   }
+  const pipeline = principal.kind === 'pipeline' ? principal.pipeline : null
+  if (pipeline && !servesModel(pipeline.modelNames, input.model_name)) {
+    throw new AppError(403, 'model_not_served', `This pipeline does not serve model "${input.model_name}"`, { model_names: pipeline.modelNames })
+  }
   if (input.external_job_id) {
     const existing = await findByExternalJobId(db, input.external_job_id)
-    if (existing) return { analysis: sameImageOr409(existing, imageId), created: false }
+    if (existing) return { analysis: sameOwnerOr409(existing, imageId, principal), created: false }
   }
-  const id = crypto.randomUUID()
-  const now = new Date().toISOString()
-  const limit = config.ML_MAX_ANALYSES_PER_IMAGE
-  let created: boolean
+  const row: NewAnalysis = {
+    id: crypto.randomUUID(),
+    imageId,
+    projectId: image.projectId,
+    modelName: input.model_name,
+    modelVersion: input.model_version,
+    status: config.ML_DEFAULT_STATUS,
+    parameters: input.parameters ?? null,
+    provenance: input.provenance ?? null,
+    requestedById: principal.kind === 'user' ? principal.user.id : null,
+    pipelineId: pipeline?.id ?? null,
+    externalJobId: input.external_job_id ?? null,
+    priority: input.priority,
+    groupId: input.group_id ?? null,
+    createdAt: new Date().toISOString(),
+  }
+  const limits = {
+    perImage: config.ML_MAX_ANALYSES_PER_IMAGE,
+    pendingPerUser: config.ML_MAX_PENDING_PER_USER,
+    pendingPerPipeline: config.ML_MAX_PENDING_PER_PIPELINE,
+  }
+  const audit = {
+    ...actorOf(principal),
+    action: 'analysis.created',
+    targetType: 'analysis',
+    targetId: row.id,
+    projectId: image.projectId,
+    requestId,
+    details: { model_name: input.model_name, model_version: input.model_version },
+  }
+  let inserted: boolean
   try {
-    // Counting and inserting in one statement: concurrent creates cannot all see room under the
-    // limit. The audit row is written only if the analysis was, in the same transaction.
-    const d1 = db.$client
-    const [insert] = await d1.batch([
-      d1
-        .prepare(
-          `INSERT INTO analyses (id, image_id, project_id, model_name, model_version, status, parameters, provenance,
-             requested_by_id, external_job_id, priority, group_id, created_at)
-           SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13
-           WHERE (SELECT count(*) FROM analyses WHERE image_id = ?2 AND deleted_at IS NULL) < ?14`,
-        )
-        .bind(
-          id,
-          imageId,
-          image.projectId,
-          input.model_name,
-          input.model_version,
-          config.ML_DEFAULT_STATUS,
-          json(input.parameters),
-          json(input.provenance),
-          user.id,
-          input.external_job_id ?? null,
-          input.priority,
-          input.group_id ?? null,
-          now,
-          limit,
-        ),
-      d1
-        .prepare(
-          `INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id, project_id, request_id, details)
-           SELECT 'user', ?1, 'analysis.created', 'analysis', ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM analyses WHERE id = ?2)`,
-        )
-        .bind(user.id, id, image.projectId, requestId, JSON.stringify({ model_name: input.model_name, model_version: input.model_version })),
-    ])
-    created = insert!.meta.changes === 1
+    const [result] = await d1.batch(insertWithinLimits(d1, row, limits, audit))
+    inserted = (result?.meta.changes ?? 0) > 0
   } catch (err) {
     // Two creates with one external_job_id raced; the unique index picked the winner.
     if (input.external_job_id && /UNIQUE/i.test(String((err as Error).message))) {
       const existing = await findByExternalJobId(db, input.external_job_id)
-      if (existing) return { analysis: sameImageOr409(existing, imageId), created: false }
+      if (existing) return { analysis: sameOwnerOr409(existing, imageId, principal), created: false }
     }
     throw err
   }
-  if (!created) {
-    throw new AppError(409, 'analysis_limit_reached', `This image already has ${limit} analyses, the limit`, { limit })
-  }
-  return { analysis: toAnalysis((await db.select().from(analyses).where(eq(analyses.id, id)).get())!), created: true }
+  if (!inserted) throw await limitError(d1, row, limits)
+  return { analysis: toAnalysis((await db.select().from(analyses).where(eq(analyses.id, row.id)).get())!), created: true }
 }
 
-/** What drizzle's json columns store: the JSON text, or NULL. */
-const json = (value: Record<string, unknown> | null | undefined) => (value == null ? null : JSON.stringify(value))
+async function limitError(d1: D1Database, row: NewAnalysis, limits: { perImage: number; pendingPerUser: number; pendingPerPipeline: number }) {
+  const counts = await pendingCounts(d1, row)
+  if (counts.on_image >= limits.perImage) {
+    return new AppError(409, 'analysis_limit_reached', `This image already has ${limits.perImage} analyses, the limit`, { limit: limits.perImage })
+  }
+  const [scope, limit, setting] =
+    row.pipelineId && limits.pendingPerPipeline && counts.by_pipeline >= limits.pendingPerPipeline
+      ? (['pipeline', limits.pendingPerPipeline, 'ML_MAX_PENDING_PER_PIPELINE'] as const)
+      : (['user', limits.pendingPerUser, 'ML_MAX_PENDING_PER_USER'] as const)
+  return new AppError(429, 'pending_limit_reached', `This ${scope} already has ${limit} queued or processing analyses (${setting}); wait for some to finish`, {
+    scope,
+    limit,
+  })
+}
 
 const findByExternalJobId = (db: Database, externalJobId: string) =>
   db.select().from(analyses).where(eq(analyses.externalJobId, externalJobId)).get()
 
-function sameImageOr409(row: typeof analyses.$inferSelect, imageId: string) {
-  if (row.imageId !== imageId) {
-    throw new AppError(409, 'conflict', 'external_job_id already belongs to an analysis of another image')
+/** A repeated create answers with the first one's analysis, unless it names another image or belongs to another pipeline. */
+function sameOwnerOr409(row: typeof analyses.$inferSelect, imageId: string, principal: Principal) {
+  const foreign = principal.kind === 'pipeline' && row.pipelineId !== principal.pipeline.id
+  if (row.imageId !== imageId || foreign) {
+    throw new AppError(409, 'conflict', 'external_job_id already belongs to another analysis')
   }
   return toAnalysis(row)
 }
 
-export async function listAnalysesForImage(db: Database, user: CurrentUser, imageId: string, q: z.infer<typeof AnalysisListQuery>) {
-  await imageForUser(db, user, imageId, 'read')
+export async function listAnalysesForImage(db: Database, who: Principal | CurrentUser, imageId: string, q: z.infer<typeof AnalysisListQuery>) {
+  const principal = toPrincipal(who)
+  await imageFor(db, principal, imageId, 'read')
   const filters: SQL[] = [eq(analyses.imageId, imageId), isNull(analyses.deletedAt)]
+  if (principal.kind === 'pipeline') filters.push(eq(analyses.pipelineId, principal.pipeline.id))
   if (q.status) filters.push(eq(analyses.status, q.status))
   if (q.model_name) filters.push(eq(analyses.modelName, q.model_name))
   if (q.group_id) filters.push(eq(analyses.groupId, q.group_id))

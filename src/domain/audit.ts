@@ -9,6 +9,7 @@ export interface AuditEntry {
   targetType?: string
   targetId?: string
   projectId?: string | null
+  pipelineId?: string | null
   requestId?: string | null
   details?: Record<string, unknown>
 }
@@ -22,6 +23,7 @@ export function auditInsert(db: Database, e: AuditEntry) {
     targetType: e.targetType ?? null,
     targetId: e.targetId ?? null,
     projectId: e.projectId ?? null,
+    pipelineId: e.pipelineId ?? null,
     requestId: e.requestId ?? null,
     details: e.details ?? null,
   })

@@ -1,7 +1,8 @@
 import { and, count, desc, eq, isNull, sql } from 'drizzle-orm'
 import type { CurrentUser } from '../app-env'
 import { sha256Hex, sha256OfStream } from '../digest'
-import { authorize, projectRole, type Action } from '../auth/permissions'
+import { authorize, principalRole, projectRole, type Action } from '../auth/permissions'
+import { asUser, type Principal } from '../auth/principal'
 import type { Config } from '../config'
 import type { Database } from '../db/client'
 import { analyses, images } from '../db/schema'
@@ -23,13 +24,15 @@ export function cleanFilename(name: string): string {
   return cleaned || 'image'
 }
 
-/** The image row if the user may do `action` in its project; 404 hides other people's images. */
-export async function imageForUser(db: Database, user: CurrentUser, imageId: string, action: Action) {
+/** The image row if the caller may do `action` in its project; 404 hides other people's images. */
+export async function imageFor(db: Database, principal: Principal, imageId: string, action: Action) {
   const row = await db.select().from(images).where(and(eq(images.id, imageId), isNull(images.deletedAt))).get()
   if (!row) throw notFound('Image')
-  const role = authorize(await projectRole(db, row.projectId, user.id), action, 'Image')
+  const role = authorize(await principalRole(db, row.projectId, principal), action, 'Image')
   return { image: row, role }
 }
+
+export const imageForUser = (db: Database, user: CurrentUser, imageId: string, action: Action) => imageFor(db, asUser(user), imageId, action)
 
 export async function storeUploadedImage(
   db: Database,
@@ -130,8 +133,8 @@ const summaryColumns = {
   canceled: sql<number>`sum(${analyses.status} = 'canceled')`,
 }
 
-export async function listImages(db: Database, user: CurrentUser, projectId: string, skip: number, limit: number) {
-  authorize(await projectRole(db, projectId, user.id), 'read', 'Project')
+export async function listImages(db: Database, principal: Principal, projectId: string, skip: number, limit: number) {
+  authorize(await principalRole(db, projectId, principal), 'read', 'Project')
   const live = and(eq(images.projectId, projectId), isNull(images.deletedAt))
   const [rows, total] = await Promise.all([
     db
@@ -156,8 +159,8 @@ export async function listImages(db: Database, user: CurrentUser, projectId: str
   }
 }
 
-export async function getImageWithUrl(db: Database, config: Config, origin: string, user: CurrentUser, imageId: string) {
-  const { image } = await imageForUser(db, user, imageId, 'read')
+export async function getImageWithUrl(db: Database, config: Config, origin: string, principal: Principal, imageId: string) {
+  const { image } = await imageFor(db, principal, imageId, 'read')
   const signed = await presign(config, origin, image.storageKey, { method: 'GET', expiresIn: IMAGE_URL_TTL_SECONDS })
   return { ...toImage(image), url: signed.url, url_expires_at: signed.expiresAt }
 }

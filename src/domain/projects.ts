@@ -1,8 +1,9 @@
 import { and, desc, eq, isNull } from 'drizzle-orm'
 import type { CurrentUser } from '../app-env'
-import { authorize, projectRole, type Action, type Role } from '../auth/permissions'
+import { authorize, principalRole, projectRole, type Action, type Role } from '../auth/permissions'
+import { asUser, toPrincipal, type Principal } from '../auth/principal'
 import type { Database } from '../db/client'
-import { projectMembers, projects, users } from '../db/schema'
+import { pipelineGrants, projectMembers, projects, users } from '../db/schema'
 import { AppError, notFound } from '../errors'
 import { auditInsert } from './audit'
 import { toProject } from './serialize'
@@ -15,10 +16,21 @@ export async function createProject(db: Database, user: CurrentUser, input: { na
     db.insert(projectMembers).values({ projectId: id, userId: user.id, role: 'owner', createdAt: now }),
     auditInsert(db, { actorType: 'user', actorId: user.id, action: 'project.created', targetType: 'project', targetId: id, projectId: id, requestId }),
   ])
-  return getProject(db, user, id, 'read')
+  return getProject(db, asUser(user), id, 'read')
 }
 
-export async function listProjects(db: Database, user: CurrentUser) {
+/** A person's projects, or the projects that granted a pipeline. */
+export async function listProjects(db: Database, principal: Principal) {
+  if (principal.kind === 'pipeline') {
+    const rows = await db
+      .select({ project: projects })
+      .from(pipelineGrants)
+      .innerJoin(projects, eq(projects.id, pipelineGrants.projectId))
+      .where(and(eq(pipelineGrants.pipelineId, principal.pipeline.id), isNull(projects.deletedAt)))
+      .orderBy(desc(projects.createdAt))
+    return { projects: rows.map((r) => toProject(r.project, 'pipeline_worker')), total: rows.length }
+  }
+  const user = principal.user
   const rows = await db
     .select({ project: projects, role: projectMembers.role })
     .from(projectMembers)
@@ -28,9 +40,9 @@ export async function listProjects(db: Database, user: CurrentUser) {
   return { projects: rows.map((r) => toProject(r.project, r.role)), total: rows.length }
 }
 
-/** The project if the user may do `action` on it: 404 for non-members, 403 for the wrong role. */
-export async function getProject(db: Database, user: CurrentUser, projectId: string, action: Action) {
-  const role = authorize(await projectRole(db, projectId, user.id), action, 'Project')
+/** The project if the caller may do `action` on it: 404 for non-members, 403 for the wrong role. */
+export async function getProject(db: Database, who: Principal | CurrentUser, projectId: string, action: Action) {
+  const role = authorize(await principalRole(db, projectId, toPrincipal(who)), action, 'Project')
   const row = await db.select().from(projects).where(eq(projects.id, projectId)).get()
   if (!row) throw notFound('Project')
   return toProject(row, role)

@@ -1,4 +1,5 @@
 import type { analyses, artifacts, images, projects } from '../db/schema'
+import type { AccessRole } from '../auth/permissions'
 import type { Analysis } from '../schemas/analyses'
 import type { Artifact } from '../schemas/artifacts'
 
@@ -16,6 +17,7 @@ export const toAnalysis = (r: Row<typeof analyses>): Analysis => ({
   parameters: r.parameters ?? null,
   provenance: r.provenance ?? null,
   requested_by_id: r.requestedById,
+  pipeline_id: r.pipelineId,
   external_job_id: r.externalJobId,
   priority: r.priority,
   group_id: r.groupId,
@@ -56,7 +58,7 @@ export const toImage = (r: Row<typeof images>) => ({
   created_at: r.createdAt,
 })
 
-export const toProject = (r: Row<typeof projects>, role: 'owner' | 'editor' | 'viewer') => ({
+export const toProject = (r: Row<typeof projects>, role: AccessRole) => ({
   id: r.id,
   name: r.name,
   description: r.description,

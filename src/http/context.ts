@@ -10,6 +10,7 @@ export const withContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set('db', db)
   c.set('d1', d1)
   c.set('user', null)
+  c.set('pipeline', null)
   await next()
 })
 

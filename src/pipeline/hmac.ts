@@ -42,10 +42,7 @@ export async function signCallback(secret: string, timestamp: string, body: Uint
   return 'sha256=' + toHex(mac)
 }
 
-/**
- * Verifies the callback scheme of docs/callbacks.md: `X-ML-Signature: sha256=<hex>` over `X-ML-Timestamp + '.' + raw body`,
- * against any of the configured secrets (rotation), within ±skew seconds in both directions.
- */
+/** `X-ML-Signature: sha256=<hex>` over `X-ML-Timestamp + '.' + raw body`, within ±skew seconds in both directions. */
 const SIGNATURE_FORMAT = /^sha256=([0-9a-fA-F]{64})$/
 
 /** The cheap half of verification, done before the body is read. */
@@ -61,32 +58,53 @@ export function assertSignatureHeaders(headers: Headers): void {
   if (!SIGNATURE_FORMAT.test(signature.trim())) throw new AppError(401, 'signature_invalid', `${SIGNATURE_HEADER} must look like sha256=<64 hex digits>`)
 }
 
-export async function verifyCallback(
+/** A secret a callback may be signed with, and what it stands for. */
+export interface SigningCandidate {
+  /** Names the secret, never reveals it: nonces are spent per `id`. */
+  id: string
+  /** `run`: the run's own credential; `pipeline`: a registered pipeline's secret; `global`: ML_CALLBACK_HMAC_SECRET. */
+  scope: 'run' | 'pipeline' | 'global'
+  secret: string
+}
+
+/**
+ * Verifies the callback scheme of docs/callbacks.md against the candidates in order, stopping at
+ * the first that matches (which one matched is no secret to someone holding a valid signature),
+ * then checks the timestamp. Returns the candidate that signed.
+ */
+export async function verifySigner<C extends SigningCandidate>(
   headers: Headers,
   body: Uint8Array,
-  secrets: readonly string[],
+  candidates: readonly C[],
   skewSeconds: number,
   nowSeconds = Math.floor(Date.now() / 1000),
-): Promise<VerifiedCallback> {
+): Promise<VerifiedCallback & { signer: C }> {
   assertSignatureHeaders(headers)
   const timestamp = headers.get(TIMESTAMP_HEADER)!
   const match = SIGNATURE_FORMAT.exec(headers.get(SIGNATURE_HEADER)!.trim())!
-  if (!secrets.length) throw new AppError(401, 'signature_invalid', 'No callback secret is configured on the server')
+  if (!candidates.length) throw new AppError(401, 'signature_invalid', 'No callback secret is configured on the server')
   const mac = hexToBytes(match[1]!)
   const message = signedMessage(timestamp, body)
-  let valid = false
-  for (const secret of secrets) {
-    // crypto.subtle.verify compares in constant time; the loop visits every secret regardless.
-    if (await crypto.subtle.verify('HMAC', await importKey(secret), mac, message)) valid = true
+  let signer: C | undefined
+  for (const candidate of candidates) {
+    // crypto.subtle.verify compares in constant time.
+    if (await crypto.subtle.verify('HMAC', await importKey(candidate.secret), mac, message)) {
+      signer = candidate
+      break
+    }
   }
-  if (!valid) throw new AppError(401, 'signature_invalid', 'HMAC signature does not match the request body')
+  if (!signer) throw new AppError(401, 'signature_invalid', 'HMAC signature does not match the request body')
   const ts = Number(timestamp)
   if (Math.abs(nowSeconds - ts) > skewSeconds) {
     throw new AppError(401, 'timestamp_skew', `${TIMESTAMP_HEADER} is more than ${skewSeconds}s from the server's clock`, {
       server_time: nowSeconds,
     })
   }
+  return { timestamp: ts, nonce: nonceOf(headers), signer }
+}
+
+export function nonceOf(headers: Headers): string | undefined {
   const nonce = headers.get(NONCE_HEADER)?.trim() || undefined
   if (nonce && nonce.length > 200) throw new AppError(400, 'bad_request', `${NONCE_HEADER} must be at most 200 characters`)
-  return { timestamp: ts, nonce }
+  return nonce
 }

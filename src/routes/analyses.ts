@@ -1,13 +1,18 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { analysisStub } from '../../durable-objects/analysis-object'
 import { USER_HEADER } from '../../durable-objects/run-sockets'
-import { currentUser, requireUser } from '../auth/middleware'
-import { analysisForUser, createAnalysis, listAnalysesForImage } from '../domain/analyses'
+import { currentUser, requirePrincipal, requireUser } from '../auth/middleware'
+import { currentPrincipal } from '../auth/principal'
+import { callbackCredential } from '../pipeline/credentials'
+import { dispatchFollowUp, dispatchRun } from '../dispatch/enqueue'
+import { requestOrigin } from '../http/context'
+import { analysisFor, analysisForUser, createAnalysis, listAnalysesForImage } from '../domain/analyses'
 import { listAnnotations, streamAnalysisWithAnnotations } from '../domain/annotations-read'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import {
   Analysis,
   AnalysisCreate,
+  AnalysisCreated,
   AnalysisList,
   AnalysisListQuery,
   AnalysisWithAnnotations,
@@ -16,7 +21,7 @@ import {
 } from '../schemas/analyses'
 import { createRouter } from '../http/router'
 import { streamedJson } from '../http/streamed'
-import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
 import { errorResponses, Uuid } from '../schemas/common'
 import { LiveQuery, LogsPage, LogsQuery } from '../schemas/events'
 import { formatLogText } from '../domain/log-text'
@@ -33,26 +38,29 @@ analysisRoutes
       path: '/api/images/{image_id}/analyses',
       tags: ['Analyses'],
       summary: 'Create an analysis (queued) for an image',
-      description: 'Repeating a create with the same `external_job_id` returns the existing analysis with 200.',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      description:
+        'Repeating a create with the same `external_job_id` returns the existing analysis with 200. ' +
+        'A pipeline key may create analyses for the models its pipeline serves, on images of projects that granted it; ' +
+        'its response carries the analysis’s callback credential. 429 `pending_limit_reached` past ML_MAX_PENDING_PER_USER or ML_MAX_PENDING_PER_PIPELINE.',
+      security: principalSecurity,
+      middleware: [requirePrincipal, jsonBody(MAX_JSON_BYTES)] as const,
       request: { params: ImageParam, body: jsonRequest(AnalysisCreate) },
       responses: {
-        201: jsonContent(AnalysisWithAnnotations, 'Created'),
-        200: jsonContent(AnalysisWithAnnotations, 'Already exists for this external_job_id'),
-        ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+        201: jsonContent(AnalysisCreated, 'Created'),
+        200: jsonContent(AnalysisCreated, 'Already exists for this external_job_id'),
+        ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429),
       },
     }),
     async (c) => {
-      const { analysis, created } = await createAnalysis(
-        c.get('db'),
-        c.get('config'),
-        currentUser(c),
-        c.req.valid('param').image_id,
-        c.req.valid('json'),
-        c.get('requestId'),
-      )
-      return c.json({ ...analysis, annotations: [] }, created ? 201 : 200)
+      const principal = currentPrincipal(c)
+      const config = c.get('config')
+      const { analysis, created } = await createAnalysis(c.var, config, principal, c.req.valid('param').image_id, c.req.valid('json'), c.get('requestId'))
+      const callback = principal.kind === 'pipeline' ? await callbackCredential(config, requestOrigin(c), 'analysis', analysis.id) : undefined
+      // A pipeline that creates its own work runs it; a person's create is pushed (docs/dispatch.md).
+      if (created && principal.kind === 'user') {
+        await dispatchRun(c.env, c.get('db'), config, requestOrigin(c), { kind: 'analysis', id: analysis.id }, 'analysis.created')
+      }
+      return c.json({ ...analysis, annotations: [], callback }, created ? 201 : 200)
     },
   )
   .openapi(
@@ -60,13 +68,13 @@ analysisRoutes
       method: 'get',
       path: '/api/images/{image_id}/analyses',
       tags: ['Analyses'],
-      summary: 'Analyses of an image, newest first, without annotations',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      summary: 'Analyses of an image, newest first, without annotations (a pipeline sees its own)',
+      security: principalSecurity,
+      middleware: [requirePrincipal] as const,
       request: { params: ImageParam, query: AnalysisListQuery },
       responses: { 200: jsonContent(AnalysisList, 'A page of analyses'), ...errorResponses(400, 401, 404) },
     }),
-    async (c) => c.json(await listAnalysesForImage(c.get('db'), currentUser(c), c.req.valid('param').image_id, c.req.valid('query')), 200),
+    async (c) => c.json(await listAnalysesForImage(c.get('db'), currentPrincipal(c), c.req.valid('param').image_id, c.req.valid('query')), 200),
   )
   .openapi(
     createRoute({
@@ -74,13 +82,13 @@ analysisRoutes
       path: '/api/analyses/{id}',
       tags: ['Analyses'],
       summary: 'An analysis with all its annotations (streamed)',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      security: principalSecurity,
+      middleware: [requirePrincipal] as const,
       request: { params: AnalysisParam },
       responses: { 200: jsonContent(AnalysisWithAnnotations, 'The analysis'), ...errorResponses(401, 404) },
     }),
     async (c) => {
-      const { analysis } = await analysisForUser(c.get('db'), currentUser(c), c.req.valid('param').id, 'read')
+      const { analysis } = await analysisFor(c.get('db'), currentPrincipal(c), c.req.valid('param').id, 'read')
       return streamedJson<z.infer<typeof AnalysisWithAnnotations>>(streamAnalysisWithAnnotations(c.get('d1'), analysis))
     },
   )
@@ -90,14 +98,14 @@ analysisRoutes
       path: '/api/analyses/{id}/annotations',
       tags: ['Analyses'],
       summary: 'A page of annotations, by cursor or skip/limit, with filters',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      security: principalSecurity,
+      middleware: [requirePrincipal] as const,
       request: { params: AnalysisParam, query: AnnotationListQuery },
       responses: { 200: jsonContent(AnnotationList, 'A page of annotations'), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
       const id = c.req.valid('param').id
-      await analysisForUser(c.get('db'), currentUser(c), id, 'read')
+      await analysisFor(c.get('db'), currentPrincipal(c), id, 'read')
       return c.json(await listAnnotations(c.get('d1'), id, c.req.valid('query')), 200)
     },
   )
@@ -107,7 +115,7 @@ analysisRoutes
       path: '/api/analyses/{id}/cancel',
       tags: ['Analyses'],
       summary: 'Cancel a queued or processing analysis (editor or owner)',
-      description: 'The pipeline learns of it on its next callback, which answers 409 `analysis_canceled`.',
+      description: 'The pipeline learns of it on its next callback, which answers 409 `analysis_canceled`, and, if the analysis was pushed to it, by an `analysis.canceled` webhook.',
       security: userSecurity,
       middleware: [requireUser] as const,
       request: { params: AnalysisParam },
@@ -116,7 +124,12 @@ analysisRoutes
     async (c) => {
       const id = c.req.valid('param').id
       await analysisForUser(c.get('db'), currentUser(c), id, 'write')
-      return c.json(await unwrapRpc(analysisStub(c.env, id).cancel(currentUser(c).id, c.get('requestId'))), 200)
+      try {
+        return c.json(await unwrapRpc(analysisStub(c.env, id).cancel(currentUser(c).id, c.get('requestId'))), 200)
+      } finally {
+        // A pushed worker hears of it by webhook as well as on its next callback (docs/dispatch.md).
+        c.executionCtx.waitUntil(dispatchFollowUp(c.env, c.get('db'), requestOrigin(c), { kind: 'analysis', id }, 'analysis.canceled'))
+      }
     },
   )
 
@@ -126,8 +139,8 @@ analysisRoutes.openapi(
     path: '/api/analyses/{id}/logs',
     tags: ['Analyses'],
     summary: 'The whole log, during the run and after it: paginated JSON, or ?format=text',
-    security: userSecurity,
-    middleware: [requireUser] as const,
+    security: principalSecurity,
+    middleware: [requirePrincipal] as const,
     request: { params: AnalysisParam, query: LogsQuery },
     responses: {
       200: {
@@ -140,7 +153,7 @@ analysisRoutes.openapi(
   async (c) => {
     const id = c.req.valid('param').id
     const { offset, limit, format } = c.req.valid('query')
-    await analysisForUser(c.get('db'), currentUser(c), id, 'read')
+    await analysisFor(c.get('db'), currentPrincipal(c), id, 'read')
     const page = await unwrapRpc(analysisStub(c.env, id).readLogs(offset, format === 'text' ? 1_000_000 : limit))
     if (format === 'text') return c.text(formatLogText(page.lines), 200)
     return c.json(page, 200)

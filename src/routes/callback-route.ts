@@ -10,6 +10,8 @@ const RunParam = z.object({ id: Uuid })
 
 export interface CallbackRoute<B extends z.ZodType, R extends z.ZodType> {
   method: 'post' | 'patch'
+  /** The kind of run the path names (`analysis` unless given): its credential and its ownership. */
+  kind?: string
   /** The path as the OpenAPI document shows it, `{id}` and all. */
   path: string
   /**
@@ -41,17 +43,18 @@ export function callbackRoute<B extends z.ZodType, R extends z.ZodType>(router: 
       description: def.description,
       security: pipelineSecurity,
       request: { params: RunParam, body: jsonRequest(def.body) },
-      responses: { 200: jsonContent(def.response, def.responseDescription), ...errorResponses(400, 401, 404, 409, 413, 415) },
+      responses: { 200: jsonContent(def.response, def.responseDescription), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429) },
     }),
   )
   const honoPath = def.honoPath ?? def.path.replaceAll(/\{(\w+)\}/g, ':$1')
-  router.on(def.method.toUpperCase(), honoPath, verifiedCallback(def.maxBytes), async (c) => {
+  const kind = def.kind ?? 'analysis'
+  router.on(def.method.toUpperCase(), honoPath, verifiedCallback(def.maxBytes, kind), async (c) => {
     const id = parse(RunParam, { id: c.req.param('id') }, 'param').id
     const body = parse(def.body, await c.req.json(), 'json')
     try {
       return c.json(await def.handle(c, { id, body, meta: c.get('callback') }), 200)
     } catch (err) {
-      await auditFailure(c, err)
+      await auditFailure(c, err, kind)
       throw err
     }
   })

@@ -1,12 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { createRouter } from '../http/router'
 import { bodyLimit } from 'hono/body-limit'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser, requirePrincipal, requireUser } from '../auth/middleware'
+import { currentPrincipal } from '../auth/principal'
 import { completeUpload, createUploadTicket, getImageWithUrl, listImages, softDeleteImage, storeUploadedImage } from '../domain/images'
 import { AppError } from '../errors'
 import { requestOrigin } from '../http/context'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
-import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
 import { errorResponses, Pagination, Uuid } from '../schemas/common'
 import { Image, ImageList, ImageUploadForm, ImageUploadIntent, ImageUploadTicket, MAX_IMAGE_BYTES } from '../schemas/images'
 
@@ -87,14 +88,14 @@ export const imageRoutes = createRouter()
       path: '/api/projects/{project_id}/images',
       tags: ['Images'],
       summary: 'Images of a project, newest first, with a summary of their analyses',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      security: principalSecurity,
+      middleware: [requirePrincipal] as const,
       request: { params: ProjectParam, query: Pagination },
       responses: { 200: jsonContent(ImageList, 'A page of images'), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
       const { skip, limit } = c.req.valid('query')
-      return c.json(await listImages(c.get('db'), currentUser(c), c.req.valid('param').project_id, skip, limit), 200)
+      return c.json(await listImages(c.get('db'), currentPrincipal(c), c.req.valid('param').project_id, skip, limit), 200)
     },
   )
   .openapi(
@@ -103,12 +104,12 @@ export const imageRoutes = createRouter()
       path: '/api/images/{image_id}',
       tags: ['Images'],
       summary: 'One image, with a short-lived URL for its bytes',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      security: principalSecurity,
+      middleware: [requirePrincipal] as const,
       request: { params: ImageParam },
       responses: { 200: jsonContent(Image, 'The image'), ...errorResponses(401, 404) },
     }),
-    async (c) => c.json(await getImageWithUrl(c.get('db'), c.get('config'), requestOrigin(c), currentUser(c), c.req.valid('param').image_id), 200),
+    async (c) => c.json(await getImageWithUrl(c.get('db'), c.get('config'), requestOrigin(c), currentPrincipal(c), c.req.valid('param').image_id), 200),
   )
   .openapi(
     createRoute({

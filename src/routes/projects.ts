@@ -1,9 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { createRouter } from '../http/router'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser, requirePrincipal, requireUser } from '../auth/middleware'
+import { currentPrincipal } from '../auth/principal'
 import { addMember, createProject, getProject, listMembers, listProjects, removeMember } from '../domain/projects'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
-import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
 import { errorResponses, Uuid } from '../schemas/common'
 import { MemberAdd, MemberList, Project, ProjectCreate, ProjectList } from '../schemas/projects'
 
@@ -28,12 +29,12 @@ export const projectRoutes = createRouter()
       method: 'get',
       path: '/api/projects',
       tags: ['Projects'],
-      summary: "Projects the caller belongs to",
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      summary: 'Projects the caller belongs to, or that granted the calling pipeline',
+      security: principalSecurity,
+      middleware: [requirePrincipal] as const,
       responses: { 200: jsonContent(ProjectList, 'Projects'), ...errorResponses(401) },
     }),
-    async (c) => c.json(await listProjects(c.get('db'), currentUser(c)), 200),
+    async (c) => c.json(await listProjects(c.get('db'), currentPrincipal(c)), 200),
   )
   .openapi(
     createRoute({
@@ -41,12 +42,12 @@ export const projectRoutes = createRouter()
       path: '/api/projects/{project_id}',
       tags: ['Projects'],
       summary: 'One project',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      security: principalSecurity,
+      middleware: [requirePrincipal] as const,
       request: { params: ProjectParam },
       responses: { 200: jsonContent(Project, 'The project'), ...errorResponses(401, 404) },
     }),
-    async (c) => c.json(await getProject(c.get('db'), currentUser(c), c.req.valid('param').project_id, 'read'), 200),
+    async (c) => c.json(await getProject(c.get('db'), currentPrincipal(c), c.req.valid('param').project_id, 'read'), 200),
   )
   .openapi(
     createRoute({

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { AnnotationInput, ANNOTATION_TYPES } from './annotation-types'
 import { JsonObject, Pagination, Timestamp, Uuid } from './common'
+import { CallbackCredential } from './pipelines'
 import { RUN_STATUSES, runStatusSchema, statusUpdateSchema, type RunStatus } from './runs'
 
 export { Finalize, ProgressUpdate, Stage } from './runs'
@@ -65,6 +66,8 @@ export const Analysis = z
     parameters: JsonObject.nullable(),
     provenance: JsonObject.nullable(),
     requested_by_id: Uuid.nullable(),
+    // Optional only so clients written before registered pipelines still type-check; the server always sends it.
+    pipeline_id: Uuid.nullable().optional().meta({ description: 'The registered pipeline that created or claimed it' }),
     external_job_id: z.string().nullable(),
     priority: z.number().int(),
     group_id: z.string().nullable(),
@@ -81,6 +84,10 @@ export const Analysis = z
 export type Analysis = z.infer<typeof Analysis>
 
 export const AnalysisWithAnnotations = Analysis.extend({ annotations: z.array(Annotation) }).meta({ id: 'AnalysisWithAnnotations' })
+
+export const AnalysisCreated = AnalysisWithAnnotations.extend({
+  callback: CallbackCredential.optional().meta({ description: 'Only when a pipeline key created it: sign this analysis’s callbacks with `callback.secret`' }),
+}).meta({ id: 'AnalysisCreated' })
 
 export const AnalysisList = z.object({ analyses: z.array(Analysis), total: z.number().int() }).meta({ id: 'AnalysisList' })
 

@@ -11,7 +11,7 @@ export const Project = z
     name: z.string(),
     description: z.string().nullable(),
     owner_id: Uuid,
-    role: Role.meta({ description: "The caller's role in this project" }),
+    role: z.enum([...ROLES, 'pipeline_worker']).meta({ description: "The caller's role in this project; `pipeline_worker` for a granted pipeline" }),
     created_at: Timestamp,
     updated_at: Timestamp.nullable(),
   })

@@ -1,4 +1,4 @@
-import { exports } from 'cloudflare:workers'
+import { env, exports } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   addMember,
@@ -12,12 +12,19 @@ import {
   uploadImage,
   type TestUser,
 } from './helpers'
+import { createAsPipeline, grant, registerPipeline, type TestPipeline } from './pipeline-helpers'
 
-type Caller = 'owner' | 'editor' | 'viewer' | 'outsider' | 'anonymous'
-const CALLERS: Caller[] = ['owner', 'editor', 'viewer', 'outsider', 'anonymous']
+/**
+ * People by role, and two registered pipelines granted to the project: `pipeline` created the
+ * analysis under test, `other_pipeline` did not (docs/security.md, the pipeline_worker role).
+ */
+type Person = 'owner' | 'editor' | 'viewer' | 'outsider'
+type Caller = Person | 'anonymous' | 'pipeline' | 'other_pipeline'
+const CALLERS: Caller[] = ['owner', 'editor', 'viewer', 'outsider', 'anonymous', 'pipeline', 'other_pipeline']
 
 interface World {
-  users: Record<Exclude<Caller, 'anonymous'>, TestUser>
+  users: Record<Person, TestUser>
+  pipelines: Record<'pipeline' | 'other_pipeline', TestPipeline>
   bystander: TestUser
   projectId: string
   imageId: string
@@ -33,14 +40,30 @@ interface Row {
   call: (w: World, token: string | undefined) => Promise<Response>
 }
 
+// Pipeline keys are refused from everything meant for people, whatever the project.
+const PEOPLE_ONLY = { pipeline: 403, other_pipeline: 403 }
 // Reads: members see it, outsiders are told it does not exist, strangers must sign in.
-const READ = { owner: 200, editor: 200, viewer: 200, outsider: 404, anonymous: 401 }
+const READ = { owner: 200, editor: 200, viewer: 200, outsider: 404, anonymous: 401, ...PEOPLE_ONLY }
+// What a pipeline needs, in a project that granted it.
+const PIPELINE_READ = { ...READ, pipeline: 200, other_pipeline: 200 }
+// The analysis's own data: its pipeline reads it, another pipeline is told it does not exist.
+const OWN_READ = { ...READ, pipeline: 200, other_pipeline: 404 }
 // Writes: viewers may look but not touch.
-const write = (ok: number) => ({ owner: ok, editor: ok, viewer: 403, outsider: 404, anonymous: 401 })
+const write = (ok: number) => ({ owner: ok, editor: ok, viewer: 403, outsider: 404, anonymous: 401, ...PEOPLE_ONLY })
 // Member management belongs to owners.
-const manage = (ok: number) => ({ owner: ok, editor: 403, viewer: 403, outsider: 404, anonymous: 401 })
+const manage = (ok: number) => ({ owner: ok, editor: 403, viewer: 403, outsider: 404, anonymous: 401, ...PEOPLE_ONLY })
 // Not scoped to a project: any signed-in user.
-const SIGNED_IN = (ok: number) => ({ owner: ok, editor: ok, viewer: ok, outsider: ok, anonymous: 401 })
+const SIGNED_IN = (ok: number) => ({ owner: ok, editor: ok, viewer: ok, outsider: ok, anonymous: 401, ...PEOPLE_ONLY })
+// A pipeline is managed by who registered it (the owner here); members of a project it is granted to see it.
+const PIPELINE_SEEN = { owner: 200, editor: 200, viewer: 200, outsider: 404, anonymous: 401, ...PEOPLE_ONLY }
+const pipelineManage = (ok: number) => ({ owner: ok, editor: 403, viewer: 403, outsider: 404, anonymous: 401, ...PEOPLE_ONLY })
+
+/** A pipeline the owner registers and grants to the project, for rows that change it. */
+async function freshPipeline(w: World) {
+  const pipeline = await registerPipeline(w.users.owner, { name: 'fresh' })
+  await grant(w.users.owner, w.projectId, pipeline.id)
+  return pipeline
+}
 
 async function freshTicketUpload(w: World) {
   const res = await api(`/api/projects/${w.projectId}/images/uploads`, {
@@ -60,8 +83,8 @@ const ROWS: Row[] = [
     expected: SIGNED_IN(201),
     call: (_w, token) => api('/api/projects', { method: 'POST', token, json: { name: 'Mine' } }),
   },
-  { endpoint: 'GET /api/projects', expected: SIGNED_IN(200), call: (_w, token) => api('/api/projects', { token }) },
-  { endpoint: 'GET /api/projects/{id}', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}`, { token }) },
+  { endpoint: 'GET /api/projects', expected: { ...SIGNED_IN(200), pipeline: 200, other_pipeline: 200 }, call: (_w, token) => api('/api/projects', { token }) },
+  { endpoint: 'GET /api/projects/{id}', expected: PIPELINE_READ, call: (w, token) => api(`/api/projects/${w.projectId}`, { token }) },
   { endpoint: 'GET /api/projects/{id}/members', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/members`, { token }) },
   {
     endpoint: 'POST /api/projects/{id}/members',
@@ -97,8 +120,8 @@ const ROWS: Row[] = [
     expected: write(200),
     call: async (w, token) => api(`/api/images/${await freshTicketUpload(w)}/complete`, { method: 'POST', token }),
   },
-  { endpoint: 'GET /api/projects/{id}/images', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/images`, { token }) },
-  { endpoint: 'GET /api/images/{id}', expected: READ, call: (w, token) => api(`/api/images/${w.imageId}`, { token }) },
+  { endpoint: 'GET /api/projects/{id}/images', expected: PIPELINE_READ, call: (w, token) => api(`/api/projects/${w.projectId}/images`, { token }) },
+  { endpoint: 'GET /api/images/{id}', expected: PIPELINE_READ, call: (w, token) => api(`/api/images/${w.imageId}`, { token }) },
   {
     endpoint: 'DELETE /api/images/{id}',
     expected: write(204),
@@ -109,21 +132,22 @@ const ROWS: Row[] = [
   },
   {
     endpoint: 'POST /api/images/{id}/analyses',
-    expected: write(201),
+    // Both pipelines serve yolo_v8 and are granted: they may run it.
+    expected: { ...write(201), pipeline: 201, other_pipeline: 201 },
     call: (w, token) => api(`/api/images/${w.imageId}/analyses`, { method: 'POST', token, json: { model_name: 'yolo_v8', model_version: '1' } }),
   },
-  { endpoint: 'GET /api/images/{id}/analyses', expected: READ, call: (w, token) => api(`/api/images/${w.imageId}/analyses`, { token }) },
-  { endpoint: 'GET /api/analyses/{id}', expected: READ, call: (w, token) => api(`/api/analyses/${w.analysisId}`, { token }) },
+  { endpoint: 'GET /api/images/{id}/analyses', expected: PIPELINE_READ, call: (w, token) => api(`/api/images/${w.imageId}/analyses`, { token }) },
+  { endpoint: 'GET /api/analyses/{id}', expected: OWN_READ, call: (w, token) => api(`/api/analyses/${w.analysisId}`, { token }) },
   {
     endpoint: 'GET /api/analyses/{id}/annotations',
-    expected: READ,
+    expected: OWN_READ,
     call: (w, token) => api(`/api/analyses/${w.analysisId}/annotations`, { token }),
   },
-  { endpoint: 'GET /api/analyses/{id}/logs', expected: READ, call: (w, token) => api(`/api/analyses/${w.analysisId}/logs`, { token }) },
+  { endpoint: 'GET /api/analyses/{id}/logs', expected: OWN_READ, call: (w, token) => api(`/api/analyses/${w.analysisId}/logs`, { token }) },
   {
     endpoint: 'GET /api/analyses/{id}/live',
     // Members get the WebSocket; the check happens before the upgrade, so others never get a socket.
-    expected: { owner: 101, editor: 101, viewer: 101, outsider: 404, anonymous: 401 },
+    expected: { owner: 101, editor: 101, viewer: 101, outsider: 404, anonymous: 401, ...PEOPLE_ONLY },
     call: (w, token) => api(`/api/analyses/${w.analysisId}/live`, { token, headers: { Upgrade: 'websocket' } }),
   },
   {
@@ -147,7 +171,97 @@ const ROWS: Row[] = [
     expected: READ,
     call: (w, token) => api(`/api/ml/artifacts/download?storage_path=${encodeURIComponent(w.artifactPath)}`, { token }),
   },
+  {
+    endpoint: 'POST /api/pipelines',
+    expected: SIGNED_IN(201),
+    call: (_w, token) => api('/api/pipelines', { method: 'POST', token, json: { name: 'mine', model_names: ['m'] } }),
+  },
+  { endpoint: 'GET /api/pipelines', expected: SIGNED_IN(200), call: (_w, token) => api('/api/pipelines', { token }) },
+  { endpoint: 'GET /api/pipelines/{id}', expected: PIPELINE_SEEN, call: (w, token) => api(`/api/pipelines/${w.pipelines.pipeline.id}`, { token }) },
+  {
+    endpoint: 'PATCH /api/pipelines/{id}',
+    expected: pipelineManage(200),
+    call: (w, token) => api(`/api/pipelines/${w.pipelines.pipeline.id}`, { method: 'PATCH', token, json: { description: 'changed' } }),
+  },
+  {
+    endpoint: 'POST /api/pipelines/{id}/disable',
+    expected: pipelineManage(200),
+    call: async (w, token) => api(`/api/pipelines/${(await freshPipeline(w)).id}/disable`, { method: 'POST', token }),
+  },
+  {
+    endpoint: 'POST /api/pipelines/{id}/enable',
+    expected: pipelineManage(200),
+    call: async (w, token) => api(`/api/pipelines/${(await freshPipeline(w)).id}/enable`, { method: 'POST', token }),
+  },
+  {
+    endpoint: 'DELETE /api/pipelines/{id}',
+    expected: pipelineManage(204),
+    call: async (w, token) => api(`/api/pipelines/${(await freshPipeline(w)).id}`, { method: 'DELETE', token }),
+  },
+  {
+    endpoint: 'POST /api/pipelines/{id}/keys',
+    expected: pipelineManage(201),
+    call: (w, token) => api(`/api/pipelines/${w.pipelines.pipeline.id}/keys`, { method: 'POST', token, json: {} }),
+  },
+  { endpoint: 'GET /api/pipelines/{id}/keys', expected: pipelineManage(200), call: (w, token) => api(`/api/pipelines/${w.pipelines.pipeline.id}/keys`, { token }) },
+  {
+    endpoint: 'DELETE /api/pipelines/{id}/keys/{key_id}',
+    expected: pipelineManage(204),
+    call: async (w, token) => {
+      const pipeline = await freshPipeline(w)
+      return api(`/api/pipelines/${pipeline.id}/keys/${pipeline.keyId}`, { method: 'DELETE', token })
+    },
+  },
+  {
+    endpoint: 'POST /api/pipelines/{id}/secrets',
+    expected: pipelineManage(201),
+    call: async (w, token) => api(`/api/pipelines/${(await freshPipeline(w)).id}/secrets`, { method: 'POST', token, json: { purpose: 'callback' } }),
+  },
+  { endpoint: 'GET /api/pipelines/{id}/secrets', expected: pipelineManage(200), call: (w, token) => api(`/api/pipelines/${w.pipelines.pipeline.id}/secrets`, { token }) },
+  {
+    endpoint: 'DELETE /api/pipelines/{id}/secrets/{secret_id}',
+    expected: pipelineManage(204),
+    call: async (w, token) => {
+      const pipeline = await freshPipeline(w)
+      const res = await api(`/api/pipelines/${pipeline.id}/secrets`, { method: 'POST', token: w.users.owner.token, json: {} })
+      return api(`/api/pipelines/${pipeline.id}/secrets/${(await res.json<{ id: string }>()).id}`, { method: 'DELETE', token })
+    },
+  },
+  { endpoint: 'GET /api/projects/{id}/pipelines', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/pipelines`, { token }) },
+  {
+    endpoint: 'POST /api/projects/{id}/pipelines',
+    expected: manage(201),
+    call: async (w, token) => {
+      const pipeline = await registerPipeline(w.users.owner, { name: 'to grant' })
+      return api(`/api/projects/${w.projectId}/pipelines`, { method: 'POST', token, json: { pipeline_id: pipeline.id } })
+    },
+  },
+  {
+    endpoint: 'DELETE /api/projects/{id}/pipelines/{pipeline_id}',
+    expected: manage(204),
+    call: async (w, token) => api(`/api/projects/${w.projectId}/pipelines/${(await freshPipeline(w)).id}`, { method: 'DELETE', token }),
+  },
+  { endpoint: 'GET /api/analyses/{id}/deliveries', expected: READ, call: (w, token) => api(`/api/analyses/${w.analysisId}/deliveries`, { token }) },
+  {
+    endpoint: 'POST /api/deliveries/{id}/redeliver',
+    expected: write(202),
+    call: async (w, token) => {
+      // A logged attempt to an endpoint that is no longer configured: the redelivery is queued, then dropped.
+      const id = crypto.randomUUID()
+      await env.DB.prepare(
+        "INSERT INTO deliveries (id, webhook_id, run_kind, run_id, event, endpoint_url, attempt, outcome) VALUES (?, 'msg_matrix', 'analysis', ?, 'analysis.created', 'https://hooks.example.com/x', 1, 'failed')",
+      )
+        .bind(id, w.analysisId)
+        .run()
+      return api(`/api/deliveries/${id}/redeliver`, { method: 'POST', token })
+    },
+  },
+  { endpoint: 'GET /api/projects/{id}/audit', expected: manage(200), call: (w, token) => api(`/api/projects/${w.projectId}/audit`, { token }) },
+  { endpoint: 'GET /api/projects/{id}/audit/summary', expected: manage(200), call: (w, token) => api(`/api/projects/${w.projectId}/audit/summary`, { token }) },
 ]
+
+/** How the rows name an endpoint's second id, after the project's or the pipeline's. */
+const SECOND_PARAM: Record<string, string> = { members: 'user_id', keys: 'key_id', secrets: 'secret_id', pipelines: 'pipeline_id' }
 
 describe('access matrix', () => {
   let world: World
@@ -162,7 +276,11 @@ describe('access matrix', () => {
     await addMember(owner!, project.id, editor!, 'editor')
     await addMember(owner!, project.id, viewer!, 'viewer')
     const image = await uploadImage(owner!, project.id)
-    const analysis = await createAnalysis(owner!, image.id)
+    const [pipeline, otherPipeline] = [await registerPipeline(owner!, { name: 'mine' }), await registerPipeline(owner!, { name: 'another' })]
+    await grant(owner!, project.id, pipeline!.id)
+    await grant(owner!, project.id, otherPipeline!.id)
+    // The analysis under test belongs to `pipeline`, so `other_pipeline` must not see it.
+    const analysis = await createAsPipeline(pipeline!, image.id)
     const artifactPath = await uploadArtifact(analysis.id)
     const bulk = await signed('POST', `/api/analyses/${analysis.id}/annotations:bulk`, {
       annotations: [{ annotation_type: 'classification', class_name: 'cat', data: { score: 0.9 } }],
@@ -170,6 +288,7 @@ describe('access matrix', () => {
     const annotationId = (await bulk.json<{ annotations: { id: string }[] }>()).annotations[0]!.id
     world = {
       users: { owner: owner!, editor: editor!, viewer: viewer!, outsider: outsider! },
+      pipelines: { pipeline: pipeline!, other_pipeline: otherPipeline! },
       bystander: bystander!,
       projectId: project.id,
       imageId: image.id,
@@ -181,7 +300,7 @@ describe('access matrix', () => {
 
   describe.each(ROWS)('$endpoint', (row) => {
     it.each(CALLERS.map((caller) => ({ caller, status: row.expected[caller] })))('as $caller → $status', async ({ caller, status }) => {
-      const token = caller === 'anonymous' ? undefined : world.users[caller].token
+      const token = caller === 'anonymous' ? undefined : caller === 'pipeline' || caller === 'other_pipeline' ? world.pipelines[caller].key : world.users[caller].token
       const res = await row.call(world, token)
       if (res.status !== status) expect.fail(`expected ${status}, got ${res.status}: ${await res.text()}`)
       if (res.webSocket) {
@@ -201,7 +320,7 @@ describe('access matrix', () => {
     const userEndpoints = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops)
         .filter(([, op]) => op.security?.some((s) => 'bearerAuth' in s))
-        .map(([method]) => `${method.toUpperCase()} ${path.replace(/\{[a-z_]*id\}/g, '{id}').replace('{id}/members/{id}', '{id}/members/{user_id}')}`),
+        .map(([method]) => `${method.toUpperCase()} ${path.replace(/\{[a-z_]*id\}/g, '{id}').replace(/\{id\}\/(members|keys|secrets|pipelines)\/\{id\}$/, (_, p: string) => `{id}/${p}/{${SECOND_PARAM[p]}}`)}`),
     )
     // /api/me is covered by auth.test.ts; everything else a user can call must be a row of the table.
     expect(userEndpoints.filter((e) => e !== 'GET /api/me').sort()).toEqual(ROWS.map((r) => r.endpoint).sort())

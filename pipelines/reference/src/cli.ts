@@ -12,7 +12,8 @@ Options (environment variable in brackets):
   --model-url <url>                      [MODEL_API_URL]       model server, for http
   --command <shell command>              [MODEL_COMMAND]       for subprocess; default: src/infer-command.ts
   --model-name <name>                    [MODEL_NAME]          the analyses' model_name
-Also: LOUPE_URL, LOUPE_TOKEN, ML_CALLBACK_HMAC_SECRET (required); MODEL_API_TIMEOUT (ms, default 300000).`
+Also: LOUPE_URL, and either LOUPE_API_KEY (a registered pipeline's mlpip_ key) or LOUPE_TOKEN with
+ML_CALLBACK_HMAC_SECRET (required); MODEL_API_TIMEOUT (ms, default 300000).`
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -32,13 +33,20 @@ async function main(): Promise<number> {
   }
   const env = process.env
   const baseUrl = env.LOUPE_URL ?? env.API_BASE_URL
-  const missing = [!baseUrl && 'LOUPE_URL', !env.LOUPE_TOKEN && 'LOUPE_TOKEN', !env.ML_CALLBACK_HMAC_SECRET && 'ML_CALLBACK_HMAC_SECRET'].filter(Boolean)
+  const byKey = Boolean(env.LOUPE_API_KEY)
+  const missing = [
+    !baseUrl && 'LOUPE_URL',
+    !byKey && !env.LOUPE_TOKEN && 'LOUPE_TOKEN (or LOUPE_API_KEY)',
+    !byKey && !env.ML_CALLBACK_HMAC_SECRET && 'ML_CALLBACK_HMAC_SECRET',
+  ].filter(Boolean)
   if (missing.length || (!values['image-id'] && !values['project-id'])) {
     console.error(missing.length ? `missing ${missing.join(', ')}\n\n${USAGE}` : USAGE)
     return 2
   }
   const settings = adapterSettings({ adapter: values.adapter, modelUrl: values['model-url'], command: values.command })
-  const client = clientFor(baseUrl!, env.LOUPE_TOKEN!, env.ML_CALLBACK_HMAC_SECRET!)
+  const client = byKey
+    ? clientFor(baseUrl!, { apiKey: env.LOUPE_API_KEY })
+    : clientFor(baseUrl!, { token: env.LOUPE_TOKEN, secret: env.ML_CALLBACK_HMAC_SECRET })
   const imageIds = [...(values['image-id'] ?? [])]
   if (values['project-id']) imageIds.push(...(await projectImages(client, values['project-id'])).map((image) => image.id))
   return launch(client, imageIds, settings, { modelName: values['model-name'] })

@@ -47,7 +47,7 @@ async function main(): Promise<number> {
     const how = process.env.PORT ? `PORT=${process.env.PORT} npm run dev` : '`npm run dev`'
     throw new Error(`Loupe does not answer at ${baseUrl}; start it with ${how} at the repository root (or set LOUPE_URL)`)
   }
-  const client = clientFor(baseUrl, devToken(), devSecret())
+  const client = clientFor(baseUrl, { token: devToken(), secret: devSecret() })
   const project = await findProject(client, DEMO_PROJECT)
   if (!project) throw new Error(`no project named "${DEMO_PROJECT}" for this user; \`npm run dev\` seeds it`)
   const images = await projectImages(client, project.id)

@@ -21,9 +21,15 @@ export function adapterSettings(flags: LaunchFlags, env = process.env): AdapterS
   return { kind: kind as AdapterKind, modelUrl: flags.modelUrl ?? env.MODEL_API_URL, command: flags.command ?? env.MODEL_COMMAND, timeoutMs }
 }
 
-export function clientFor(baseUrl: string, token: string, secret: string): LoupeClient {
+/**
+ * A user token with the shared secret (the integration guide's setup), or a registered pipeline's
+ * key: then each analysis it creates is signed with that analysis's own credential, and the secret
+ * (the pipeline's `mlsec_`, if given) signs nothing else.
+ */
+export function clientFor(baseUrl: string, credentials: { token?: string | undefined; apiKey?: string | undefined; secret?: string | undefined }): LoupeClient {
   // A comma-separated secret is a rotation list on the server; a pipeline signs with the first.
-  return new LoupeClient({ baseUrl, token, secret: secret.split(',')[0]!.trim() })
+  const secret = credentials.secret?.split(',')[0]!.trim() || null
+  return new LoupeClient({ baseUrl, token: credentials.token, apiKey: credentials.apiKey, secret })
 }
 
 /**

@@ -3,7 +3,7 @@ import { MAX_LOG_LINES_PER_REQUEST } from './log-lines'
 import { AnalysisRun } from './run'
 import { serializeBody, signatureHeaders } from './signing'
 import { Transport, type Attempt, type Logger, type RawResponse, type RetryMode, type TransportOptions } from './transport'
-import type { Analysis, AnalysisCreate, AnalysisWithAnnotations } from './types'
+import type { Analysis, AnalysisCreate, AnalysisWithAnnotations, CallbackCredential } from './types'
 import { VERSION } from './version'
 
 /** How requests are retried and timed; documented once, on the transport. */
@@ -13,12 +13,20 @@ export interface LoupeClientOptions extends RetryOptions {
   /** Where Loupe runs, e.g. `http://127.0.0.1:8787`. */
   baseUrl: string
   /**
-   * The shared `ML_CALLBACK_HMAC_SECRET` that signs pipeline callbacks. `null` sends them unsigned,
-   * which only a server with `ML_PIPELINE_REQUIRE_HMAC=false` accepts.
+   * The secret that signs pipeline callbacks when no run credential is known for the analysis:
+   * the shared `ML_CALLBACK_HMAC_SECRET`, or a registered pipeline's `mlsec_` secret (with
+   * `apiKey`). `null` or absent sends them unsigned, which only a server with
+   * `ML_PIPELINE_REQUIRE_HMAC=false` accepts, unless a run credential signs them.
    */
-  secret: string | null
+  secret?: string | null
   /** A user's API token, for user endpoints such as `createAnalysis`. */
   token?: string | undefined
+  /**
+   * A registered pipeline's key (`mlpip_…`), sent as `X-API-Key` on every request instead of a
+   * user token (docs/security.md). Analyses it creates come back with a run credential, which
+   * then signs that analysis's callbacks.
+   */
+  apiKey?: string | undefined
   /** Annotations per bulk request (default 5000); lowered automatically if the server reports less. */
   maxBulk?: number
   /** Log lines per request (default 500, at most 1000). */
@@ -49,6 +57,9 @@ export class LoupeClient {
   readonly baseUrl: string
   readonly secret: string | null
   readonly token: string | undefined
+  readonly apiKey: string | undefined
+  /** Run credentials (`mlcred_…`) by analysis id, from creates or `useCredential`. */
+  private readonly credentials = new Map<string, string>()
   readonly transport: Transport
   readonly logger: Logger
   maxBulk: number
@@ -68,8 +79,10 @@ export class LoupeClient {
       throw new RangeError(`logBatchSize must be between 1 and ${MAX_LOG_LINES_PER_REQUEST}`)
     }
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
-    this.secret = options.secret
+    if (options.apiKey !== undefined && !options.apiKey.startsWith('mlpip_')) throw new TypeError('apiKey must be a pipeline key (mlpip_…)')
+    this.secret = options.secret ?? null
     this.token = options.token
+    this.apiKey = options.apiKey
     this.maxBulk = maxBulk
     this.logBatchSize = logBatchSize
     this.logFlushIntervalMs = options.logFlushIntervalMs ?? 2000
@@ -95,10 +108,31 @@ export class LoupeClient {
    * without one only 429 is retried, since repeating a create whose answer was lost could make a
    * second analysis.
    */
-  createAnalysis(imageId: string, body: AnalysisCreate): Promise<AnalysisWithAnnotations> {
+  async createAnalysis(imageId: string, body: AnalysisCreate): Promise<AnalysisWithAnnotations> {
     const payload = { image_id: imageId, ...body }
     const retry: RetryMode = body.external_job_id ? 'all' : 'rate_limit'
-    return this.userRequest('POST', `/api/images/${encodeURIComponent(imageId)}/analyses`, payload, retry)
+    const created = await this.userRequest<AnalysisWithAnnotations & { callback?: CallbackCredential }>(
+      'POST',
+      `/api/images/${encodeURIComponent(imageId)}/analyses`,
+      payload,
+      retry,
+    )
+    if (created.callback?.secret) this.useCredential(created.id, created.callback.secret)
+    return created
+  }
+
+  /**
+   * Signs the callbacks of analysis `id` with its run credential (`mlcred_…`) from now on. Creates
+   * made with `apiKey` call this themselves; a worker handed one analysis's credential calls it.
+   */
+  useCredential(id: string, secret: string): void {
+    if (!secret.startsWith('mlcred_')) throw new TypeError('a run credential starts with mlcred_')
+    this.credentials.set(String(id), secret)
+  }
+
+  /** The secret that signs callbacks for analysis `id`: its run credential, else `secret`. */
+  signingSecret(id: string): string | null {
+    return this.credentials.get(String(id)) ?? this.secret
   }
 
   /** `GET /api/analyses/{id}`: the analysis with its annotations. */
@@ -148,30 +182,37 @@ export class LoupeClient {
    * Sends `payload` to a pipeline callback, signed as the guide describes. Every attempt is signed
    * afresh (new timestamp, new nonce), so a retry is never refused as stale or as a replay.
    */
-  async signedRequest<T = unknown>(method: string, path: string, payload: unknown, retry: RetryMode = 'all'): Promise<T> {
+  async signedRequest<T = unknown>(method: string, path: string, payload: unknown, retry: RetryMode = 'all', secret: string | null = this.secret): Promise<T> {
     const body = serializeBody(payload)
     const build = async (): Promise<Attempt> => ({
       body,
-      headers:
-        this.secret === null
+      headers: {
+        ...this.keyHeader(),
+        ...(secret === null
           ? { 'Content-Type': 'application/json' }
-          : await signatureHeaders(this.secret, body, { nonce: this.nonce, ...(this.crypto && { crypto: this.crypto }) }),
+          : await signatureHeaders(secret, body, { nonce: this.nonce, ...(this.crypto && { crypto: this.crypto }) })),
+      },
     })
     return decode<T>(await this.transport.request(method, this.url(path), build, retry))
   }
 
-  /** Sends a user request with `Authorization: Bearer <token>`; resolves to the decoded JSON. */
+  /** Sends a request as the user (`Authorization: Bearer <token>`) or the pipeline (`X-API-Key`); resolves to the decoded JSON. */
   async userRequest<T = unknown>(method: string, path: string, payload?: unknown, retry: RetryMode = 'all'): Promise<T> {
     const body = payload === undefined ? undefined : serializeBody(payload)
-    const headers: Record<string, string> = {}
+    const headers: Record<string, string> = this.keyHeader()
     if (body !== undefined) headers['Content-Type'] = 'application/json'
-    if (this.token) headers.Authorization = `Bearer ${this.token}`
+    // The server takes one credential per request: a pipeline key wins over a user token.
+    if (this.token && !this.apiKey) headers.Authorization = `Bearer ${this.token}`
     return decode<T>(await this.transport.request(method, this.url(path), () => ({ body, headers }), retry))
   }
 
   /** A plain PUT (presigned upload URLs: no signature, no token), with the retry policy. */
   putBytes(url: string, body: Uint8Array | Blob, headers: Record<string, string>): Promise<RawResponse> {
     return this.transport.request('PUT', this.url(url), () => ({ body, headers: { ...headers } }))
+  }
+
+  private keyHeader(): Record<string, string> {
+    return this.apiKey ? { 'X-API-Key': this.apiKey } : {}
   }
 
   /** The absolute URL for an API path; absolute URLs pass through. */

@@ -367,7 +367,7 @@ export class AnalysisRun {
   private async call<T>(method: string, suffix: string, payload: unknown): Promise<T> {
     let result: T
     try {
-      result = await this.client.signedRequest<T>(method, `/api/analyses/${encodeURIComponent(this.id)}/${suffix}`, payload)
+      result = await this.client.signedRequest<T>(method, `/api/analyses/${encodeURIComponent(this.id)}/${suffix}`, payload, 'all', this.client.signingSecret(this.id))
     } catch (err) {
       if (err instanceof AnalysisCanceled) {
         this.canceled = true

@@ -10,6 +10,7 @@ import type * as artifacts from '../../../src/schemas/artifacts'
 import type * as common from '../../../src/schemas/common'
 import type * as events from '../../../src/schemas/events'
 import type * as images from '../../../src/schemas/images'
+import type * as pipelines from '../../../src/schemas/pipelines'
 import type * as projects from '../../../src/schemas/projects'
 
 export type Analysis = z.output<typeof analyses.Analysis>
@@ -43,6 +44,9 @@ export type ArtifactType = artifacts.ArtifactType
 export type PresignRequest = z.input<typeof artifacts.PresignRequest>
 export type PresignResponse = z.output<typeof artifacts.PresignResponse>
 export type Artifact = z.output<typeof artifacts.Artifact>
+
+/** The run credential a create by pipeline key answers with (docs/security.md#run-credentials). */
+export type CallbackCredential = z.output<typeof pipelines.CallbackCredential>
 
 export type ErrorEnvelope = z.output<typeof common.ErrorEnvelope>
 

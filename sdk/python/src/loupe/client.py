@@ -18,12 +18,20 @@ __all__ = ["LoupeClient"]
 JSONDict = Dict[str, Any]
 
 
+# Tells "use the client's secret" apart from an explicit None (send unsigned).
+_CLIENT_SECRET: Any = object()
+
+
 class LoupeClient:
     """A client for one Loupe deployment.
 
     ``secret`` is the shared ``ML_CALLBACK_HMAC_SECRET`` used to sign pipeline callbacks (``None``
     sends them unsigned, which only a server with ``ML_PIPELINE_REQUIRE_HMAC=false`` accepts).
     ``token`` is a user's API token, needed only for user endpoints such as :meth:`create_analysis`.
+    ``api_key`` is a registered pipeline's key (``mlpip_...``), sent as ``X-API-Key`` on every
+    request instead of ``token``. Analyses it creates come back with a run credential
+    (``mlcred_...``), which then signs that analysis's callbacks instead of ``secret``
+    (docs/security.md).
 
     Every request retries network errors, 429 and 5xx up to ``max_retries`` times with exponential
     backoff and full jitter, honouring ``Retry-After``; other 4xx raise at once.
@@ -32,7 +40,7 @@ class LoupeClient:
     def __init__(
         self,
         base_url: str,
-        secret: Optional[str],
+        secret: Optional[str] = None,
         token: Optional[str] = None,
         timeout: float = 30,
         max_retries: int = 5,
@@ -47,6 +55,7 @@ class LoupeClient:
         max_retry_after: float = 300.0,
         sleep: Optional[Callable[[float], None]] = None,
         clock: Optional[Callable[[], float]] = None,
+        api_key: Optional[str] = None,
     ) -> None:
         if not base_url:
             raise ValueError("base_url is required, e.g. http://localhost:8787")
@@ -54,9 +63,13 @@ class LoupeClient:
             raise ValueError("max_bulk must be at least 1")
         if not 1 <= log_batch_size <= MAX_LOG_LINES_PER_REQUEST:
             raise ValueError(f"log_batch_size must be between 1 and {MAX_LOG_LINES_PER_REQUEST}")
+        if api_key is not None and not api_key.startswith("mlpip_"):
+            raise ValueError("api_key must be a pipeline key (mlpip_...)")
         self.base_url = base_url.rstrip("/")
         self.secret = secret
         self.token = token
+        self.api_key = api_key
+        self._credentials: Dict[str, str] = {}
         self.nonce = nonce
         self.max_bulk = max_bulk
         """Annotations per bulk request; lowered automatically if the server reports a smaller limit."""
@@ -103,7 +116,25 @@ class LoupeClient:
         if group_id is not None:
             payload["group_id"] = group_id
         retry = RETRY_ALL if external_job_id is not None else RETRY_RATE_LIMIT
-        return cast(JSONDict, self.user_request("POST", f"/api/images/{_segment(image_id)}/analyses", payload, retry=retry))
+        created = cast(JSONDict, self.user_request("POST", f"/api/images/{_segment(image_id)}/analyses", payload, retry=retry))
+        callback = created.get("callback")
+        if isinstance(callback, dict) and callback.get("secret"):
+            self.use_credential(str(created["id"]), str(callback["secret"]))
+        return created
+
+    def use_credential(self, analysis_id: str, secret: str) -> None:
+        """Signs the callbacks of ``analysis_id`` with its run credential (``mlcred_...``) from now on.
+
+        Creates made with ``api_key`` call this themselves; a worker handed one analysis's
+        credential calls it.
+        """
+        if not secret.startswith("mlcred_"):
+            raise ValueError("a run credential starts with mlcred_")
+        self._credentials[str(analysis_id)] = secret
+
+    def signing_secret(self, analysis_id: str) -> Optional[str]:
+        """The secret that signs callbacks for ``analysis_id``: its run credential, else ``secret``."""
+        return self._credentials.get(str(analysis_id), self.secret)
 
     def get_analysis(self, analysis_id: str) -> JSONDict:
         """``GET /api/analyses/{id}``: the analysis with its annotations (user endpoint)."""
@@ -119,33 +150,41 @@ class LoupeClient:
         """A handle for reporting on one analysis; use it as a context manager to finalize it."""
         return AnalysisRun(self, analysis_id)
 
-    def signed_request(self, method: str, path: str, payload: Any, *, retry: str = RETRY_ALL) -> Any:
+    def signed_request(self, method: str, path: str, payload: Any, *, retry: str = RETRY_ALL, secret: Any = _CLIENT_SECRET) -> Any:
         """Sends ``payload`` to a pipeline callback, signed as the guide describes.
 
         Every attempt is signed afresh (new timestamp, new nonce), so a retry is never refused as
         stale or as a replay. Returns the decoded JSON response.
         """
 
+        signing: Optional[str] = self.secret if secret is _CLIENT_SECRET else secret
+
         def build() -> "tuple[Optional[bytes], Dict[str, str]]":
-            if self.secret is None:
-                return serialize_body(payload), {"Content-Type": "application/json"}
-            return sign_request(payload, self.secret, nonce=self.nonce)
+            if signing is None:
+                body, headers = serialize_body(payload), {"Content-Type": "application/json"}
+            else:
+                body, headers = sign_request(payload, signing, nonce=self.nonce)
+            return body, {**self._key_header(), **headers}
 
         return _decode(self.transport.request(method, self.url(path), build, retry=retry))
 
     def user_request(self, method: str, path: str, payload: Any = None, *, retry: str = RETRY_ALL) -> Any:
-        """Sends a user request with ``Authorization: Bearer <token>``; returns the decoded JSON."""
+        """Sends a request as the user (``Authorization: Bearer``) or the pipeline (``X-API-Key``); returns the decoded JSON."""
         body = serialize_body(payload) if payload is not None else None
 
         def build() -> "tuple[Optional[bytes], Dict[str, str]]":
-            headers: Dict[str, str] = {}
+            headers: Dict[str, str] = self._key_header()
             if body is not None:
                 headers["Content-Type"] = "application/json"
-            if self.token:
+            # The server takes one credential per request: a pipeline key wins over a user token.
+            if self.token and not self.api_key:
                 headers["Authorization"] = f"Bearer {self.token}"
             return body, headers
 
         return _decode(self.transport.request(method, self.url(path), build, retry=retry))
+
+    def _key_header(self) -> Dict[str, str]:
+        return {"X-API-Key": self.api_key} if self.api_key else {}
 
     def put_bytes(self, url: str, data: bytes, headers: Dict[str, str]) -> Response:
         """A plain PUT (for presigned upload URLs: no signature, no token), with the retry policy."""

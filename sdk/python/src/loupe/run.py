@@ -155,7 +155,7 @@ class AnalysisRun:
 
     def _call(self, method: str, suffix: str, payload: Any) -> Any:
         try:
-            result = self.client.signed_request(method, self._path(suffix), payload)
+            result = self.client.signed_request(method, self._path(suffix), payload, secret=self.client.signing_secret(self.id))
         except AnalysisCanceled:
             self.canceled = True
             self.finalized = True

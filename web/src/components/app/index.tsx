@@ -16,6 +16,10 @@ import styles from './style.module.css'
 const ImagePage = lazy(() => import('../../pages/image'))
 const ComparePage = lazy(() => import('../../pages/compare'))
 const DatasetPage = lazy(() => import('../../pages/dataset'))
+const PipelinesPage = lazy(() => import('../../pages/pipelines'))
+const PipelinePage = lazy(() => import('../../pages/pipelines/detail'))
+const ProjectGrantsPage = lazy(() => import('../../pages/pipelines/grants'))
+const ProjectAuditPage = lazy(() => import('../../pages/pipelines/audit'))
 
 type AuthState = { status: 'checking' } | { status: 'signed-out' } | { status: 'signed-in'; me: Me } | { status: 'error'; error: Error }
 
@@ -72,6 +76,10 @@ export function App() {
                     <Route path="/projects/:projectId/dataset" component={DatasetPage} />
                     <Route path="/images/:imageId" component={ImagePage} />
                     <Route path="/images/:imageId/compare" component={ComparePage} />
+                    <Route path="/pipelines" component={PipelinesPage} />
+                    <Route path="/pipelines/:pipelineId" component={PipelinePage} />
+                    <Route path="/projects/:projectId/pipelines" component={ProjectGrantsPage} />
+                    <Route path="/projects/:projectId/audit" component={ProjectAuditPage} />
                     <Route default component={NotFound} />
                   </Router>
                 </LazyBoundary>

@@ -16,6 +16,7 @@ export function Header() {
       </a>
       <nav aria-label="Main">
         <a href="/">Projects</a>
+        <a href="/pipelines">Pipelines</a>
       </nav>
       <div class={styles.user}>
         <span class="muted" data-testid="user-email" title={me.id}>

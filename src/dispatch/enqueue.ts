@@ -1,0 +1,57 @@
+import { and, desc, eq, ne } from 'drizzle-orm'
+import type { Config } from '../config'
+import type { Database } from '../db/client'
+import { deliveries } from '../db/schema'
+import type { DispatchMessage, RunRef } from '../schemas/deliveries'
+import { endpointFor } from './endpoints'
+import { payloadBuilder } from './run-payloads'
+
+export const newWebhookId = () => `msg_${crypto.randomUUID().replaceAll('-', '')}`
+
+/**
+ * Puts a run on the dispatch queue when push is on and an endpoint serves it (docs/dispatch.md).
+ * Resolves to the message sent, or null when nobody takes pushes for it.
+ */
+export async function dispatchRun(
+  env: { DISPATCH: Queue<DispatchMessage> },
+  db: Database,
+  config: Config,
+  origin: string,
+  run: RunRef,
+  event: string,
+): Promise<DispatchMessage | null> {
+  if (!config.ML_PIPELINE_PUSH_WEBHOOKS_ENABLED) return null
+  const target = await payloadBuilder(run).target(db, run.id)
+  if (!target) return null
+  const endpoint = await endpointFor(db, config, target.projectId, target.modelName)
+  if (!endpoint) return null
+  const message: DispatchMessage = { v: 1, webhook_id: newWebhookId(), run, event, pipeline_id: endpoint.pipelineId, origin }
+  await env.DISPATCH.send(message, { contentType: 'json' })
+  return message
+}
+
+/**
+ * Tells the endpoint that was handed a run about a later event of it (a cancel, so a pushed
+ * worker stops). Goes to the same endpoint as the work did, whatever serves the model now; null
+ * when the run was never pushed.
+ */
+export async function dispatchFollowUp(
+  env: { DISPATCH: Queue<DispatchMessage> },
+  db: Database,
+  origin: string,
+  run: RunRef,
+  event: string,
+): Promise<DispatchMessage | null> {
+  const handed = await db
+    .select({ pipelineId: deliveries.pipelineId })
+    .from(deliveries)
+    .where(and(eq(deliveries.runKind, run.kind), eq(deliveries.runId, run.id), ne(deliveries.event, event)))
+    .orderBy(desc(deliveries.attemptedAt))
+    .get()
+  if (!handed) return null
+  // Only what happened: a refused cancel (409) sends nothing.
+  if (event === `${run.kind}.canceled` && (await payloadBuilder(run).status(db, run.id)) !== 'canceled') return null
+  const message: DispatchMessage = { v: 1, webhook_id: newWebhookId(), run, event, pipeline_id: handed.pipelineId, origin }
+  await env.DISPATCH.send(message, { contentType: 'json' })
+  return message
+}

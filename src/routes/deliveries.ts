@@ -1,0 +1,85 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { and, desc, eq } from 'drizzle-orm'
+import { requireUser, currentUser } from '../auth/middleware'
+import { deliveries } from '../db/schema'
+import { analysisForUser } from '../domain/analyses'
+import { newWebhookId } from '../dispatch/enqueue'
+import { notFound } from '../errors'
+import { createRouter } from '../http/router'
+import { DeliveryList, Redelivered, type DispatchMessage } from '../schemas/deliveries'
+import { errorResponses, Uuid } from '../schemas/common'
+import { requestOrigin } from '../http/context'
+import { jsonContent, userSecurity } from './openapi'
+
+const toDelivery = (r: typeof deliveries.$inferSelect) => ({
+  id: r.id,
+  webhook_id: r.webhookId,
+  run_kind: r.runKind,
+  run_id: r.runId,
+  event: r.event,
+  pipeline_id: r.pipelineId,
+  endpoint_url: r.endpointUrl,
+  attempt: r.attempt,
+  outcome: r.outcome,
+  response_status: r.responseStatus,
+  latency_ms: r.latencyMs,
+  response_excerpt: r.responseExcerpt,
+  error: r.error,
+  next_attempt_at: r.nextAttemptAt,
+  attempted_at: r.attemptedAt,
+})
+
+/** The delivery log of an analysis's webhooks, and a redeliver action (docs/dispatch.md). */
+export const deliveryRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/analyses/{id}/deliveries',
+      tags: ['Dispatch'],
+      summary: 'Every webhook delivery attempt for an analysis, newest first',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: z.object({ id: Uuid }) },
+      responses: { 200: jsonContent(DeliveryList, 'Attempts'), ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      await analysisForUser(c.get('db'), currentUser(c), id, 'read')
+      const rows = await c
+        .get('db')
+        .select()
+        .from(deliveries)
+        .where(and(eq(deliveries.runKind, 'analysis'), eq(deliveries.runId, id)))
+        .orderBy(desc(deliveries.attemptedAt))
+        .limit(500)
+      return c.json({ deliveries: rows.map(toDelivery) }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/deliveries/{delivery_id}/redeliver',
+      tags: ['Dispatch'],
+      summary: 'Send a delivery’s event again, as a new message with a new webhook-id (editors and owners)',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: z.object({ delivery_id: Uuid }) },
+      responses: { 202: jsonContent(Redelivered, 'Queued'), ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const db = c.get('db')
+      const row = await db.select().from(deliveries).where(eq(deliveries.id, c.req.valid('param').delivery_id)).get()
+      if (!row || row.runKind !== 'analysis') throw notFound('Delivery')
+      await analysisForUser(db, currentUser(c), row.runId, 'write')
+      const message: DispatchMessage = {
+        v: 1,
+        webhook_id: newWebhookId(),
+        run: { kind: row.runKind, id: row.runId },
+        event: row.event,
+        pipeline_id: row.pipelineId,
+        origin: requestOrigin(c),
+      }
+      await c.env.DISPATCH.send(message, { contentType: 'json' })
+      return c.json({ webhook_id: message.webhook_id }, 202)
+    },
+  )
