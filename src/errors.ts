@@ -1,5 +1,4 @@
 import type { Context } from 'hono'
-import type { AppEnv } from './app-env'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ConfigError } from './config'
@@ -72,8 +71,12 @@ const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
   415: 'unsupported_media_type',
 }
 
-/** The one place errors become responses; every envelope names the request, so support can find its logs. */
-export function renderError(err: unknown, c: Context<AppEnv>): Response {
+/**
+ * The one place errors become responses; every envelope names the request, so support can find its
+ * logs. Takes any Context, so this module does not depend on the Worker's bindings and the domain
+ * modules that throw `AppError` type-check under Node too (the unit tests, the CLI).
+ */
+export function renderError(err: unknown, c: Context): Response {
   // Unset only when the failure came before the request-id middleware ran.
   const requestId = (c.get('requestId') as string | undefined) ?? null
   const envelope = (status: ContentfulStatusCode, error: { code: string; message: string; details: unknown }) =>

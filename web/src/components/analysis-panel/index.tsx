@@ -11,7 +11,7 @@ interface Props {
   compareHref?: string | null
 }
 
-/** The seed's ML Analyses panel. The caller leaves it out when there are none. */
+/** The image page's list of ML analyses, one selectable row each. The caller leaves it out when there are none. */
 export function AnalysisPanel({ analyses, selectedId, onSelect, compareHref }: Props) {
   return (
     <Section
