@@ -53,8 +53,12 @@ it("holds the Python SDK's statuses, types, limits and stage ranges to the serve
     FINAL_STATUSES: prop('Finalize', 'status').enum,
     ANNOTATION_TYPES: Object.keys(schemas.AnnotationInput!.discriminator!.mapping),
     ARTIFACT_TYPES: schemas.ArtifactType!.enum,
-    // Not in the document: the content types the server forces on upload.
-    ARTIFACT_CONTENT_TYPES,
+    // Not in the document: the server's default content type per artifact type, where not the generic one.
+    ARTIFACT_CONTENT_TYPES: Object.fromEntries(
+      Object.entries(ARTIFACT_CONTENT_TYPES)
+        .filter(([, accepted]) => accepted[0] !== 'application/octet-stream')
+        .map(([type, accepted]) => [type, accepted[0]]),
+    ),
     LOG_LEVELS: prop('LogLine', 'level').enum,
     BULK_MODES: prop('BulkAnnotationsRequest', 'mode').enum,
     MAX_LOG_LINES_PER_REQUEST: prop('LogsRequest', 'lines').maxItems,

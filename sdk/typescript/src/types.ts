@@ -75,8 +75,9 @@ export const FINAL_STATUSES = ['completed', 'failed'] as const satisfies readonl
 export type FinalStatus = (typeof FINAL_STATUSES)[number]
 
 /**
- * The content type the server stores for these artifact types whatever the upload says; others keep
- * theirs, or application/octet-stream (docs/ML_PIPELINE_INTEGRATION.md, "Artifact upload").
+ * The content type the SDK uploads these artifact types with when none is given: the server's
+ * default for the type (the first it accepts); others go as application/octet-stream
+ * (docs/ML_PIPELINE_INTEGRATION.md, "Artifact upload"). Held to the server's by package.test.ts.
  */
 export const ARTIFACT_CONTENT_TYPES = {
   heatmap: 'image/png',
@@ -84,4 +85,4 @@ export const ARTIFACT_CONTENT_TYPES = {
   segmentation: 'image/png',
   log: 'text/plain',
   metadata: 'application/json',
-} as const satisfies typeof artifacts.ARTIFACT_CONTENT_TYPES
+} as const satisfies Partial<Record<ArtifactType, string>>

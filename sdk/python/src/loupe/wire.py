@@ -43,8 +43,9 @@ ARTIFACT_CONTENT_TYPES: Dict[str, str] = {
     "log": "text/plain",
     "metadata": "application/json",
 }
-"""The content type the server stores for these artifact types whatever the upload says; other
-types keep theirs, or application/octet-stream (docs/ML_PIPELINE_INTEGRATION.md, "Artifact upload")."""
+"""The content type the SDK uploads these artifact types with when none is given: the server's
+default for the type (the first it accepts); others go as application/octet-stream
+(docs/ML_PIPELINE_INTEGRATION.md, "Artifact upload")."""
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 BULK_MODES = ("append", "replace", "upsert")

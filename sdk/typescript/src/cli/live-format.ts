@@ -31,6 +31,8 @@ export function formatLiveMessage(message: LiveMessage): string[] {
       return [
         `${time(message.at)} annotations ${message.replace ? 'replaced by ' : '+'}${message.annotations.length} (${message.annotation_count} in all)`,
       ]
+    case 'review':
+      return [`${time(message.at)} review    ${message.annotations.length} annotation${message.annotations.length === 1 ? '' : 's'} reviewed`]
     case 'artifact': {
       const a = message.artifact
       return [`${time(message.at)} artifact  ${a.artifact_type} ${a.filename}${a.bytes === null ? '' : ` (${a.bytes} bytes)`} ${a.status}`]
