@@ -75,7 +75,7 @@ describe('npm run dev', () => {
     await sleep(2000)
     expect(exited, output).toBeUndefined()
     expect((await fetch(`http://127.0.0.1:${PORT}/api/health`)).status).toBe(200)
-  })
+  }, 30_000)
 
   it('prints a block that sets API_BASE_URL, LOUPE_TOKEN, the local secret and the demo images', () => {
     const block = pasteBlock()
@@ -105,7 +105,7 @@ describe('npm run dev', () => {
     const analysis = (await res.json()) as { status: string; model_name: string; annotations: { annotation_type: string; storage_path: string | null }[] }
     expect(analysis.status).toBe('completed')
     expect(analysis.annotations.map((a) => a.annotation_type).sort()).toEqual(['bounding_box', 'heatmap'])
-  })
+  }, 180_000)
 
   it("prints a sign-in link that opens the demo project in the viewer", async () => {
     const link = /(http:\/\/127\.0\.0\.1:\d+\/api\/auth\/link\?\S+)/.exec(banner)?.[1]

@@ -113,7 +113,7 @@ describe('annotation list', () => {
         const canvas = c as HTMLCanvasElement
         const box = canvas.getBoundingClientRect()
         const k = canvas.width / box.width
-        const [ax, ay, bx, by] = [(r[0] - box.x - 6) * k, (r[1] - box.y - 6) * k, (r[2] - box.x + 6) * k, (r[3] - box.y + 6) * k].map(Math.round) as [number, number, number, number]
+        const [ax, ay, bx, by] = [(r[0]! - box.x - 6) * k, (r[1]! - box.y - 6) * k, (r[2]! - box.x + 6) * k, (r[3]! - box.y + 6) * k].map(Math.round) as [number, number, number, number]
         const data = canvas.getContext('2d')!.getImageData(ax, ay, bx - ax, by - ay).data
         let painted = 0
         for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++

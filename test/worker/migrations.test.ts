@@ -4,8 +4,8 @@ import { createAnalysis, scenario, signed } from './helpers'
 
 const TABLES = ['users', 'api_tokens', 'projects', 'project_members', 'images', 'analyses', 'annotations', 'artifacts', 'audit_log']
 
-// The seed's data model (001) names these indexes; pipelines and dashboards built on it expect them.
-const SEED_INDEXES: [string, string][] = [
+// Indexes by these names are part of the schema (src/db/schema.ts); pipelines and dashboards that query D1 expect them.
+const NAMED_INDEXES: [string, string][] = [
   ['idx_ml_analyses_image_id', 'analyses'],
   ['idx_ml_analyses_status', 'analyses'],
   ['idx_ml_analyses_model_name', 'analyses'],
@@ -24,7 +24,7 @@ describe('migrations', () => {
     expect(row).toEqual({ name: table })
   })
 
-  it.each(SEED_INDEXES)('creates the seed index %s on %s', async (index, table) => {
+  it.each(NAMED_INDEXES)('creates the index %s on %s', async (index, table) => {
     const row = await env.DB.prepare(`SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = ?`).bind(index).first()
     expect(row).toEqual({ tbl_name: table })
   })

@@ -8,7 +8,7 @@ import { analysisRow, analysisStub, api, objectState, scenario, signed, type Tes
 const STATUSES: AnalysisStatus[] = ['queued', 'processing', 'completed', 'failed', 'canceled']
 const TERMINAL: AnalysisStatus[] = ['completed', 'failed', 'canceled']
 
-// The state machine as the issue states it, written out independently of durable-objects/transitions.ts.
+// The state machine as docs/state-machine.md states it, written out independently of durable-objects/transitions.ts.
 const LEGAL: Record<AnalysisStatus, AnalysisStatus[]> = {
   queued: ['processing', 'canceled'],
   processing: ['completed', 'failed', 'canceled'],

@@ -1,5 +1,5 @@
 /**
- * A model server for the http adapter, seed 004's `/infer` interface in front of the Human adapter:
+ * A model server for the http adapter: the `/infer` interface (README "Model adapters") in front of the Human adapter:
  *
  *   POST /infer   multipart/form-data, field `input_file` (PNG or JPEG)
  *                 → 200 {"success": true, "output": {…}} (see wire.ts)
@@ -17,7 +17,7 @@ import { HumanAdapter } from './adapters/human'
 import { decodeImage } from './image'
 import { toWire } from './wire'
 
-/** Seed 004's Flask example caps nothing; this one refuses what no photo needs. */
+/** Refuses uploads larger than any photo needs, before reading them into memory. */
 const MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 class BadRequest extends Error {}

@@ -8,7 +8,7 @@ import type { PipelineParameters } from './parameters'
 import { coverage, heatmapPng, maskPng } from './rasters'
 
 /**
- * Seed 004's stages, minus video: preprocess 10–15 %, inference 15–65 %, postprocess 65–75 % (the
+ * The standard stages (docs/ML_PIPELINE_INTEGRATION.md, "Progress, stages and logs"), minus video: preprocess 10–15 %, inference 15–65 %, postprocess 65–75 % (the
  * SDK knows these ranges by name), then upload and annotate in the span that stitching and
  * thumbnails had. Each stage reports its start, end, duration and failure through `run.stage`.
  */

@@ -133,9 +133,9 @@ export class AnalysisRun {
    * Runs `fn` as a stage: reports the stage at the start of its range, then at the end when `fn`
    * resolves, and logs its duration. `fn` gets a `progress(fraction)` that maps 0..1 into the
    * stage's range (`run.progress` inside the stage maps too). The range is `span`, else `weight`
-   * from where the last stage ended, else seed 004's range for the name (preprocess 10–15 %,
+   * from where the last stage ended, else the standard range for the name (preprocess 10–15 %,
    * inference 15–65 %, postprocess 65–75 %, stitch 75–85 %, thumbnails 85–95 %, finalization
-   * 95–100 %), else empty. If `fn` throws, the failure is logged and reported against the stage
+   * 95–100 %; docs/ML_PIPELINE_INTEGRATION.md, "Progress, stages and logs"), else empty. If `fn` throws, the failure is logged and reported against the stage
    * and the error propagates (finalizing is the run's decision). Stages do not nest.
    */
   async stage<T>(name: string, fn: (progress: StageProgress, stage: Stage) => Promise<T> | T, options: StageOptions = {}): Promise<T> {

@@ -17,7 +17,7 @@ export interface InferenceContext {
 }
 
 /**
- * Seed 004's model adapter: the pipeline's stages stay the same whether the models run in this
+ * A model adapter: the pipeline's stages stay the same whether the models run in this
  * process, behind an HTTP server, in a command, or not at all.
  */
 export interface ModelAdapter {

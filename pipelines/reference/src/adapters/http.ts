@@ -11,7 +11,7 @@ export interface HttpAdapterOptions {
 }
 
 /**
- * Seed 004's HTTPAPIAdapter: `POST {url}/infer` with the image as the multipart field
+ * The HTTP adapter, for models behind a server: `POST {url}/infer` with the image as the multipart field
  * `input_file`; the server answers `{"success": true, "output": …}` (see `wire.ts`) or
  * `{"success": false, "error": "…"}`. Network errors, timeouts and 5xx are retried with backoff.
  */

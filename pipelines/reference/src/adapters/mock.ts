@@ -23,7 +23,7 @@ const FIGURE: [name: string, x: number, y: number][] = [
 ]
 
 /**
- * Seed 004's MockAdapter: the same output for the same image size, with no model files, so the
+ * The mock adapter: the same output for the same image size, with no model files, so the
  * pipeline's stages, uploads and annotations can be tested anywhere. Its numbers are invented;
  * the analysis records `adapter: mock` so nobody mistakes them for a model's.
  */

@@ -15,7 +15,7 @@ export class PermanentError extends Error {
   override name = 'PermanentError'
 }
 
-/** Seed 004's `retry()`: exponential backoff for a model backend that may be restarting or busy. */
+/** Exponential backoff for a model backend that may be restarting or busy. */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {

@@ -20,7 +20,7 @@ const PROGRESS_LINE = /^progress:\s*(\d+(?:\.\d+)?)\s*$/
 const STDERR_TAIL_CHARS = 2000
 
 /**
- * Seed 004's subprocess adapter, for models in any language: runs `command --input <file>`, reads
+ * The subprocess adapter, for models in any language: runs `command --input <file>`, reads
  * `progress: N` lines (0..100) from stdout as they come, and takes the last stdout line as the
  * JSON result (see `wire.ts`). A non-zero exit or a timeout is retried with backoff; malformed
  * output is not, since the same command would print it again.
