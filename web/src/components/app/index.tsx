@@ -19,6 +19,7 @@ const PipelinesPage = lazy(() => import('../../pages/pipelines'))
 const PipelinePage = lazy(() => import('../../pages/pipelines/detail'))
 const ProjectGrantsPage = lazy(() => import('../../pages/pipelines/grants'))
 const ProjectAuditPage = lazy(() => import('../../pages/pipelines/audit'))
+const DatasetPage = lazy(() => import('../../pages/dataset'))
 
 type AuthState = { status: 'checking' } | { status: 'signed-out' } | { status: 'signed-in'; me: Me } | { status: 'error'; error: Error }
 
@@ -72,6 +73,7 @@ export function App() {
                   <Router>
                     <Route path="/" component={Projects} />
                     <Route path="/projects/:projectId" component={ProjectPage} />
+                    <Route path="/projects/:projectId/dataset" component={DatasetPage} />
                     <Route path="/images/:imageId" component={ImagePage} />
                     <Route path="/images/:imageId/compare" component={ComparePage} />
                     <Route path="/pipelines" component={PipelinesPage} />
