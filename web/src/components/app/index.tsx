@@ -15,11 +15,11 @@ import styles from './style.module.css'
 // The image and compare screens carry the canvas, RLE and review code; the first screen does not need it.
 const ImagePage = lazy(() => import('../../pages/image'))
 const ComparePage = lazy(() => import('../../pages/compare'))
-const DatasetPage = lazy(() => import('../../pages/dataset'))
 const PipelinesPage = lazy(() => import('../../pages/pipelines'))
 const PipelinePage = lazy(() => import('../../pages/pipelines/detail'))
 const ProjectGrantsPage = lazy(() => import('../../pages/pipelines/grants'))
 const ProjectAuditPage = lazy(() => import('../../pages/pipelines/audit'))
+const DatasetPage = lazy(() => import('../../pages/dataset'))
 
 type AuthState = { status: 'checking' } | { status: 'signed-out' } | { status: 'signed-in'; me: Me } | { status: 'error'; error: Error }
 
