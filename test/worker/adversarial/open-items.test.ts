@@ -166,12 +166,18 @@ describe('item 14: loose ends', () => {
     expect(pulled).toBeLessThanOrEqual(1 << 20)
   })
 
-  // Item 14: a custom annotation may name any storage path, another analysis's artifact included.
-  it.fails("a custom annotation's storage_path naming another analysis's artifact is 400", async () => {
+  it("a custom annotation's storage_path naming another analysis's artifact is 400 artifact_not_found", async () => {
     const mine = await scenario()
     const theirs = await scenario()
     const path = await uploadArtifact(theirs.analysis.id, 'theirs.png')
-    await expectRefused(await bulk(mine.analysis.id, [{ annotation_type: 'custom', data: { note: 'x' }, storage_path: path }]), 400)
+    await expectRefused(await bulk(mine.analysis.id, [{ annotation_type: 'custom', data: { note: 'x' }, storage_path: path }]), 400, 'artifact_not_found')
+  })
+
+  it("a custom annotation's storage_path naming its own analysis's uploaded artifact is stored", async () => {
+    const { analysis } = await scenario()
+    const path = await uploadArtifact(analysis.id, 'mine.png')
+    const res = await bulk(analysis.id, [{ annotation_type: 'custom', data: { note: 'x' }, storage_path: path }])
+    expect(res.status, await res.clone().text()).toBe(200)
   })
 
   // Item 14: without image_width/image_height a box is not checked against the image at all.
