@@ -1,5 +1,5 @@
 import canonicalize from 'canonicalize'
-import { sha256Hex } from '../digest'
+import { sha256HexSync } from '../digest'
 import type { AnnotationInput } from '../schemas/annotation-types'
 import { toWellFormed } from '../schemas/unicode'
 
@@ -7,7 +7,7 @@ import { toWellFormed } from '../schemas/unicode'
  * The identity of an annotation's content: RFC 8785 canonical JSON of every field that the
  * pipeline sent, hashed. Key order and number formatting in the request body do not matter.
  */
-export function annotationHash(a: AnnotationInput): Promise<string> {
+export function annotationHash(a: AnnotationInput): string {
   const content = {
     annotation_type: a.annotation_type,
     class_name: a.class_name ?? null,
@@ -25,7 +25,7 @@ export function annotationHash(a: AnnotationInput): Promise<string> {
     // hash the well-formed replacement rather than fail the whole batch with a 500.
     json = canonicalize(wellFormed(content))!
   }
-  return sha256Hex(json)
+  return sha256HexSync(json)
 }
 
 function wellFormed(value: unknown): unknown {

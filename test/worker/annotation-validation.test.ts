@@ -119,7 +119,7 @@ describe('lone UTF-16 surrogates', () => {
 
   it('never makes the content hash throw', async () => {
     const input = { annotation_type: 'custom', class_name: 'x\udfffy', data: { '\ud800': '\ud800' } } as unknown as AnnotationInput
-    await expect(annotationHash(input)).resolves.toMatch(/^[0-9a-f]{64}$/)
+    expect(annotationHash(input)).toMatch(/^[0-9a-f]{64}$/)
   })
 })
 
