@@ -3,7 +3,7 @@ import { assertArtifactsUploaded, assertKeysFree, prepareAnnotations, replayFroz
 import { confirmPendingArtifacts } from '../src/domain/artifacts'
 import { loadAnalysis, writeAnalysisThrough } from '../src/domain/runs/analysis-record'
 import type { Analysis, Annotation } from '../src/schemas/analyses'
-import { BITMAP_TYPES, type AnnotationInput } from '../src/schemas/annotation-types'
+import { ARTIFACT_PATH_TYPES, type AnnotationInput } from '../src/schemas/annotation-types'
 import type { AnalysisEvent, EventBodies } from '../src/schemas/events'
 import { isTerminal } from '../src/schemas/runs'
 import type { LiveChannel } from './live-channel'
@@ -56,7 +56,7 @@ export class AnalysisObject extends RunObject<'analysis', Analysis> {
   }
 
   private async write(items: PreparedAnnotation[], inputs: AnnotationInput[], mode: BulkMode, meta: CallbackMeta) {
-    const bitmaps = inputs.filter((a) => BITMAP_TYPES.has(a.annotation_type) && a.storage_path).map((a) => a.storage_path!)
+    const bitmaps = inputs.filter((a) => ARTIFACT_PATH_TYPES.has(a.annotation_type) && a.storage_path).map((a) => a.storage_path!)
     for (const artifact of await confirmPendingArtifacts(this.data.db, this.env.BUCKET, this.id, bitmaps)) {
       this.live.broadcast('artifact', { artifact })
     }

@@ -16,7 +16,7 @@ import { analyses, artifacts } from '../db/schema'
 import { AppError } from '../errors'
 import type { Annotation } from '../schemas/analyses'
 import type { AnnotationInput } from '../schemas/annotation-types'
-import { BITMAP_TYPES } from '../schemas/annotation-types'
+import { ARTIFACT_PATH_TYPES } from '../schemas/annotation-types'
 import { annotationHash } from './annotation-hash'
 import { auditInsert } from './audit'
 
@@ -123,9 +123,9 @@ export async function replayFrozen({ d1 }: DataAccess, analysisId: string, items
   return { annotations: items.map((p) => byHash.get(p.hash)!), total: items.length, created: 0, updated: 0, duplicates: items.length, fresh: [], count, at: new Date().toISOString() }
 }
 
-/** Every heatmap, mask or PNG segmentation must point at an artifact of this analysis that was uploaded. */
+/** Every heatmap, mask, PNG segmentation or custom file must point at an artifact of this analysis that was uploaded. */
 export async function assertArtifactsUploaded(db: Database, analysisId: string, items: AnnotationInput[]): Promise<void> {
-  const wanted = items.flatMap((a, index) => (BITMAP_TYPES.has(a.annotation_type) && a.storage_path ? [{ index, path: a.storage_path }] : []))
+  const wanted = items.flatMap((a, index) => (ARTIFACT_PATH_TYPES.has(a.annotation_type) && a.storage_path ? [{ index, path: a.storage_path }] : []))
   if (!wanted.length) return
   const found = new Set(
     (

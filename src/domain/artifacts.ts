@@ -2,10 +2,11 @@ import { and, eq } from 'drizzle-orm'
 import type { Config } from '../config'
 import type { Database } from '../db/client'
 import { inJson } from '../db/in-json'
-import { artifacts } from '../db/schema'
+import { analyses, artifacts } from '../db/schema'
 import type { CurrentUser } from '../app-env'
 import { AppError, notFound } from '../errors'
 import { Uuid } from '../schemas/common'
+import { isTerminal } from '../schemas/runs'
 import { analysisForUser } from './analyses'
 import { ARTIFACT_CONTENT_TYPES, type Artifact, type ArtifactType } from '../schemas/artifacts'
 import { presign } from '../storage/presign'
@@ -54,6 +55,21 @@ export async function presignArtifact(
 }
 
 /** Marks an artifact uploaded once its bytes are in R2; used by the upload route and by lazy checks. */
+/**
+ * A finished analysis's artifacts are what its exports and provenance bundle attest, so an upload
+ * URL issued before the end may not write after it, neither a new file nor over an old one.
+ * Checked before the first byte is stored; see docs/security.md for direct-to-R2 URLs.
+ */
+export async function assertArtifactWritable(db: Database, storagePath: string): Promise<void> {
+  const analysisId = storagePath.split('/')[1] ?? ''
+  const row = await db.select({ status: analyses.status }).from(analyses).where(eq(analyses.id, analysisId)).get()
+  if (!row) throw notFound('Analysis')
+  if (isTerminal(row.status)) {
+    const code = row.status === 'canceled' ? 'analysis_canceled' : 'analysis_finalized'
+    throw new AppError(409, code, `Analysis is ${row.status}: its artifacts can no longer change`, { status: row.status })
+  }
+}
+
 export async function markArtifactUploaded(db: Database, storagePath: string, bytes: number, sha256: string | null) {
   await db
     .update(artifacts)

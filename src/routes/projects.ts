@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { createRouter } from '../http/router'
 import { currentUser, requirePrincipal, requireUser } from '../auth/middleware'
 import { currentPrincipal } from '../auth/principal'
+import { disconnectFromProject } from '../domain/live-access'
 import { addMember, createProject, getProject, listMembers, listProjects, removeMember } from '../domain/projects'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
@@ -90,6 +91,7 @@ export const projectRoutes = createRouter()
     async (c) => {
       const { project_id, user_id } = c.req.valid('param')
       await removeMember(c.get('db'), currentUser(c), project_id, user_id, c.get('requestId'))
+      await disconnectFromProject(c.env, c.get('db'), project_id, user_id)
       return c.body(null, 204)
     },
   )

@@ -150,6 +150,8 @@ export type AnnotationType = (typeof ANNOTATION_TYPES)[number]
 
 /** Types whose pixels live in an uploaded artifact named by `storage_path`. */
 export const BITMAP_TYPES = new Set<AnnotationType>(['heatmap', 'mask', 'segmentation'])
+/** Types whose `storage_path` must name an uploaded artifact of the same analysis: the bitmaps, and custom files. */
+export const ARTIFACT_PATH_TYPES = new Set<AnnotationType>([...BITMAP_TYPES, 'custom'])
 
 const common = {
   class_name: text().min(1).max(256).nullish(),

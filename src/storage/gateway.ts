@@ -2,9 +2,10 @@ import { analysisStub } from '../../durable-objects/analysis-object'
 import type { Config } from '../config'
 import type { Database } from '../db/client'
 import { sha256OfStream } from '../digest'
-import { markArtifactUploaded } from '../domain/artifacts'
+import { assertArtifactWritable, markArtifactUploaded } from '../domain/artifacts'
 import { AppError } from '../errors'
 import { MAX_ARTIFACT_BYTES } from '../schemas/artifacts'
+import { setDownloadHeaders } from './download-headers'
 import { verifyPresigned } from './presign'
 
 export interface GatewayContext {
@@ -23,6 +24,7 @@ export async function receiveUpload(g: GatewayContext, request: Request): Promis
   const length = Number(request.headers.get('Content-Length') ?? NaN)
   if (!Number.isFinite(length)) throw new AppError(411, 'bad_request', 'Content-Length is required')
   if (length > MAX_ARTIFACT_BYTES) throw new AppError(413, 'payload_too_large', `Uploads may be at most ${MAX_ARTIFACT_BYTES} bytes`)
+  if (key.startsWith('ml_outputs/')) await assertArtifactWritable(g.db, key)
   const body = request.body ?? new ReadableStream({ start: (ctl) => ctl.close() })
   const [toBucket, toDigest] = body.tee()
   const [object, sha256] = await Promise.all([
@@ -39,7 +41,7 @@ export async function receiveUpload(g: GatewayContext, request: Request): Promis
   return new Response(null, { status: 200, headers: { ETag: `"${object.httpEtag.replace(/"/g, '')}"` } })
 }
 
-/** A presigned GET out of R2 through the Worker. */
+/** A presigned GET out of R2 through the Worker, served so that no object can run as a page here. */
 export async function serveObject(g: GatewayContext, request: Request): Promise<Response> {
   const key = await verifyPresigned(g.config, request)
   const object = await g.env.BUCKET.get(key)
@@ -49,5 +51,6 @@ export async function serveObject(g: GatewayContext, request: Request): Promise<
   headers.set('ETag', object.httpEtag)
   headers.set('Content-Length', String(object.size))
   headers.set('Cache-Control', 'private, max-age=300')
+  setDownloadHeaders(headers, key)
   return new Response(object.body, { status: 200, headers })
 }
