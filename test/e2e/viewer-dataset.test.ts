@@ -10,7 +10,7 @@ let h: Harness
 let projectId: string
 let bigProjectId: string
 const ids: Record<string, string> = {}
-const MANY = Number(process.env.DATASET_IMAGES ?? 10_000)
+const MANY = Number(process.env.DATASET_IMAGES ?? 2_000)
 
 beforeAll(async () => {
   h = await startHarness(Number(process.env.E2E_PORT ?? 8800))
