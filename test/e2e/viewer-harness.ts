@@ -57,7 +57,13 @@ export async function startHarness(port: number): Promise<Harness> {
   const call = async (method: string, path: string, payload: unknown, auth: 'user' | 'hmac') => {
     const body = payload === undefined ? undefined : JSON.stringify(payload)
     const headers = auth === 'user' ? { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' } : signatureHeaders(server.secret, body ?? '')
-    const res = await fetch(server.baseUrl + path, { method, headers, body })
+    const send = () => fetch(server.baseUrl + path, { method, headers, body })
+    // A kept-alive socket the server closed while idle (after a slow step such as spawning
+    // wrangler for a new user) fails the next request on it; the harness's calls are safe to repeat.
+    const res = await send().catch((err: Error & { cause?: { code?: string } }) => {
+      if (err.cause?.code === 'UND_ERR_SOCKET') return send()
+      throw err
+    })
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
     return res.status === 204 ? undefined : res.json()
   }

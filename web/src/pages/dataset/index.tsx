@@ -48,7 +48,11 @@ export default function DatasetPage({ projectId }: { projectId: string }) {
   const shown = useMemo(() => filterImages(images.list, filters), [images.list, filters.search, filters.runs, filters.sort])
   const counts = useMemo(() => facetCounts(images.list, filters.search), [images.list, filters.search])
   const back = `${path}${location.search}`
-  useEffect(() => saveTrail({ projectId, ids: shown.map((i) => i.id), back, model }), [shown, back, model, projectId])
+  const here = path === `/projects/${projectId}/dataset`
+  useEffect(() => {
+    // The router keeps this page on screen, with the next URL, while the image page loads.
+    if (here) saveTrail({ projectId, ids: shown.map((i) => i.id), back, model })
+  }, [here, shown, back, model, projectId])
 
   const onModels = useCallback((names: string[]) => {
     setModels((s) => (names.every((n) => s.has(n)) ? s : new Set([...s, ...names])))
