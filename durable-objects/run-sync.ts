@@ -2,7 +2,7 @@ import { getConfig } from '../src/config'
 import type { Database } from '../src/db/client'
 import type { ActorType } from '../src/schemas/audit'
 import type { RunLifecycle } from '../src/schemas/runs'
-import { nextDeadline, PROGRESS_WRITE_INTERVAL_MS } from './deadlines'
+import { nextDeadline, PROGRESS_WRITE_INTERVAL_MS, type KindClock } from './deadlines'
 import type { RunKind } from './run-kind'
 import { publicRecord } from './run-state'
 import type { RunStore } from './run-store'
@@ -20,6 +20,8 @@ export class RunSync<K extends string, R extends RunLifecycle> {
     private readonly store: RunStore<R>,
     private readonly kind: RunKind<K, R>,
     private readonly db: Database,
+    /** The kind's share of the clock, read each time the alarm is set. */
+    private readonly clock: () => KindClock = () => ({}),
   ) {}
 
   async writeMove(actor: Actor, action: string, requestId: string | null): Promise<void> {
@@ -40,11 +42,11 @@ export class RunSync<K extends string, R extends RunLifecycle> {
     if (this.store.state!.progress_written_at < 0) await this.writeProgress()
   }
 
-  /** One alarm serves every deadline: heartbeat, queue timeout and a pending progress write. */
+  /** One alarm serves every deadline: heartbeat, queue timeout, a pending progress write and the kind's own work. */
   async schedule(): Promise<void> {
     const state = this.store.state
     if (!state) return
-    const at = nextDeadline(state, getConfig(this.env), Date.now())
+    const at = nextDeadline(state, getConfig(this.env), Date.now(), this.clock())
     if (at === null) return this.ctx.storage.deleteAlarm()
     if ((await this.ctx.storage.getAlarm()) !== at) await this.ctx.storage.setAlarm(at)
   }

@@ -3,7 +3,7 @@ import type { CurrentUser } from '../app-env'
 import { authorize, projectRole, type Action } from '../auth/permissions'
 import type { Config } from '../config'
 import type { Database } from '../db/client'
-import { analyses } from '../db/schema'
+import { analyses, modelVersions } from '../db/schema'
 import { AppError, notFound } from '../errors'
 import type { z } from 'zod'
 import type { AnalysisCreate, AnalysisListQuery } from '../schemas/analyses'
@@ -50,6 +50,7 @@ export async function createAnalysis(
       limit: config.ML_MAX_ANALYSES_PER_IMAGE,
     })
   }
+  const registered = await registeredVersion(db, image.projectId, input.model_name, input.model_version)
   const id = crypto.randomUUID()
   const now = new Date().toISOString()
   try {
@@ -69,6 +70,7 @@ export async function createAnalysis(
           externalJobId: input.external_job_id ?? null,
           priority: input.priority,
           groupId: input.group_id ?? null,
+          modelVersionId: registered?.id ?? null,
           createdAt: now,
         }),
       auditInsert(db, {
@@ -92,6 +94,14 @@ export async function createAnalysis(
   }
   return { analysis: toAnalysis((await db.select().from(analyses).where(eq(analyses.id, id)).get())!), created: true }
 }
+
+/** The registered version a model name and version string name in the project, if any: analyses link to it. */
+export const registeredVersion = (db: Database, projectId: string, name: string, version: string) =>
+  db
+    .select({ id: modelVersions.id })
+    .from(modelVersions)
+    .where(and(eq(modelVersions.projectId, projectId), eq(modelVersions.name, name), eq(modelVersions.version, version)))
+    .get()
 
 const findByExternalJobId = (db: Database, externalJobId: string) =>
   db.select().from(analyses).where(eq(analyses.externalJobId, externalJobId)).get()
