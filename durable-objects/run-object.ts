@@ -174,6 +174,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
   }
 
   override async alarm() {
+    this.sync.alarmFired()
     const state = this.state
     if (!state) return
     const timeout = timeoutOf(state, getConfig(this.env), this.clock().queuedSince)
