@@ -11,6 +11,12 @@ import { exportRoutes } from './routes/exports'
 import { auth } from './routes/auth'
 import { health } from './routes/health'
 import { imageRoutes } from './routes/images'
+import { jobCallbackRoutes } from './routes/job-callbacks'
+import { jobObserveRoutes } from './routes/job-observe'
+import { jobRoutes } from './routes/jobs'
+import { modelVersionRoutes } from './routes/model-versions'
+import { projectJobRoutes } from './routes/project-jobs'
+import { datasetRoutes } from './routes/datasets'
 import { pipelineRoutes } from './routes/pipeline'
 import { projectRoutes } from './routes/projects'
 import { storageRoutes } from './routes/storage'
@@ -33,6 +39,12 @@ export function createApp() {
   app.route('/', artifactRoutes)
   app.route('/', pipelineRoutes)
   app.route('/', exportRoutes)
+  app.route('/', jobRoutes)
+  app.route('/', jobObserveRoutes)
+  app.route('/', jobCallbackRoutes)
+  app.route('/', modelVersionRoutes)
+  app.route('/', datasetRoutes)
+  app.route('/', projectJobRoutes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
