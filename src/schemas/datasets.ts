@@ -10,13 +10,14 @@ export const DATASET_STATUSES = ['pending', 'ready', 'failed'] as const
 export const DATASET_REVIEWS = ['accepted', 'any'] as const
 
 export const DatasetRequest = z
+  // The reuse form goes first: the freeze form has no required field, so it would take `{snapshot_id}` and strip the id.
   .union([
+    z.object({ snapshot_id: Uuid.meta({ description: 'Reuse a snapshot of this project, byte for byte' }) }),
     z.object({
       format: z.enum(DATASET_FORMATS).default('coco'),
       model: z.string().trim().min(1).max(200).optional().meta({ description: 'Each image’s latest completed analysis by this model; any model when left out' }),
       review: z.enum(DATASET_REVIEWS).default('accepted').meta({ description: '`accepted` (the default): only annotations a reviewer accepted' }),
     }),
-    z.object({ snapshot_id: Uuid.meta({ description: 'Reuse a snapshot of this project, byte for byte' }) }),
   ])
   .meta({ id: 'DatasetRequest', example: { format: 'coco', model: 'yolo_v8', review: 'accepted' } })
 export type DatasetRequest = z.infer<typeof DatasetRequest>
