@@ -12,6 +12,7 @@ import {
   uploadImage,
   type TestUser,
 } from './helpers'
+import { createJob, runJobAlarm, uploadJobArtifact } from './jobs-helpers'
 
 type Caller = 'owner' | 'editor' | 'viewer' | 'outsider' | 'anonymous'
 const CALLERS: Caller[] = ['owner', 'editor', 'viewer', 'outsider', 'anonymous']
@@ -24,6 +25,11 @@ interface World {
   analysisId: string
   annotationId: string
   artifactPath: string
+  jobId: string
+  batchJobId: string
+  jobArtifactPath: string
+  versionIds: [string, string]
+  snapshotId: string
 }
 
 interface Row {
@@ -147,6 +153,59 @@ const ROWS: Row[] = [
     expected: READ,
     call: (w, token) => api(`/api/ml/artifacts/download?storage_path=${encodeURIComponent(w.artifactPath)}`, { token }),
   },
+  {
+    endpoint: 'POST /api/projects/{id}/jobs',
+    expected: write(201),
+    call: (w, token) => api(`/api/projects/${w.projectId}/jobs`, { method: 'POST', token, json: { kind: 'custom', model_name: 'x' } }),
+  },
+  { endpoint: 'GET /api/projects/{id}/jobs', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/jobs`, { token }) },
+  { endpoint: 'GET /api/projects/{id}/jobs/queue', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/jobs/queue`, { token }) },
+  { endpoint: 'GET /api/jobs/{id}', expected: READ, call: (w, token) => api(`/api/jobs/${w.jobId}`, { token }) },
+  {
+    endpoint: 'POST /api/jobs/{id}/cancel',
+    expected: write(200),
+    call: async (w, token) => {
+      const res = await api(`/api/projects/${w.projectId}/jobs`, { method: 'POST', token: w.users.owner.token, json: { kind: 'custom', model_name: 'x' } })
+      return api(`/api/jobs/${(await res.json<{ id: string }>()).id}/cancel`, { method: 'POST', token })
+    },
+  },
+  { endpoint: 'GET /api/jobs/{id}/logs', expected: READ, call: (w, token) => api(`/api/jobs/${w.jobId}/logs`, { token }) },
+  { endpoint: 'GET /api/jobs/{id}/metrics', expected: READ, call: (w, token) => api(`/api/jobs/${w.jobId}/metrics`, { token }) },
+  { endpoint: 'GET /api/jobs/{id}/artifacts', expected: READ, call: (w, token) => api(`/api/jobs/${w.jobId}/artifacts`, { token }) },
+  {
+    endpoint: 'GET /api/jobs/{id}/artifacts/download',
+    expected: READ,
+    call: (w, token) => api(`/api/jobs/${w.jobId}/artifacts/download?storage_path=${encodeURIComponent(w.jobArtifactPath)}`, { token }),
+  },
+  { endpoint: 'GET /api/jobs/{id}/export', expected: READ, call: (w, token) => api(`/api/jobs/${w.batchJobId}/export`, { token }) },
+  {
+    endpoint: 'GET /api/jobs/{id}/live',
+    expected: { owner: 101, editor: 101, viewer: 101, outsider: 404, anonymous: 401 },
+    call: (w, token) => api(`/api/jobs/${w.jobId}/live`, { token, headers: { Upgrade: 'websocket' } }),
+  },
+  { endpoint: 'GET /api/projects/{id}/status', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/status`, { token }) },
+  { endpoint: 'GET /api/projects/{id}/settings', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/settings`, { token }) },
+  {
+    endpoint: 'PATCH /api/projects/{id}/settings',
+    expected: manage(200),
+    call: (w, token) => api(`/api/projects/${w.projectId}/settings`, { method: 'PATCH', token, json: { job_concurrency: 1 } }),
+  },
+  {
+    endpoint: 'POST /api/projects/{id}/model-versions',
+    expected: write(201),
+    call: (w, token) => api(`/api/projects/${w.projectId}/model-versions`, { method: 'POST', token, json: { name: 'm', version: crypto.randomUUID() } }),
+  },
+  { endpoint: 'GET /api/projects/{id}/model-versions', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/model-versions`, { token }) },
+  {
+    endpoint: 'GET /api/projects/{id}/model-versions/compare',
+    expected: READ,
+    call: (w, token) => api(`/api/projects/${w.projectId}/model-versions/compare?base=${w.versionIds[0]}&candidate=${w.versionIds[1]}`, { token }),
+  },
+  { endpoint: 'GET /api/model-versions/{id}', expected: READ, call: (w, token) => api(`/api/model-versions/${w.versionIds[0]}`, { token }) },
+  { endpoint: 'GET /api/model-versions/{id}/lineage', expected: READ, call: (w, token) => api(`/api/model-versions/${w.versionIds[0]}/lineage`, { token }) },
+  { endpoint: 'GET /api/projects/{id}/datasets', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/datasets`, { token }) },
+  { endpoint: 'GET /api/datasets/{id}', expected: READ, call: (w, token) => api(`/api/datasets/${w.snapshotId}`, { token }) },
+  { endpoint: 'GET /api/datasets/{id}/download', expected: READ, call: (w, token) => api(`/api/datasets/${w.snapshotId}/download`, { token }) },
 ]
 
 describe('access matrix', () => {
@@ -168,6 +227,13 @@ describe('access matrix', () => {
       annotations: [{ annotation_type: 'classification', class_name: 'cat', data: { score: 0.9 } }],
     })
     const annotationId = (await bulk.json<{ annotations: { id: string }[] }>()).annotations[0]!.id
+    const job = await createJob(owner!, project.id, { inputs: { dataset: { format: 'coco', review: 'any' } } })
+    await runJobAlarm(job.id)
+    const batch = await createJob(owner!, project.id, { kind: 'batch_inference', model_name: 'det', model_version: '1' })
+    const jobArtifactPath = await uploadJobArtifact(job.id, 'weights.bin', 'w')
+    const version = (v: string) =>
+      api(`/api/projects/${project.id}/model-versions`, { method: 'POST', token: owner!.token, json: { name: 'det', version: v } }).then((r) => r.json<{ id: string }>())
+    const versionIds: [string, string] = [(await version('1')).id, (await version('2')).id]
     world = {
       users: { owner: owner!, editor: editor!, viewer: viewer!, outsider: outsider! },
       bystander: bystander!,
@@ -176,6 +242,11 @@ describe('access matrix', () => {
       analysisId: analysis.id,
       annotationId,
       artifactPath,
+      jobId: job.id,
+      batchJobId: batch.id,
+      jobArtifactPath,
+      versionIds,
+      snapshotId: job.dataset_snapshot_id!,
     }
   })
 

@@ -1,5 +1,5 @@
 import { runDurableObjectAlarm } from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
+import { env, exports } from 'cloudflare:workers'
 import { api, signed, type TestUser } from './helpers'
 
 export interface Job {
@@ -44,3 +44,13 @@ export const startJob = (jobId: string) => signed('PATCH', `/api/jobs/${jobId}/s
 export const finishJob = (jobId: string, status: 'completed' | 'failed' = 'completed') => signed('POST', `/api/jobs/${jobId}/finalize`, { status })
 
 export const jobRow = (jobId: string) => env.DB.prepare('SELECT * FROM jobs WHERE id = ?').bind(jobId).first<Record<string, unknown>>()
+
+/** Presigns a job artifact through the signed endpoint and PUTs the bytes to the returned URL. */
+export async function uploadJobArtifact(jobId: string, filename: string, body: string) {
+  const res = await signed('POST', `/api/jobs/${jobId}/artifacts/presign`, { artifact_type: 'model', filename })
+  if (res.status !== 200) throw new Error(`presign: ${res.status} ${await res.text()}`)
+  const ticket = await res.json<{ upload_url: string; storage_path: string; headers: Record<string, string> }>()
+  const put = await exports.default.fetch(new Request(ticket.upload_url, { method: 'PUT', headers: ticket.headers, body }))
+  if (put.status !== 200) throw new Error(`upload: ${put.status} ${await put.text()}`)
+  return ticket.storage_path
+}

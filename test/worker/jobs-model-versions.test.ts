@@ -1,7 +1,7 @@
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { api, createAnalysis, createProject, createUser, sha256Of, signed, uploadImage, type TestUser } from './helpers'
-import { createJob, finishJob, getJob, runJobAlarm, startJob, type Envelope } from './jobs-helpers'
+import { createJob, finishJob, getJob, runJobAlarm, startJob, uploadJobArtifact, type Envelope } from './jobs-helpers'
 
 interface Version {
   id: string
@@ -31,14 +31,6 @@ async function analysed(owner: TestUser, imageId: string, model: string, version
   expect((await signed('POST', `/api/analyses/${a.id}/annotations:bulk`, { annotations: boxes })).status).toBe(200)
   expect((await signed('POST', `/api/analyses/${a.id}/finalize`, { status: 'completed' })).status).toBe(200)
   return a
-}
-
-async function uploadJobArtifact(jobId: string, filename: string, body: string) {
-  const res = await signed('POST', `/api/jobs/${jobId}/artifacts/presign`, { artifact_type: 'model', filename })
-  const ticket = await res.json<{ upload_url: string; storage_path: string; headers: Record<string, string> }>()
-  const put = await exports.default.fetch(new Request(ticket.upload_url, { method: 'PUT', headers: ticket.headers, body }))
-  expect(put.status).toBe(200)
-  return ticket.storage_path
 }
 
 describe('dataset snapshots frozen at job creation', () => {
@@ -79,7 +71,7 @@ describe('dataset snapshots frozen at job creation', () => {
     expect(again.sha256).toBe(snapshot.sha256)
     const list = await (await api(`/api/projects/${p.id}/datasets`, { token: owner.token })).json<{ total: number }>()
     expect(list.total).toBe(1)
-  })
+   }, 30_000)
 
   it('a snapshot of another project is refused: 400 and no job', async () => {
     const owner = await createUser('owner')
