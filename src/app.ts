@@ -14,6 +14,7 @@ import { imageRoutes } from './routes/images'
 import { jobCallbackRoutes } from './routes/job-callbacks'
 import { jobObserveRoutes } from './routes/job-observe'
 import { jobRoutes } from './routes/jobs'
+import { modelAliasRoutes } from './routes/model-aliases'
 import { modelVersionRoutes } from './routes/model-versions'
 import { projectJobRoutes } from './routes/project-jobs'
 import { datasetRoutes } from './routes/datasets'
@@ -43,6 +44,7 @@ export function createApp() {
   app.route('/', jobObserveRoutes)
   app.route('/', jobCallbackRoutes)
   app.route('/', modelVersionRoutes)
+  app.route('/', modelAliasRoutes)
   app.route('/', datasetRoutes)
   app.route('/', projectJobRoutes)
 

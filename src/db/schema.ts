@@ -304,3 +304,20 @@ export const modelVersions = sqliteTable(
   },
   (t) => [uniqueIndex('uq_model_versions_name_version').on(t.projectId, t.name, t.version), index('idx_model_versions_job_id').on(t.jobId)],
 )
+
+/**
+ * Named pointers into a model's versions (`production`, `staging`): promoting a version moves the
+ * alias to it. One row per project, model and alias, so an alias names exactly one version.
+ */
+export const modelAliases = sqliteTable(
+  'model_aliases',
+  {
+    projectId: text('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    alias: text('alias').notNull(),
+    modelVersionId: text('model_version_id').notNull().references(() => modelVersions.id, { onDelete: 'cascade' }),
+    updatedAt: text('updated_at').notNull(),
+    updatedById: text('updated_by_id').references(() => users.id, { onDelete: 'set null' }),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.name, t.alias] }), index('idx_model_aliases_version').on(t.modelVersionId)],
+)

@@ -156,3 +156,24 @@ export const ModelComparison = z
     ),
   })
   .meta({ id: 'ModelComparison' })
+
+export const AliasName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, _ and -, starting with a letter, e.g. production')
+
+export const ModelAlias = z
+  .object({
+    name: z.string().meta({ description: 'The model' }),
+    alias: z.string(),
+    model_version_id: Uuid,
+    version: z.string().meta({ description: 'The version the alias points at' }),
+    updated_at: Timestamp,
+    updated_by_id: Uuid.nullable(),
+  })
+  .meta({ id: 'ModelAlias' })
+
+export const PromoteRequest = z.object({ alias: AliasName }).meta({ id: 'PromoteRequest', example: { alias: 'production' } })
+
+export const ModelAliasList = z.object({ aliases: z.array(ModelAlias) }).meta({ id: 'ModelAliasList' })

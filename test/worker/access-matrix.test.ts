@@ -203,6 +203,21 @@ const ROWS: Row[] = [
   },
   { endpoint: 'GET /api/model-versions/{id}', expected: READ, call: (w, token) => api(`/api/model-versions/${w.versionIds[0]}`, { token }) },
   { endpoint: 'GET /api/model-versions/{id}/lineage', expected: READ, call: (w, token) => api(`/api/model-versions/${w.versionIds[0]}/lineage`, { token }) },
+  {
+    endpoint: 'POST /api/model-versions/{id}/promote',
+    expected: write(200),
+    call: (w, token) => api(`/api/model-versions/${w.versionIds[1]}/promote`, { method: 'POST', token, json: { alias: 'staging' } }),
+  },
+  { endpoint: 'GET /api/projects/{id}/model-aliases', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/model-aliases`, { token }) },
+  {
+    endpoint: 'DELETE /api/projects/{id}/model-aliases/{name}/{alias}',
+    expected: write(204),
+    call: async (w, token) => {
+      const alias = `a${crypto.randomUUID().slice(0, 8)}`
+      await api(`/api/model-versions/${w.versionIds[0]}/promote`, { method: 'POST', token: w.users.owner.token, json: { alias } })
+      return api(`/api/projects/${w.projectId}/model-aliases/det/${alias}`, { method: 'DELETE', token })
+    },
+  },
   { endpoint: 'GET /api/projects/{id}/datasets', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/datasets`, { token }) },
   { endpoint: 'GET /api/datasets/{id}', expected: READ, call: (w, token) => api(`/api/datasets/${w.snapshotId}`, { token }) },
   { endpoint: 'GET /api/datasets/{id}/download', expected: READ, call: (w, token) => api(`/api/datasets/${w.snapshotId}/download`, { token }) },

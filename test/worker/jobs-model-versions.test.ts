@@ -181,3 +181,40 @@ describe('model versions', () => {
     expect(cmp.classes.find((c) => c.class_name === 'dog')!.mean_confidence_delta).toBeCloseTo(0)
   })
 })
+
+describe('model aliases', () => {
+  it('promoting a version moves the alias to it from the version that held it; removing it leaves none', async () => {
+    const owner = await createUser('owner')
+    const p = await createProject(owner)
+    const register = async (version: string) =>
+      (await api(`/api/projects/${p.id}/model-versions`, { method: 'POST', token: owner.token, json: { name: 'det', version } })).json<Version>()
+    const [v1, v2] = [await register('1'), await register('2')]
+    const promote = (id: string, alias: string) => api(`/api/model-versions/${id}/promote`, { method: 'POST', token: owner.token, json: { alias } })
+    expect((await promote(v1.id, 'production')).status).toBe(200)
+    expect((await promote(v2.id, 'staging')).status).toBe(200)
+    const moved = await promote(v2.id, 'production')
+    expect(await moved.json()).toMatchObject({ name: 'det', alias: 'production', model_version_id: v2.id, version: '2' })
+    const list = async () => (await (await api(`/api/projects/${p.id}/model-aliases`, { token: owner.token })).json<{ aliases: { alias: string; version: string }[] }>()).aliases
+    expect((await list()).map((a) => [a.alias, a.version])).toEqual([
+      ['production', '2'],
+      ['staging', '2'],
+    ])
+    const audit = await env.DB.prepare("SELECT details FROM audit_log WHERE action = 'model_version.promoted' AND target_id = ? ORDER BY rowid DESC").bind(v2.id).first<{ details: string }>()
+    expect(JSON.parse(audit!.details)).toMatchObject({ alias: 'production', previous_model_version_id: v1.id })
+
+    expect((await api(`/api/projects/${p.id}/model-aliases/det/staging`, { method: 'DELETE', token: owner.token })).status).toBe(204)
+    expect((await list()).map((a) => a.alias)).toEqual(['production'])
+    expect((await api(`/api/projects/${p.id}/model-aliases/det/staging`, { method: 'DELETE', token: owner.token })).status).toBe(404)
+  })
+
+  it('refuses an alias that is not a plain lower-case name, and writes nothing', async () => {
+    const owner = await createUser('owner')
+    const p = await createProject(owner)
+    const v = await (await api(`/api/projects/${p.id}/model-versions`, { method: 'POST', token: owner.token, json: { name: 'det', version: '1' } })).json<Version>()
+    const res = await api(`/api/model-versions/${v.id}/promote`, { method: 'POST', token: owner.token, json: { alias: 'Prod Uction' } })
+    expect(res.status).toBe(400)
+    expect((await res.json<Envelope>()).error.code).toBe('validation_error')
+    const n = await env.DB.prepare('SELECT count(*) AS n FROM model_aliases WHERE project_id = ?').bind(p.id).first<{ n: number }>()
+    expect(n?.n).toBe(0)
+  })
+})
