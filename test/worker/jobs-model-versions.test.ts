@@ -207,6 +207,19 @@ describe('model aliases', () => {
     expect((await api(`/api/projects/${p.id}/model-aliases/det/staging`, { method: 'DELETE', token: owner.token })).status).toBe(404)
   })
 
+  it('a job naming @alias applies the version the alias points at when the job is created', async () => {
+    const owner = await createUser('owner')
+    const p = await createProject(owner)
+    await uploadImage(owner, p.id)
+    const v = await (await api(`/api/projects/${p.id}/model-versions`, { method: 'POST', token: owner.token, json: { name: 'det', version: '7' } })).json<Version>()
+    await api(`/api/model-versions/${v.id}/promote`, { method: 'POST', token: owner.token, json: { alias: 'production' } })
+    const job = await createJob(owner, p.id, { kind: 'batch_inference', model_name: 'det', model_version: '@production' })
+    expect(job).toMatchObject({ model_version: '7', model_version_id: v.id, inputs: { model_alias: 'production' } })
+    const unknown = await api(`/api/projects/${p.id}/jobs`, { method: 'POST', token: owner.token, json: { kind: 'evaluation', model_name: 'det', model_version: '@nope' } })
+    expect(unknown.status).toBe(400)
+    expect((await unknown.json<Envelope>()).error.details).toMatchObject({ path: ['model_version'] })
+  })
+
   it('refuses an alias that is not a plain lower-case name, and writes nothing', async () => {
     const owner = await createUser('owner')
     const p = await createProject(owner)

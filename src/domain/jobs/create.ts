@@ -7,6 +7,7 @@ import { AppError } from '../../errors'
 import type { DatasetRequest } from '../../schemas/datasets'
 import type { Job, JobCreate } from '../../schemas/jobs'
 import { registeredVersion } from '../analyses'
+import { resolveVersionName } from '../model-versions/aliases'
 import { auditInsert } from '../audit'
 import { snapshotKey } from '../datasets/snapshots'
 import { getProject } from '../projects'
@@ -27,7 +28,8 @@ export async function createJob({ db, d1 }: DataAccess, config: Config, user: Cu
   }
   const id = crypto.randomUUID()
   const now = new Date().toISOString()
-  const registered = input.model_version ? await registeredVersion(db, projectId, input.model_name, input.model_version) : undefined
+  const named = input.model_version ? await resolveVersionName(db, projectId, input.model_name, input.model_version) : null
+  const registered = named ? await registeredVersion(db, projectId, input.model_name, named.version) : undefined
   const dataset = input.inputs?.dataset ? await datasetFor(db, projectId, id, input.inputs.dataset, now) : null
   const imageIds = input.inputs?.images?.image_ids ? [...new Set(input.inputs.images.image_ids)] : null
   let batchTotal: number | null = null
@@ -47,6 +49,7 @@ export async function createJob({ db, d1 }: DataAccess, config: Config, user: Cu
   const inputs = {
     ...input.inputs,
     ...(dataset ? { dataset: dataset.summary } : {}),
+    ...(named?.alias ? { model_alias: named.alias } : {}),
     ...(input.kind === 'batch_inference' ? { images: { image_count: batchTotal, ...(imageIds ? {} : { created_before: now }) } } : {}),
   }
   const insertJob = db.insert(jobs).values({
@@ -54,7 +57,7 @@ export async function createJob({ db, d1 }: DataAccess, config: Config, user: Cu
     projectId,
     kind: input.kind,
     modelName: input.model_name,
-    modelVersion: input.model_version ?? null,
+    modelVersion: named?.version ?? null,
     modelVersionId: registered?.id ?? null,
     parameters: input.parameters ?? null,
     inputs,
@@ -74,7 +77,7 @@ export async function createJob({ db, d1 }: DataAccess, config: Config, user: Cu
     targetId: id,
     projectId,
     requestId,
-    details: { kind: input.kind, model_name: input.model_name, model_version: input.model_version ?? null, priority: input.priority },
+    details: { kind: input.kind, model_name: input.model_name, model_version: named?.version ?? null, priority: input.priority },
   })
   // The snapshot goes first: the job's row points at it.
   await (dataset?.insert ? db.batch([dataset.insert, insertJob, audit]) : db.batch([insertJob, audit]))

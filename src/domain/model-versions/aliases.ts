@@ -3,7 +3,7 @@ import type { CurrentUser } from '../../app-env'
 import { authorize, projectRole } from '../../auth/permissions'
 import type { Database } from '../../db/client'
 import { modelAliases, modelVersions } from '../../db/schema'
-import { notFound } from '../../errors'
+import { AppError, notFound } from '../../errors'
 import { auditInsert } from '../audit'
 
 const selection = {
@@ -71,4 +71,18 @@ export async function removeAlias(db: Database, user: CurrentUser, projectId: st
       details: { name, alias },
     }),
   ])
+}
+
+/** `@production` names whichever version the alias points at now; a job records the version it resolved to. */
+export async function resolveVersionName(db: Database, projectId: string, name: string, version: string): Promise<{ version: string; alias: string | null }> {
+  if (!version.startsWith('@')) return { version, alias: null }
+  const alias = version.slice(1)
+  const row = await db
+    .select({ version: modelVersions.version })
+    .from(modelAliases)
+    .innerJoin(modelVersions, eq(modelVersions.id, modelAliases.modelVersionId))
+    .where(and(eq(modelAliases.projectId, projectId), eq(modelAliases.name, name), eq(modelAliases.alias, alias)))
+    .get()
+  if (!row) throw new AppError(400, 'validation_error', `model_version: ${name} has no alias "${alias}" in this project`, { path: ['model_version'] })
+  return { version: row.version, alias }
 }
