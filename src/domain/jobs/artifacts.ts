@@ -23,7 +23,7 @@ export async function presignJobArtifact(
   input: { artifact_type: ArtifactType; filename: string; content_type?: string },
 ) {
   checkArtifactFilename(input.filename)
-  const contentType = ARTIFACT_CONTENT_TYPES[input.artifact_type] ?? input.content_type ?? 'application/octet-stream'
+  const contentType = input.content_type ?? ARTIFACT_CONTENT_TYPES[input.artifact_type][0]
   const storagePath = jobPrefix(jobId) + input.filename
   // Asking again for the same file refreshes the URL and keeps one row.
   await db
