@@ -55,6 +55,12 @@ export class AnalysisObject extends RunObject<'analysis', Analysis> {
     for (const artifact of await confirmPendingArtifacts(this.data.db, this.env.BUCKET, this.id, 'all')) this.live.broadcast('artifact', { artifact })
   }
 
+  /** A batch's analysis ended: its job's progress counts it. */
+  protected override async afterFinal() {
+    const jobId = this.state!.job_id
+    if (jobId) this.ctx.waitUntil(this.env.JOB.getByName(jobId).batchAnalysisFinished().catch((err) => console.warn(JSON.stringify({ level: 'warn', message: 'batch progress not updated', job: jobId, error: String(err) }))))
+  }
+
   private async write(items: PreparedAnnotation[], inputs: AnnotationInput[], mode: BulkMode, meta: CallbackMeta) {
     const bitmaps = inputs.filter((a) => ARTIFACT_PATH_TYPES.has(a.annotation_type) && a.storage_path).map((a) => a.storage_path!)
     for (const artifact of await confirmPendingArtifacts(this.data.db, this.env.BUCKET, this.id, bitmaps)) {

@@ -6,7 +6,7 @@ import { AppError, notFound } from '../src/errors'
 import type { Artifact } from '../src/schemas/artifacts'
 import type { LogLine, RunEventBodies } from '../src/schemas/events'
 import { isTerminal, type FINAL_STATUSES, type ProgressPatch, type RunLifecycle, type RunStatus } from '../src/schemas/runs'
-import { timeoutOf } from './deadlines'
+import { timeoutOf, type KindClock } from './deadlines'
 import { EventLog } from './event-log'
 import { LiveChannel } from './live-channel'
 import { LogStore } from './log-store'
@@ -28,12 +28,12 @@ const PIPELINE: Actor = { actorType: 'pipeline' }
  * to D1, and then broadcast to the hibernatable WebSockets watching it. Subclasses add what their
  * kind alone does (annotations for analyses) and name their `kind`.
  */
-export abstract class RunObject<K extends string, R extends RunLifecycle> extends DurableObject<Env> {
+export abstract class RunObject<K extends string, R extends RunLifecycle, A = Artifact> extends DurableObject<Env> {
   protected abstract readonly kind: RunKind<K, R>
   protected readonly store: RunStore<R>
   protected readonly data: DataAccess
   protected readonly events: EventLog
-  protected readonly live: LiveChannel<RunEventBodies<K, R>>
+  protected readonly live: LiveChannel<RunEventBodies<K, R, A>>
   private readonly nonces: NonceStore
   private logStore: LogStore | undefined
   private readonly inflight = new InflightWrites()
@@ -59,7 +59,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
   }
 
   private get sync(): RunSync<K, R> {
-    return (this.syncer ??= new RunSync(this.ctx, this.env, this.store, this.kind, this.data.db))
+    return (this.syncer ??= new RunSync(this.ctx, this.env, this.store, this.kind, this.data.db, () => this.clock()))
   }
 
   protected get logs(): LogStore {
@@ -126,18 +126,19 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
     })
   }
 
-  async artifactUploaded(artifact: Artifact) {
+  async artifactUploaded(artifact: A) {
     return asRpcResult(async () => {
       await this.ready()
       this.live.broadcast('artifact', { artifact })
     })
   }
 
-  async cancel(userId: string, requestId: string) {
+  /** Cancels the run: for a person (`by`, their user id), or for the system when `by` is null, with `reason` as its error message. */
+  async cancel(by: string | null, requestId: string | null, reason?: string) {
     return asRpcResult(async () => {
       await this.ready()
-      const moved = this.store.transition('canceled', 'cancel', undefined)
-      await this.commit(moved, false, 'canceled', requestId, { actorType: 'user', actorId: userId })
+      const moved = this.store.transition('canceled', 'cancel', reason)
+      await this.commit(moved, false, 'canceled', requestId, by ? { actorType: 'user', actorId: by } : { actorType: 'system' })
       return publicRecord(this.state!)
     })
   }
@@ -176,11 +177,9 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
     this.sync.alarmFired()
     const state = this.state
     if (!state) return
-    const timeout = timeoutOf(state, getConfig(this.env))
-    if (timeout && Date.now() >= timeout.at) {
-      const moved = this.store.transition(timeout.to, 'heartbeat', timeout.reason)
-      await this.commit(moved, false, timeout.action, null, { actorType: 'system' })
-    }
+    const timeout = timeoutOf(state, getConfig(this.env), this.clock().queuedSince)
+    if (timeout && Date.now() >= timeout.at) await this.moveBySystem(timeout.to, 'heartbeat', timeout.reason, timeout.action)
+    await this.work()
     await this.sync.writePendingProgress()
     await this.sync.schedule()
   }
@@ -224,6 +223,34 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
   /** What a kind does as its run ends, before the final status is written and sent. */
   protected async beforeFinal(): Promise<void> {}
 
+  /** What a kind does once its run's end is written and sent: free what the run held. */
+  protected async afterFinal(): Promise<void> {}
+
+  /** The kind's share of the clock (see `KindClock`); the default is the analysis's. */
+  protected clock(): KindClock {
+    return {}
+  }
+
+  /** The kind's share of the alarm, run when `clock().workDue` has come. */
+  protected async work(): Promise<void> {}
+
+  /** Sets the alarm again after the kind changed something its clock reads. */
+  protected async reschedule(): Promise<void> {
+    await this.sync.schedule()
+  }
+
+  /** A move nobody asked for over a callback: a deadline passed, or the kind's own work failed. */
+  protected async moveBySystem(to: RunStatus, via: 'heartbeat' | 'finalize', reason: string, action: string) {
+    const moved = this.store.transition(to, via, reason)
+    await this.commit(moved, false, action, null, { actorType: 'system' })
+  }
+
+  /** Progress the kind works out itself (a batch's share of images done), written and sent like a report. */
+  protected async advance(patch: ProgressPatch, action: string, requestId: string | null) {
+    if (isTerminal(this.state!.status)) return
+    await this.commit(false, this.progress(patch), action, requestId)
+  }
+
   private progress(patch: ProgressPatch): boolean {
     const next = this.store.progress(patch)
     if (!next) return false
@@ -243,7 +270,10 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
       await this.sync.writeMove(actor, action, requestId)
       const body = recordBody(this.kind.name, this.state!)
       this.live.broadcast('status', body)
-      if (terminal) this.live.broadcast('finalized', body)
+      if (terminal) {
+        this.live.broadcast('finalized', body)
+        await this.afterFinal()
+      }
     } else if (progressed) {
       await this.sync.writeProgressSoon()
     }

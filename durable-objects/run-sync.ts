@@ -2,7 +2,7 @@ import { getConfig } from '../src/config'
 import type { Database } from '../src/db/client'
 import type { ActorType } from '../src/schemas/audit'
 import type { RunLifecycle } from '../src/schemas/runs'
-import { nextDeadline, PROGRESS_WRITE_INTERVAL_MS } from './deadlines'
+import { nextDeadline, PROGRESS_WRITE_INTERVAL_MS, type KindClock } from './deadlines'
 import type { RunKind } from './run-kind'
 import { publicRecord } from './run-state'
 import type { RunStore } from './run-store'
@@ -23,6 +23,8 @@ export class RunSync<K extends string, R extends RunLifecycle> {
     private readonly store: RunStore<R>,
     private readonly kind: RunKind<K, R>,
     private readonly db: Database,
+    /** The kind's share of the clock, read each time the alarm is set. */
+    private readonly clock: () => KindClock = () => ({}),
   ) {}
 
   async writeMove(actor: Actor, action: string, requestId: string | null): Promise<void> {
@@ -44,14 +46,14 @@ export class RunSync<K extends string, R extends RunLifecycle> {
   }
 
   /**
-   * One alarm serves every deadline: heartbeat, queue timeout and a pending progress write. Every
+   * One alarm serves every deadline: heartbeat, queue timeout, a pending progress write and the kind's own work. Every
    * callback pushes the heartbeat deadline later, so an alarm already armed earlier is left alone:
    * it fires early, finds nothing due and re-arms. That keeps alarm writes off the callback path.
    */
   async schedule(): Promise<void> {
     const state = this.store.state
     if (!state) return
-    const at = nextDeadline(state, getConfig(this.env), Date.now())
+    const at = nextDeadline(state, getConfig(this.env), Date.now(), this.clock())
     this.armed ??= await this.ctx.storage.getAlarm()
     if (at === null) {
       if (this.armed !== null) await this.ctx.storage.deleteAlarm()

@@ -13,6 +13,13 @@ import { auth } from './routes/auth'
 import { health } from './routes/health'
 import { imageRoutes } from './routes/images'
 import { grantRoutes } from './routes/grants'
+import { jobCallbackRoutes } from './routes/job-callbacks'
+import { jobObserveRoutes } from './routes/job-observe'
+import { jobRoutes } from './routes/jobs'
+import { modelAliasRoutes } from './routes/model-aliases'
+import { modelVersionRoutes } from './routes/model-versions'
+import { projectJobRoutes } from './routes/project-jobs'
+import { datasetRoutes } from './routes/datasets'
 import { pipelineRoutes } from './routes/pipeline'
 import { pipelineCredentialRoutes } from './routes/pipeline-credentials'
 import { pipelineRegistryRoutes } from './routes/pipelines'
@@ -41,6 +48,13 @@ export function createApp() {
   app.route('/', pipelineCredentialRoutes)
   app.route('/', grantRoutes)
   app.route('/', deliveryRoutes)
+  app.route('/', jobRoutes)
+  app.route('/', jobObserveRoutes)
+  app.route('/', jobCallbackRoutes)
+  app.route('/', modelVersionRoutes)
+  app.route('/', modelAliasRoutes)
+  app.route('/', datasetRoutes)
+  app.route('/', projectJobRoutes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -5,6 +5,7 @@ import { scheduled } from './scheduled'
 export { AnalysisObject } from '../durable-objects/analysis-object'
 export { NonceObject } from '../durable-objects/nonce-object'
 export { RateLimiterObject } from '../durable-objects/rate-limiter'
+export { JobObject } from '../durable-objects/job-object'
 
 const app = createApp()
 

@@ -13,11 +13,12 @@ interface __BaseEnv_Env {
 	NONCES: DurableObjectNamespace<import("./index").NonceObject>;
 	DISPATCH: Queue;
 	DISPATCH_DEAD: Queue;
+	JOB: DurableObjectNamespace<import("./index").JobObject>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./index");
-		durableNamespaces: "AnalysisObject" | "RateLimiterObject" | "NonceObject";
+		durableNamespaces: "AnalysisObject" | "RateLimiterObject" | "NonceObject" | "JobObject";
 	}
 	interface StagingEnv {
 		BUCKET: R2Bucket;
@@ -31,6 +32,7 @@ declare namespace Cloudflare {
 		NONCES: DurableObjectNamespace<import("./index").NonceObject>;
 		DISPATCH: Queue;
 		DISPATCH_DEAD: Queue;
+		JOB: DurableObjectNamespace<import("./index").JobObject>;
 	}
 	interface ProductionEnv {
 		BUCKET: R2Bucket;
@@ -44,6 +46,7 @@ declare namespace Cloudflare {
 		NONCES: DurableObjectNamespace<import("./index").NonceObject>;
 		DISPATCH: Queue;
 		DISPATCH_DEAD: Queue;
+		JOB: DurableObjectNamespace<import("./index").JobObject>;
 	}
 	interface Env extends __BaseEnv_Env {}
 }

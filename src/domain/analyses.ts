@@ -5,7 +5,7 @@ import { actorOf, toPrincipal, type Principal } from '../auth/principal'
 import type { Config } from '../config'
 import type { DataAccess, Database } from '../db/client'
 import { insertWithinLimits, pendingCounts, type NewAnalysis } from '../db/analysis-insert-sql'
-import { analyses } from '../db/schema'
+import { analyses, modelVersions } from '../db/schema'
 import { AppError, notFound } from '../errors'
 import { servesModel } from '../pipeline/model-patterns'
 import type { z } from 'zod'
@@ -53,6 +53,7 @@ export async function createAnalysis(
     const existing = await findByExternalJobId(db, input.external_job_id)
     if (existing) return { analysis: sameOwnerOr409(existing, imageId, principal), created: false }
   }
+  const registered = await registeredVersion(db, image.projectId, input.model_name, input.model_version)
   const row: NewAnalysis = {
     id: crypto.randomUUID(),
     imageId,
@@ -67,6 +68,7 @@ export async function createAnalysis(
     externalJobId: input.external_job_id ?? null,
     priority: input.priority,
     groupId: input.group_id ?? null,
+    modelVersionId: registered?.id ?? null,
     createdAt: new Date().toISOString(),
   }
   const limits = {
@@ -113,6 +115,15 @@ async function limitError(d1: D1Database, row: NewAnalysis, limits: { perImage: 
     limit,
   })
 }
+
+/** The registered version a model name and version string name in the project, if any: analyses link to it. */
+export const registeredVersion = (db: Database, projectId: string, name: string, version: string) =>
+  db
+    .select({ id: modelVersions.id })
+    .from(modelVersions)
+    .where(and(eq(modelVersions.projectId, projectId), eq(modelVersions.name, name), eq(modelVersions.version, version)))
+    .get()
+
 
 const findByExternalJobId = (db: Database, externalJobId: string) =>
   db.select().from(analyses).where(eq(analyses.externalJobId, externalJobId)).get()

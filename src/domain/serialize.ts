@@ -1,7 +1,10 @@
-import type { analyses, artifacts, images, projects } from '../db/schema'
 import type { AccessRole } from '../auth/permissions'
+import type { analyses, artifacts, datasetSnapshots, images, jobArtifacts, jobs, modelVersions, projects } from '../db/schema'
 import type { Analysis } from '../schemas/analyses'
 import type { Artifact } from '../schemas/artifacts'
+import type { DatasetSnapshot } from '../schemas/datasets'
+import type { Job, JobArtifact } from '../schemas/jobs'
+import type { ModelArtifact, ModelVersion } from '../schemas/model-versions'
 
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect']
 
@@ -21,6 +24,8 @@ export const toAnalysis = (r: Row<typeof analyses>): Analysis => ({
   external_job_id: r.externalJobId,
   priority: r.priority,
   group_id: r.groupId,
+  model_version_id: r.modelVersionId,
+  job_id: r.jobId,
   progress: r.progress,
   stage: r.stage,
   annotation_count: r.annotationCount,
@@ -66,4 +71,76 @@ export const toProject = (r: Row<typeof projects>, role: AccessRole) => ({
   role,
   created_at: r.createdAt,
   updated_at: r.updatedAt,
+})
+
+export const toJob = (r: Row<typeof jobs>): Job => ({
+  id: r.id,
+  project_id: r.projectId,
+  kind: r.kind,
+  model_name: r.modelName,
+  model_version: r.modelVersion,
+  model_version_id: r.modelVersionId,
+  parameters: r.parameters ?? null,
+  inputs: r.inputs ?? null,
+  priority: r.priority,
+  requested_by_id: r.requestedById,
+  status: r.status,
+  error_message: r.errorMessage,
+  progress: r.progress,
+  stage: r.stage,
+  version: r.version,
+  created_at: r.createdAt,
+  started_at: r.startedAt,
+  completed_at: r.completedAt,
+  updated_at: r.updatedAt,
+  runnable_at: r.runnableAt,
+  dataset_snapshot_id: r.datasetSnapshotId,
+  batch_total: r.batchTotal,
+})
+
+export const toJobArtifact = (r: Row<typeof jobArtifacts>): JobArtifact => ({
+  id: r.id,
+  job_id: r.jobId,
+  artifact_type: r.artifactType,
+  filename: r.filename,
+  storage_path: r.storagePath,
+  content_type: r.contentType,
+  status: r.status,
+  bytes: r.bytes,
+  sha256: r.sha256,
+  created_at: r.createdAt,
+  uploaded_at: r.uploadedAt,
+})
+
+export const toSnapshot = (r: Row<typeof datasetSnapshots>): DatasetSnapshot => ({
+  id: r.id,
+  project_id: r.projectId,
+  job_id: r.jobId,
+  format: r.format,
+  model_name: r.modelName,
+  review: r.review,
+  status: r.status,
+  sha256: r.sha256,
+  bytes: r.bytes,
+  image_count: r.imageCount,
+  sources: r.sources ?? null,
+  error_message: r.errorMessage,
+  created_at: r.createdAt,
+  frozen_at: r.frozenAt,
+})
+
+export const toModelVersion = (r: Row<typeof modelVersions>): ModelVersion => ({
+  id: r.id,
+  project_id: r.projectId,
+  name: r.name,
+  version: r.version,
+  description: r.description,
+  job_id: r.jobId,
+  dataset_snapshot_id: r.datasetSnapshotId,
+  dataset_sha256: r.datasetSha256,
+  metrics: r.metrics,
+  artifacts: r.artifacts as ModelArtifact[],
+  provenance: r.provenance,
+  created_by_id: r.createdById,
+  created_at: r.createdAt,
 })

@@ -21,7 +21,7 @@ export const mlEnabled = createMiddleware<AppEnv>(async (c, next) => {
 })
 
 /** The paths `mlEnabled` guards, mounted once in `app.ts`. */
-export const ML_PATHS = ['/api/images/:image_id/analyses', '/api/analyses/*', '/api/annotations/*', '/api/ml/*', '/api/projects/:project_id/export'] as const
+export const ML_PATHS = ['/api/images/:image_id/analyses', '/api/analyses/*', '/api/annotations/*', '/api/ml/*', '/api/projects/:project_id/export', '/api/jobs/*', '/api/projects/:project_id/jobs', '/api/projects/:project_id/jobs/*'] as const
 
 export function requestOrigin(c: { req: { url: string } }): string {
   return new URL(c.req.url).origin

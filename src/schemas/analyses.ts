@@ -71,6 +71,8 @@ export const Analysis = z
     external_job_id: z.string().nullable(),
     priority: z.number().int(),
     group_id: z.string().nullable(),
+    model_version_id: Uuid.nullable().meta({ description: 'The registered model version that made it (docs/jobs.md#model-versions)' }),
+    job_id: Uuid.nullable().meta({ description: 'The batch_inference job that created it' }),
     progress: z.number(),
     stage: z.string().nullable(),
     annotation_count: z.number().int(),

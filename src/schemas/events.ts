@@ -25,14 +25,14 @@ export const LogLine = z
   .meta({ id: 'LogLine' })
 export type LogLine = z.infer<typeof LogLine>
 
-const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+export const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), seq: z.number().int(), at: Timestamp, ...shape })
 
 /**
  * The events every kind of run sends. `key` names the record in the messages that carry it
  * (`analysis` for analyses), so each kind keeps its own wire names.
  */
-export function runLiveMessages<K extends string, R extends z.ZodType>(key: K, record: R) {
+export function runLiveMessages<K extends string, R extends z.ZodType, A extends z.ZodType = typeof Artifact>(key: K, record: R, artifact: A = Artifact as unknown as A) {
   const carrying = { [key]: record } as { [P in K]: R }
   const idField = { [`${key}_id`]: z.string() } as { [P in `${K}_id`]: z.ZodString }
   return {
@@ -53,7 +53,7 @@ export function runLiveMessages<K extends string, R extends z.ZodType>(key: K, r
       message: z.string().nullable(),
     }),
     log: event('log', { lines: z.array(LogLine) }),
-    artifact: event('artifact', { artifact: Artifact }),
+    artifact: event('artifact', { artifact }),
     finalized: event('finalized', { ...carrying, stages: z.array(Stage) }),
   }
 }
@@ -100,12 +100,12 @@ export type EventBodies<M extends { type: string }> = { [T in M['type']]: EventB
 export type AnalysisEvent = Exclude<LiveMessage, { type: 'connected' | 'snapshot' }>
 
 /** The events every kind of run sends, with the record under the kind's own name `K`. */
-export type RunEventBodies<K extends string, R> = {
+export type RunEventBodies<K extends string, R, A = ArtifactRecord> = {
   status: { [P in K]: R } & { stages: Stage[] }
   finalized: { [P in K]: R } & { stages: Stage[] }
   progress: { progress: number; stage: string | null; stages: Stage[]; message: string | null }
   log: { lines: LogLine[] }
-  artifact: { artifact: ArtifactRecord }
+  artifact: { artifact: A }
 }
 
 // The hand-written shape above must stay what the analysis schemas say; this line stops compiling if not.

@@ -1,8 +1,10 @@
 import { analysisStub } from '../../durable-objects/analysis-object'
+import { jobStub } from '../../durable-objects/job-object'
 import type { Config } from '../config'
 import type { Database } from '../db/client'
 import { sha256OfStream } from '../digest'
 import { assertArtifactWritable, markArtifactUploaded } from '../domain/artifacts'
+import { JOB_PREFIX_ROOT, markJobArtifactUploaded } from '../domain/jobs/artifacts'
 import { AppError } from '../errors'
 import { MAX_ARTIFACT_BYTES } from '../schemas/artifacts'
 import { setDownloadHeaders } from './download-headers'
@@ -17,7 +19,7 @@ export interface GatewayContext {
 
 /**
  * A presigned PUT into R2 through the Worker: the bytes stream into the bucket and through SHA-256
- * at once, and an artifact upload is marked uploaded and announced to the analysis's viewers.
+ * at once, and an artifact upload is marked uploaded and announced to the viewers of its analysis or job.
  */
 export async function receiveUpload(g: GatewayContext, request: Request): Promise<Response> {
   const key = await verifyPresigned(g.config, request)
@@ -36,6 +38,9 @@ export async function receiveUpload(g: GatewayContext, request: Request): Promis
   if (key.startsWith('ml_outputs/')) {
     const artifact = await markArtifactUploaded(g.db, key, object.size, sha256)
     if (artifact) g.waitUntil(analysisStub(g.env, artifact.analysis_id).artifactUploaded(artifact).catch(() => {}))
+  } else if (key.startsWith(JOB_PREFIX_ROOT)) {
+    const artifact = await markJobArtifactUploaded(g.db, key, object.size, sha256)
+    if (artifact) g.waitUntil(jobStub(g.env, artifact.job_id).artifactUploaded(artifact).catch(() => {}))
   }
   // S3 answers an upload with an ETag and an empty body; clients written against S3 expect that.
   return new Response(null, { status: 200, headers: { ETag: `"${object.httpEtag.replace(/"/g, '')}"` } })

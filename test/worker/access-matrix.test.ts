@@ -13,6 +13,7 @@ import {
   type TestUser,
 } from './helpers'
 import { createAsPipeline, grant, registerPipeline, type TestPipeline } from './pipeline-helpers'
+import { createJob, runJobAlarm, uploadJobArtifact } from './jobs-helpers'
 
 /**
  * People by role, and two registered pipelines granted to the project: `pipeline` created the
@@ -31,6 +32,11 @@ interface World {
   analysisId: string
   annotationId: string
   artifactPath: string
+  jobId: string
+  batchJobId: string
+  jobArtifactPath: string
+  versionIds: [string, string]
+  snapshotId: string
 }
 
 interface Row {
@@ -258,6 +264,74 @@ const ROWS: Row[] = [
   },
   { endpoint: 'GET /api/projects/{id}/audit', expected: manage(200), call: (w, token) => api(`/api/projects/${w.projectId}/audit`, { token }) },
   { endpoint: 'GET /api/projects/{id}/audit/summary', expected: manage(200), call: (w, token) => api(`/api/projects/${w.projectId}/audit/summary`, { token }) },
+  {
+    endpoint: 'POST /api/projects/{id}/jobs',
+    expected: write(201),
+    call: (w, token) => api(`/api/projects/${w.projectId}/jobs`, { method: 'POST', token, json: { kind: 'custom', model_name: 'x' } }),
+  },
+  { endpoint: 'GET /api/projects/{id}/jobs', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/jobs`, { token }) },
+  { endpoint: 'GET /api/projects/{id}/jobs/queue', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/jobs/queue`, { token }) },
+  { endpoint: 'GET /api/jobs/{id}', expected: READ, call: (w, token) => api(`/api/jobs/${w.jobId}`, { token }) },
+  {
+    endpoint: 'POST /api/jobs/{id}/cancel',
+    expected: write(200),
+    call: async (w, token) => {
+      const res = await api(`/api/projects/${w.projectId}/jobs`, { method: 'POST', token: w.users.owner.token, json: { kind: 'custom', model_name: 'x' } })
+      return api(`/api/jobs/${(await res.json<{ id: string }>()).id}/cancel`, { method: 'POST', token })
+    },
+  },
+  { endpoint: 'GET /api/jobs/{id}/logs', expected: READ, call: (w, token) => api(`/api/jobs/${w.jobId}/logs`, { token }) },
+  { endpoint: 'GET /api/jobs/{id}/metrics', expected: READ, call: (w, token) => api(`/api/jobs/${w.jobId}/metrics`, { token }) },
+  { endpoint: 'GET /api/jobs/{id}/artifacts', expected: READ, call: (w, token) => api(`/api/jobs/${w.jobId}/artifacts`, { token }) },
+  {
+    endpoint: 'GET /api/jobs/{id}/artifacts/download',
+    expected: READ,
+    call: (w, token) => api(`/api/jobs/${w.jobId}/artifacts/download?storage_path=${encodeURIComponent(w.jobArtifactPath)}`, { token }),
+  },
+  { endpoint: 'GET /api/jobs/{id}/export', expected: READ, call: (w, token) => api(`/api/jobs/${w.batchJobId}/export`, { token }) },
+  {
+    endpoint: 'GET /api/jobs/{id}/live',
+    expected: { owner: 101, editor: 101, viewer: 101, outsider: 404, anonymous: 401, ...PEOPLE_ONLY },
+    call: (w, token) => api(`/api/jobs/${w.jobId}/live`, { token, headers: { Upgrade: 'websocket' } }),
+  },
+  { endpoint: 'GET /api/projects/{id}/status', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/status`, { token }) },
+  { endpoint: 'GET /api/projects/{id}/settings', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/settings`, { token }) },
+  {
+    endpoint: 'PATCH /api/projects/{id}/settings',
+    expected: manage(200),
+    call: (w, token) => api(`/api/projects/${w.projectId}/settings`, { method: 'PATCH', token, json: { job_concurrency: 1 } }),
+  },
+  {
+    endpoint: 'POST /api/projects/{id}/model-versions',
+    expected: write(201),
+    call: (w, token) => api(`/api/projects/${w.projectId}/model-versions`, { method: 'POST', token, json: { name: 'm', version: crypto.randomUUID() } }),
+  },
+  { endpoint: 'GET /api/projects/{id}/model-versions', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/model-versions`, { token }) },
+  {
+    endpoint: 'GET /api/projects/{id}/model-versions/compare',
+    expected: READ,
+    call: (w, token) => api(`/api/projects/${w.projectId}/model-versions/compare?base=${w.versionIds[0]}&candidate=${w.versionIds[1]}`, { token }),
+  },
+  { endpoint: 'GET /api/model-versions/{id}', expected: READ, call: (w, token) => api(`/api/model-versions/${w.versionIds[0]}`, { token }) },
+  { endpoint: 'GET /api/model-versions/{id}/lineage', expected: READ, call: (w, token) => api(`/api/model-versions/${w.versionIds[0]}/lineage`, { token }) },
+  {
+    endpoint: 'POST /api/model-versions/{id}/promote',
+    expected: write(200),
+    call: (w, token) => api(`/api/model-versions/${w.versionIds[1]}/promote`, { method: 'POST', token, json: { alias: 'staging' } }),
+  },
+  { endpoint: 'GET /api/projects/{id}/model-aliases', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/model-aliases`, { token }) },
+  {
+    endpoint: 'DELETE /api/projects/{id}/model-aliases/{name}/{alias}',
+    expected: write(204),
+    call: async (w, token) => {
+      const alias = `a${crypto.randomUUID().slice(0, 8)}`
+      await api(`/api/model-versions/${w.versionIds[0]}/promote`, { method: 'POST', token: w.users.owner.token, json: { alias } })
+      return api(`/api/projects/${w.projectId}/model-aliases/det/${alias}`, { method: 'DELETE', token })
+    },
+  },
+  { endpoint: 'GET /api/projects/{id}/datasets', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/datasets`, { token }) },
+  { endpoint: 'GET /api/datasets/{id}', expected: READ, call: (w, token) => api(`/api/datasets/${w.snapshotId}`, { token }) },
+  { endpoint: 'GET /api/datasets/{id}/download', expected: READ, call: (w, token) => api(`/api/datasets/${w.snapshotId}/download`, { token }) },
 ]
 
 /** How the rows name an endpoint's second id, after the project's or the pipeline's. */
@@ -286,6 +360,13 @@ describe('access matrix', () => {
       annotations: [{ annotation_type: 'classification', class_name: 'cat', data: { score: 0.9 } }],
     })
     const annotationId = (await bulk.json<{ annotations: { id: string }[] }>()).annotations[0]!.id
+    const job = await createJob(owner!, project.id, { inputs: { dataset: { format: 'coco', review: 'any' } } })
+    await runJobAlarm(job.id)
+    const batch = await createJob(owner!, project.id, { kind: 'batch_inference', model_name: 'det', model_version: '1' })
+    const jobArtifactPath = await uploadJobArtifact(job.id, 'weights.bin', 'w')
+    const version = (v: string) =>
+      api(`/api/projects/${project.id}/model-versions`, { method: 'POST', token: owner!.token, json: { name: 'det', version: v } }).then((r) => r.json<{ id: string }>())
+    const versionIds: [string, string] = [(await version('1')).id, (await version('2')).id]
     world = {
       users: { owner: owner!, editor: editor!, viewer: viewer!, outsider: outsider! },
       pipelines: { pipeline: pipeline!, other_pipeline: otherPipeline! },
@@ -295,6 +376,11 @@ describe('access matrix', () => {
       analysisId: analysis.id,
       annotationId,
       artifactPath,
+      jobId: job.id,
+      batchJobId: batch.id,
+      jobArtifactPath,
+      versionIds,
+      snapshotId: job.dataset_snapshot_id!,
     }
   })
 

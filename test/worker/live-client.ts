@@ -4,9 +4,14 @@ import { api } from './helpers'
 export type Message = { type: string; seq: number; [k: string]: any }
 
 /** Opens the live stream and collects every message; `next(n)` waits (with a timeout) for n more. */
-export async function subscribe(analysisId: string, token: string | undefined, since?: number) {
+export function subscribe(analysisId: string, token: string | undefined, since?: number) {
+  return subscribeTo(`/api/analyses/${analysisId}/live`, token, since)
+}
+
+/** The same, for any run's live path (`/api/jobs/{id}/live`). */
+export async function subscribeTo(path: string, token: string | undefined, since?: number) {
   const query = since === undefined ? '' : `?since=${since}`
-  const res = await api(`/api/analyses/${analysisId}/live${query}`, { token, headers: { Upgrade: 'websocket' } })
+  const res = await api(`${path}${query}`, { token, headers: { Upgrade: 'websocket' } })
   const ws = res.webSocket
   if (!ws) return { res, messages: [] as Message[], next: async () => [] as Message[], close: () => {} }
   ws.accept()

@@ -25,6 +25,16 @@ const CALLBACKS = [
   'POST /api/analyses/{id}/artifacts/presign',
   'POST /api/analyses/{id}/annotations:bulk',
   'POST /api/analyses/{id}/finalize',
+  'PATCH /api/jobs/{id}/status',
+  'POST /api/jobs/{id}/progress',
+  'POST /api/jobs/{id}/logs',
+  'POST /api/jobs/{id}/metrics',
+  'POST /api/jobs/{id}/artifacts/presign',
+  'POST /api/jobs/{id}/finalize',
+  'POST /api/jobs/{id}/inputs',
+  'POST /api/jobs/{id}/model-versions',
+  'POST /api/jobs/{id}/batch/images',
+  'POST /api/jobs/{id}/batch/results',
 ]
 
 describe('the OpenAPI document behind /api/docs', () => {

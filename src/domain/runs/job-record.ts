@@ -1,0 +1,34 @@
+import { and, eq, lte } from 'drizzle-orm'
+import type { Database } from '../../db/client'
+import { jobs } from '../../db/schema'
+import type { Job } from '../../schemas/jobs'
+import { auditInsert, type AuditEntry } from '../audit'
+import { toJob } from '../serialize'
+
+/** The job as its object first sees it. */
+export async function loadJob(db: Database, id: string): Promise<Job | null> {
+  const row = await db.select().from(jobs).where(eq(jobs.id, id)).get()
+  return row ? toJob(row) : null
+}
+
+/**
+ * Writes the object's view of the job's lifecycle to D1; a stale write (lower version) changes
+ * nothing. `runnable_at` is not the object's to write: admission sets it in D1 (docs/jobs.md#the-queue).
+ */
+export async function writeJobThrough(db: Database, s: Job, audit: AuditEntry | null): Promise<void> {
+  const update = db
+    .update(jobs)
+    .set({
+      status: s.status,
+      errorMessage: s.error_message,
+      progress: s.progress,
+      stage: s.stage,
+      startedAt: s.started_at,
+      completedAt: s.completed_at,
+      updatedAt: s.updated_at,
+      version: s.version,
+    })
+    .where(and(eq(jobs.id, s.id), lte(jobs.version, s.version)))
+  if (audit) await db.batch([update, auditInsert(db, audit)])
+  else await update
+}

@@ -1,0 +1,150 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { jobStub } from '../../durable-objects/job-object'
+import { USER_HEADER } from '../../durable-objects/run-sockets'
+import { currentUser, requireUser } from '../auth/middleware'
+import { compactTimestamp, download, filenameSafe } from '../domain/exports/download'
+import { PROJECT_DATASETS } from '../domain/exports/project'
+import { readableFrom, zipStream } from '../domain/exports/stream'
+import { jobArtifactDownload, listJobArtifacts } from '../domain/jobs/artifacts'
+import { batchDataset } from '../domain/jobs/batch'
+import { jobForUser } from '../domain/jobs/read'
+import { formatLogText } from '../domain/log-text'
+import { readSeries } from '../domain/metrics'
+import { AppError, unwrapRpc } from '../errors'
+import { requestOrigin } from '../http/context'
+import { createRouter } from '../http/router'
+import { DownloadQuery, DownloadResponse } from '../schemas/artifacts'
+import { BatchExportQuery } from '../schemas/batch'
+import { errorResponses, Uuid } from '../schemas/common'
+import { downloadResponse } from '../schemas/exports'
+import { LiveQuery, LogsPage, LogsQuery } from '../schemas/events'
+import { JobArtifactList } from '../schemas/jobs'
+import { MetricsQuery, MetricsResponse } from '../schemas/metrics'
+import { jsonContent, userSecurity } from './openapi'
+
+const JobParam = z.object({ id: Uuid })
+
+/** What people read of a job while it runs and after: logs, the live stream, metrics, artifacts, a batch's export. */
+export const jobObserveRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/jobs/{id}/logs',
+      tags: ['Jobs'],
+      summary: 'The job’s whole log, during the run and after it: paginated JSON, or ?format=text',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: JobParam, query: LogsQuery },
+      responses: {
+        200: {
+          description: 'A page of log lines, or with `format=text` the whole log as plain text',
+          content: { 'application/json': { schema: LogsPage }, 'text/plain': { schema: z.string() } },
+        },
+        ...errorResponses(400, 401, 404),
+      },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').id
+      const { offset, limit, format } = c.req.valid('query')
+      await jobForUser(c.get('db'), currentUser(c), id, 'read')
+      const page = await unwrapRpc(jobStub(c.env, id).readLogs(offset, format === 'text' ? 1_000_000 : limit))
+      if (format === 'text') return c.text(formatLogText(page.lines), 200)
+      return c.json(page, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/jobs/{id}/metrics',
+      tags: ['Jobs'],
+      summary: 'The job’s metric series, downsampled for charts or as raw pages',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: JobParam, query: MetricsQuery },
+      responses: { 200: jsonContent(MetricsResponse, 'Every series, or the one named'), ...errorResponses(400, 401, 404) },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').id
+      await jobForUser(c.get('db'), currentUser(c), id, 'read')
+      return c.json({ series: await readSeries(c.get('d1'), id, c.req.valid('query')) }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/jobs/{id}/artifacts',
+      tags: ['Jobs'],
+      summary: 'The job’s artifacts (weights, model cards, reports), pending and uploaded',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: JobParam },
+      responses: { 200: jsonContent(JobArtifactList, 'The artifacts'), ...errorResponses(401, 404) },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').id
+      await jobForUser(c.get('db'), currentUser(c), id, 'read')
+      return c.json({ artifacts: await listJobArtifacts(c.get('db'), id) }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/jobs/{id}/artifacts/download',
+      tags: ['Jobs'],
+      summary: 'A presigned download URL for one of the job’s artifacts or log chunks',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: JobParam, query: DownloadQuery },
+      responses: { 200: jsonContent(DownloadResponse, 'URL'), ...errorResponses(400, 401, 404) },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').id
+      await jobForUser(c.get('db'), currentUser(c), id, 'read')
+      return c.json(await jobArtifactDownload(c.get('db'), c.get('config'), requestOrigin(c), id, c.req.valid('query').storage_path), 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/jobs/{id}/export',
+      tags: ['Jobs'],
+      summary: 'Download a batch_inference job’s completed analyses as one COCO or YOLO dataset',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: JobParam, query: BatchExportQuery },
+      responses: { 200: downloadResponse('The batch, streamed', ['application/zip']), ...errorResponses(400, 401, 404, 409) },
+    }),
+    async (c) => {
+      const { job } = await jobForUser(c.get('db'), currentUser(c), c.req.valid('param').id, 'read')
+      if (job.kind !== 'batch_inference') throw new AppError(409, 'conflict', `A ${job.kind} job has no batch to export`, { kind: job.kind })
+      const { format, review } = c.req.valid('query')
+      const dataset = await batchDataset(c.get('d1'), c.env.BUCKET, job, review)
+      const filename = `batch_${filenameSafe(job.model_name, 'model')}_${filenameSafe(job.model_version ?? '', 'version')}_${compactTimestamp(job.completed_at)}.${format}.zip`
+      return download(readableFrom(zipStream(PROJECT_DATASETS[format](dataset))), filename, 'application/zip')
+    },
+  )
+
+jobObserveRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/api/jobs/{id}/live',
+    tags: ['Jobs'],
+    summary: 'Live events of a job over a WebSocket (see docs/jobs.md#live)',
+    description: 'Sends `connected`, then a `snapshot` (or, with `?since=<seq>`, every missed event), then events as they happen.',
+    security: userSecurity,
+    middleware: [requireUser] as const,
+    request: { params: JobParam, query: LiveQuery },
+    responses: { 101: { description: 'Switching to the WebSocket protocol' }, ...errorResponses(401, 404, 426) },
+  }),
+  async (c) => {
+    const id = c.req.valid('param').id
+    // Refuse before the upgrade: a non-member never gets a socket.
+    await jobForUser(c.get('db'), currentUser(c), id, 'read')
+    if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
+      throw new AppError(426, 'upgrade_required', 'This endpoint speaks WebSocket; send Upgrade: websocket')
+    }
+    const headers = new Headers(c.req.raw.headers)
+    headers.set(USER_HEADER, currentUser(c).id)
+    return jobStub(c.env, id).fetch(new Request(c.req.url, { headers }))
+  },
+)
