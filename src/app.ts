@@ -9,6 +9,7 @@ import { annotationRoutes } from './routes/annotations'
 import { artifactRoutes } from './routes/artifacts'
 import { exportRoutes } from './routes/exports'
 import { auth } from './routes/auth'
+import { groundTruthRoutes } from './routes/ground-truth'
 import { health } from './routes/health'
 import { imageRoutes } from './routes/images'
 import { pipelineRoutes } from './routes/pipeline'
@@ -33,6 +34,7 @@ export function createApp() {
   app.route('/', artifactRoutes)
   app.route('/', pipelineRoutes)
   app.route('/', exportRoutes)
+  app.route('/', groundTruthRoutes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
