@@ -48,6 +48,18 @@ CREATE TABLE `ground_truth` (
 --> statement-breakpoint
 CREATE INDEX `idx_ground_truth_import` ON `ground_truth` (`import_id`,`coco_image_id`);--> statement-breakpoint
 CREATE INDEX `idx_ground_truth_image` ON `ground_truth` (`image_id`,`import_id`);--> statement-breakpoint
+CREATE TABLE `ground_truth_images` (
+	`import_id` text NOT NULL,
+	`image_id` text NOT NULL,
+	`coco_image_id` text NOT NULL,
+	`width` integer,
+	`height` integer,
+	PRIMARY KEY(`import_id`, `image_id`),
+	FOREIGN KEY (`import_id`) REFERENCES `ground_truth_imports`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`image_id`) REFERENCES `images`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `idx_ground_truth_images_image` ON `ground_truth_images` (`image_id`);--> statement-breakpoint
 CREATE TABLE `ground_truth_imports` (
 	`id` text PRIMARY KEY NOT NULL,
 	`project_id` text NOT NULL,

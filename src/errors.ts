@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'analysis_canceled'
   | 'artifact_not_found'
   | 'model_not_allowed'
+  | 'evaluation_too_large'
   | 'rate_limited'
   | 'misconfigured'
   | 'internal_error'

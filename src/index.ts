@@ -1,6 +1,7 @@
 import { createApp } from './app'
 
 export { AnalysisObject } from '../durable-objects/analysis-object'
+export { EvaluationObject } from '../durable-objects/evaluation-object'
 
 const app = createApp()
 

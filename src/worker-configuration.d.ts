@@ -9,11 +9,12 @@ interface __BaseEnv_Env {
 	UPLOAD_SIGNING_SECRET: string;
 	ALLOW_TOKEN_LINK_SIGNIN: string;
 	ANALYSIS: DurableObjectNamespace<import("./index").AnalysisObject>;
+	EVALUATION: DurableObjectNamespace<import("./index").EvaluationObject>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./index");
-		durableNamespaces: "AnalysisObject";
+		durableNamespaces: "AnalysisObject" | "EvaluationObject";
 	}
 	interface StagingEnv {
 		BUCKET: R2Bucket;
@@ -23,6 +24,7 @@ declare namespace Cloudflare {
 		UPLOAD_SIGNING_SECRET: string;
 		ALLOW_TOKEN_LINK_SIGNIN: string;
 		ANALYSIS: DurableObjectNamespace<import("./index").AnalysisObject>;
+		EVALUATION: DurableObjectNamespace<import("./index").EvaluationObject>;
 	}
 	interface ProductionEnv {
 		BUCKET: R2Bucket;
@@ -32,6 +34,7 @@ declare namespace Cloudflare {
 		UPLOAD_SIGNING_SECRET: string;
 		ALLOW_TOKEN_LINK_SIGNIN: string;
 		ANALYSIS: DurableObjectNamespace<import("./index").AnalysisObject>;
+		EVALUATION: DurableObjectNamespace<import("./index").EvaluationObject>;
 	}
 	interface Env extends __BaseEnv_Env {}
 }

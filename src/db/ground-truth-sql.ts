@@ -50,10 +50,22 @@ export const deleteUnplaced = (d1: D1Database, importId: string, categoryIds: nu
     .prepare('DELETE FROM ground_truth WHERE import_id = ?1 AND (image_id IS NULL OR category_id NOT IN (SELECT value FROM json_each(?2)))')
     .bind(importId, JSON.stringify(categoryIds))
 
+/** The import's matched images, `[{i, m, w, h}]`; a second COCO image of the same file name is left out. */
+export const insertImages = (d1: D1Database, importId: string, images: string) =>
+  d1
+    .prepare(
+      `INSERT OR IGNORE INTO ground_truth_images (import_id, image_id, coco_image_id, width, height)
+       SELECT ?1, j.value->>'$.i', j.value->>'$.m', j.value->>'$.w', j.value->>'$.h' FROM json_each(?2) AS j`,
+    )
+    .bind(importId, images)
+
 export const countObjects = (d1: D1Database, importId: string) =>
   d1.prepare('SELECT count(*) AS n FROM ground_truth WHERE import_id = ?').bind(importId)
 
-export const deleteImportObjects = (d1: D1Database, importId: string) => d1.prepare('DELETE FROM ground_truth WHERE import_id = ?').bind(importId)
+export const deleteImportObjects = (d1: D1Database, importId: string) => [
+  d1.prepare('DELETE FROM ground_truth WHERE import_id = ?').bind(importId),
+  d1.prepare('DELETE FROM ground_truth_images WHERE import_id = ?').bind(importId),
+]
 
 export const GROUND_TRUTH_COLUMNS =
   'id, import_id, image_id, coco_id, category_id, bbox_x, bbox_y, bbox_w, bbox_h, area, iscrowd, segmentation, keypoints, num_keypoints'
@@ -77,24 +89,3 @@ export interface StoredGroundTruth {
 
 export const objectsOfImage = (d1: D1Database, importId: string, imageId: string) =>
   d1.prepare(`SELECT ${GROUND_TRUTH_COLUMNS} FROM ground_truth WHERE image_id = ? AND import_id = ? ORDER BY rowid`).bind(imageId, importId)
-
-/**
- * Every object of an import, a page at a time, by the (import_id, coco_image_id) index: the rowid
- * cursor keeps every page a range scan, and memory flat however many objects there are.
- * `geometry` false leaves the segmentation and keypoint text out, for box evaluations.
- */
-export async function* groundTruthPages(d1: D1Database, importId: string, pageSize: number, geometry: boolean): AsyncGenerator<StoredGroundTruth[]> {
-  const columns = geometry ? GROUND_TRUTH_COLUMNS : GROUND_TRUTH_COLUMNS.replace(', segmentation, keypoints', ', NULL AS segmentation, NULL AS keypoints')
-  const statement = d1.prepare(
-    `SELECT rowid AS _rowid, coco_image_id AS _m, ${columns} FROM ground_truth
-     WHERE import_id = ?1 AND (coco_image_id, rowid) > (?2, ?3) ORDER BY coco_image_id, rowid LIMIT ?4`,
-  )
-  let after: [string, number] = ['', 0]
-  for (;;) {
-    const { results } = await statement.bind(importId, after[0], after[1], pageSize).all<StoredGroundTruth & { _rowid: number; _m: string }>()
-    if (results.length) yield results
-    if (results.length < pageSize) return
-    const last = results.at(-1)!
-    after = [last._m, last._rowid]
-  }
-}

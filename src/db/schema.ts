@@ -233,6 +233,19 @@ export const groundTruth = sqliteTable(
   (t) => [index('idx_ground_truth_import').on(t.importId, t.cocoImageId), index('idx_ground_truth_image').on(t.imageId, t.importId)],
 )
 
+/** The project images an import covers, with the size the file gives them: an image listed with no objects is ground truth too. */
+export const groundTruthImages = sqliteTable(
+  'ground_truth_images',
+  {
+    importId: text('import_id').notNull().references(() => groundTruthImports.id, { onDelete: 'cascade' }),
+    imageId: text('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
+    cocoImageId: text('coco_image_id').notNull(),
+    width: integer('width'),
+    height: integer('height'),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.imageId] }), index('idx_ground_truth_images_image').on(t.imageId)],
+)
+
 /** A person's word on a whole image: reviewed and empty, or reviewed and complete. */
 export const imageReviews = sqliteTable(
   'image_reviews',

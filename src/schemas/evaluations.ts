@@ -153,6 +153,7 @@ export const EvaluationObject = z
     iou: z.number().nullable(),
     max_iou: z.number().nullable(),
     cell: z.tuple([z.string(), z.string()]).nullable().meta({ description: 'Confusion-matrix cell: [true class, predicted class]' }),
+    paired_id: Uuid.nullable().meta({ description: 'The object it is counted against in the confusion matrix (a class confusion pairs a detection with ground truth of another class)' }),
     source: z.enum(['prediction', 'import', 'review']).meta({ description: 'Where the object comes from: a prediction judged, an imported object, or an accepted prediction' }),
     known_false_positive: z.boolean().meta({ description: 'A false positive a reviewer rejected' }),
   })

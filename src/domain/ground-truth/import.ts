@@ -2,7 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm'
 import type { CurrentUser } from '../../app-env'
 import { authorize, projectRole } from '../../auth/permissions'
 import { asStatement, type DataAccess } from '../../db/client'
-import { countObjects, deleteImportObjects, deleteUnplaced, type GroundTruthRow, insertGroundTruth, MAX_CHUNK_JSON_BYTES, resolveImages } from '../../db/ground-truth-sql'
+import { countObjects, deleteImportObjects, deleteUnplaced, type GroundTruthRow, insertGroundTruth, insertImages, MAX_CHUNK_JSON_BYTES, resolveImages } from '../../db/ground-truth-sql'
 import { groundTruthImports, images } from '../../db/schema'
 import { AppError } from '../../errors'
 import { tooLarge } from '../../http/json-body'
@@ -18,6 +18,8 @@ const PAIRS_PER_UPDATE = 2000
 
 interface ListedImage {
   imageId: string | null
+  width: number | null
+  height: number | null
 }
 
 /** Project images by the name a COCO file would give them: the base name, the oldest image first. */
@@ -92,7 +94,7 @@ export async function importGroundTruth(
         const key = String(image.id)
         if (listed.has(key)) throw new AppError(400, 'validation_error', `images: id ${key} is listed twice`)
         const imageId = byName.get(baseName(image.file_name)) ?? null
-        listed.set(key, { imageId })
+        listed.set(key, { imageId, width: image.width ?? null, height: image.height ?? null })
         if (!imageId && unmatchedCount++ < MAX_UNMATCHED_NAMES) unmatched.push(image.file_name)
       },
       category(category) {
@@ -116,12 +118,14 @@ export async function importGroundTruth(
     })
     await flush()
     if (!listed.size) throw new AppError(400, 'validation_error', 'The file lists no images: a COCO file needs images, annotations and categories')
-    if (unresolved) {
-      const pairs = [...listed].filter(([, v]) => v.imageId).map(([m, v]) => ({ m, i: v.imageId }))
-      const updates = []
-      for (let i = 0; i < pairs.length; i += PAIRS_PER_UPDATE) updates.push(resolveImages(d1, id, JSON.stringify(pairs.slice(i, i + PAIRS_PER_UPDATE))))
-      if (updates.length) await d1.batch(updates)
+    const pairs = [...listed].filter(([, v]) => v.imageId).map(([m, v]) => ({ m, i: v.imageId, w: v.width, h: v.height }))
+    const writes = []
+    for (let i = 0; i < pairs.length; i += PAIRS_PER_UPDATE) {
+      const chunk = JSON.stringify(pairs.slice(i, i + PAIRS_PER_UPDATE))
+      writes.push(insertImages(d1, id, chunk))
+      if (unresolved) writes.push(resolveImages(d1, id, chunk))
     }
+    if (writes.length) await d1.batch(writes)
     await deleteUnplaced(d1, id, [...categories.keys()]).run()
     const stored = Number((await countObjects(d1, id).first<{ n: number }>())?.n ?? 0)
     const matched = [...listed.values()].filter((v) => v.imageId).length
@@ -160,7 +164,7 @@ export async function importGroundTruth(
       ),
     ])
   } catch (err) {
-    await d1.batch([deleteImportObjects(d1, id), asStatement(d1, db.delete(groundTruthImports).where(eq(groundTruthImports.id, id)))])
+    await d1.batch([...deleteImportObjects(d1, id), asStatement(d1, db.delete(groundTruthImports).where(eq(groundTruthImports.id, id)))])
     throw err
   }
   return getImport(db, user, id)

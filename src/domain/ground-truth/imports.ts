@@ -73,7 +73,7 @@ export async function deleteImport({ db, d1 }: DataAccess, user: CurrentUser, im
   const row = await importForUser(db, user, importId, 'write')
   if (row.status === 'importing') throw new AppError(409, 'conflict', 'This import is still running')
   await d1.batch([
-    deleteImportObjects(d1, importId),
+    ...deleteImportObjects(d1, importId),
     asStatement(d1, db.delete(groundTruthImports).where(eq(groundTruthImports.id, importId))),
     asStatement(
       d1,
