@@ -7,6 +7,7 @@ import { createRouter } from './http/router'
 import { analysisRoutes } from './routes/analyses'
 import { annotationRoutes } from './routes/annotations'
 import { artifactRoutes } from './routes/artifacts'
+import { evaluationRoutes } from './routes/evaluations'
 import { exportRoutes } from './routes/exports'
 import { auth } from './routes/auth'
 import { groundTruthRoutes } from './routes/ground-truth'
@@ -35,6 +36,7 @@ export function createApp() {
   app.route('/', pipelineRoutes)
   app.route('/', exportRoutes)
   app.route('/', groundTruthRoutes)
+  app.route('/', evaluationRoutes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -43,9 +43,9 @@ export async function projectImageRows(d1: D1Database, projectId: string) {
 
 export async function importImages(d1: D1Database, importId: string) {
   const { results } = await d1
-    .prepare('SELECT image_id, width, height FROM ground_truth_images WHERE import_id = ?')
+    .prepare('SELECT image_id, coco_image_id, width, height FROM ground_truth_images WHERE import_id = ?')
     .bind(importId)
-    .all<{ image_id: string; width: number | null; height: number | null }>()
+    .all<{ image_id: string; coco_image_id: string; width: number | null; height: number | null }>()
   return results
 }
 

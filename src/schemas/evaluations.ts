@@ -152,6 +152,7 @@ export const EvaluationObject = z
     matched_id: Uuid.nullable(),
     iou: z.number().nullable(),
     max_iou: z.number().nullable(),
+    matched_score: z.number().nullable().meta({ description: 'Ground truth: the score of the detection that matched it, to judge it at a confidence threshold' }),
     cell: z.tuple([z.string(), z.string()]).nullable().meta({ description: 'Confusion-matrix cell: [true class, predicted class]' }),
     paired_id: Uuid.nullable().meta({ description: 'The object it is counted against in the confusion matrix (a class confusion pairs a detection with ground truth of another class)' }),
     source: z.enum(['prediction', 'import', 'review']).meta({ description: 'Where the object comes from: a prediction judged, an imported object, or an accepted prediction' }),
@@ -215,6 +216,28 @@ export const MatchIndex = z
   })
   .meta({ id: 'MatchIndex', description: 'Everything the live threshold needs: see docs/evaluation.md#live-threshold' })
 export type MatchIndex = z.infer<typeof MatchIndex>
+
+export const EvaluationObjectQuery = z.object({
+  status: z.enum(['tp', 'fp', 'fn', 'ignored']).optional().meta({ description: 'The outcome at `min_score`, when given' }),
+  kind: z.enum(['detection', 'ground_truth']).optional(),
+  class_name: z.string().min(1).max(256).optional(),
+  image_id: Uuid.optional(),
+  min_score: z.coerce.number().min(0).max(1).optional().meta({
+    description:
+      'A confidence threshold: detections below it are left out, and ground truth they matched becomes a miss (`fn`). Matching is greedy by score, so the rest stand as computed.',
+  }),
+  known_false_positive: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  cursor: z.coerce.number().int().min(0).default(0).meta({ description: 'The `next_cursor` of the previous page' }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+})
+
+export const EvaluationObjectPage = z
+  .object({
+    objects: z.array(EvaluationObject),
+    next_cursor: z.number().int().nullable().meta({ description: 'Null when every object was read; a page may hold fewer than `limit` objects and still have more after it' }),
+    scanned: z.number().int().meta({ description: 'Objects read to fill this page' }),
+  })
+  .meta({ id: 'EvaluationObjectPage' })
 
 export const EvaluationCompareQuery = z.object({ a: Uuid, b: Uuid })
 

@@ -2,7 +2,7 @@ import type { z } from 'zod'
 import type { CurrentUser } from '../../app-env'
 import type { Database } from '../../db/client'
 import { AppError, notFound } from '../../errors'
-import type { EvaluationCellQuery, EvaluationImageQuery } from '../../schemas/evaluations'
+import type { EvaluationCellQuery, EvaluationImageQuery, EvaluationObject, EvaluationObjectQuery } from '../../schemas/evaluations'
 import type { EvaluationSummary } from '../evaluation'
 import { getEvaluation, evaluationForUser } from './records'
 import { CELL_PAGE_ROWS, type CellIndexEntry, type ImageIndexEntry, readJson, readRows, resultPrefix } from './result-store'
@@ -61,6 +61,64 @@ export async function evaluationCell(db: Database, bucket: R2Bucket, user: Curre
   const from = cell.pages[q.page]!
   const objects = await readRows(bucket, `${resultPrefix(id)}objects-by-cell.ndjson`, from, cell.pages[q.page + 1]! - from)
   return { ...base, objects: objects.slice(0, CELL_PAGE_ROWS) }
+}
+
+// One page reads at most this much of the stored objects, so a filter that matches little stays one bounded request.
+const SCAN_BYTES = 1024 * 1024
+
+/** An object's outcome once detections below `minScore` are dropped, or null when it is itself dropped. */
+function atThreshold(o: EvaluationObject, minScore: number | undefined): EvaluationObject | null {
+  if (minScore === undefined) return o
+  if (o.kind === 'detection') return o.score !== null && o.score < minScore ? null : o
+  if (o.status === 'tp' && o.matched_score !== null && o.matched_score < minScore) return { ...o, status: 'fn', matched_id: null, iou: null, matched_score: null }
+  return o
+}
+
+/**
+ * Objects across the evaluation by outcome, class, kind or image, judged at a confidence threshold
+ * when one is given: "the false positives at 0.6". Pages walk the stored rows by byte offset.
+ */
+export async function evaluationObjects(db: Database, bucket: R2Bucket, user: CurrentUser, id: string, q: z.infer<typeof EvaluationObjectQuery>) {
+  await completed(db, user, id)
+  const key = `${resultPrefix(id)}objects-by-image.ndjson`
+  let end: number
+  if (q.image_id) {
+    const entry = (await imageIndex(bucket, id)).find((e) => e.image_id === q.image_id)
+    if (!entry) throw notFound('Image in this evaluation')
+    end = entry.offset + entry.length
+    if (q.cursor < entry.offset) q = { ...q, cursor: entry.offset }
+  } else {
+    const head = await bucket.head(key)
+    if (!head) throw notFound('Evaluation result')
+    end = head.size
+  }
+  const objects: EvaluationObject[] = []
+  const decoder = new TextDecoder()
+  let at = q.cursor
+  let scanned = 0
+  while (at < end && objects.length < q.limit) {
+    const object = await bucket.get(key, { range: { offset: at, length: Math.min(SCAN_BYTES, end - at) } })
+    if (!object) throw notFound('Evaluation result')
+    const bytes = new Uint8Array(await object.arrayBuffer())
+    // Only whole lines: the last, cut by the range, is read again by the next page.
+    let lineStart = 0
+    for (let i = 0; i < bytes.length && objects.length < q.limit; i++) {
+      if (bytes[i] !== 10) continue
+      const row = atThreshold(JSON.parse(decoder.decode(bytes.subarray(lineStart, i))) as EvaluationObject, q.min_score)
+      lineStart = i + 1
+      scanned++
+      if (!row) continue
+      if (q.status && row.status !== q.status) continue
+      if (q.kind && row.kind !== q.kind) continue
+      if (q.class_name && row.class_name !== q.class_name) continue
+      if (q.known_false_positive !== undefined && row.known_false_positive !== q.known_false_positive) continue
+      objects.push(row)
+    }
+    if (lineStart === 0) throw new Error(`evaluation ${id}: a stored row is longer than ${SCAN_BYTES} bytes`)
+    at += lineStart
+    if (scanned >= 50_000) break
+  }
+  return { objects, next_cursor: at < end ? at : null, scanned }
 }
 
 /** The live-threshold index as stored: streamed through untouched, so even a large one costs no parse. */

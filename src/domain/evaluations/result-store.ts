@@ -57,6 +57,7 @@ function rowMaker(built: BuiltInput, result: Evaluation) {
       matched_id: d.gt[i]! >= 0 ? gtIds.get(d.gt[i]!) : null,
       iou: nullable(d.iou[i]!),
       max_iou: d.maxIou[i]!,
+      matched_score: null,
       cell: c === NOT_IN_MATRIX ? null : [c === BACKGROUND ? 'background' : names[gtCat[c]!]!, names[dtCat[i]!]!],
       paired_id: c >= 0 ? gtIds.get(c) : null,
       source: 'prediction',
@@ -75,6 +76,7 @@ function rowMaker(built: BuiltInput, result: Evaluation) {
       matched_id: g.dt[i]! >= 0 ? dtIds.get(g.dt[i]!) : null,
       iou: nullable(g.iou[i]!),
       max_iou: null,
+      matched_score: g.dt[i]! >= 0 ? input.detections.score[g.dt[i]!]! : null,
       cell: c === NOT_IN_MATRIX ? null : [names[gtCat[i]!]!, c === BACKGROUND ? 'background' : names[dtCat[c]!]!],
       paired_id: c >= 0 ? dtIds.get(c) : null,
       source: gtSource[i] === SOURCE_IMPORT ? 'import' : 'review',
@@ -115,7 +117,7 @@ export async function writeResult(bucket: R2Bucket, id: string, built: BuiltInpu
 
   await bucket.put(`${prefix}result.json`, JSON.stringify(result.summary), { httpMetadata: { contentType: JSON_TYPE } })
   const index = thresholdIndex(thresholdMatchesFromOutcomes(input, result.objects))
-  await bucket.put(`${prefix}matches.json`, JSON.stringify(encodeMatchIndex(index)), { httpMetadata: { contentType: JSON_TYPE } })
+  await bucket.put(`${prefix}matches.json`, JSON.stringify({ evaluation_id: id, ...encodeMatchIndex(index) }), { httpMetadata: { contentType: JSON_TYPE } })
 
   const imageCount = built.images.length
   const dtByImage = groupBy(input.detections.count, imageCount, (i) => input.detections.image[i]!)

@@ -28,6 +28,8 @@ export interface ScopeImage {
   /** The size the COCO file gives the image, which its polygons are drawn at. */
   cocoWidth: number | null
   cocoHeight: number | null
+  /** The image's id in the COCO file, which orders the evaluation as pycocotools orders it. */
+  cocoImageId: string | null
   /** The analysis judged on this image, or null when none of the selection completed on it. */
   analysisId: string | null
 }
@@ -69,9 +71,9 @@ export async function planEvaluation({ db, d1 }: DataAccess, projectId: string, 
     throw new AppError(409, 'conflict', `No completed analysis of ${what} in this project`)
   }
 
-  const gtImages = new Map<string, { w: number | null; h: number | null }>()
-  if (imported) for (const r of await importImages(d1, imported.id)) gtImages.set(r.image_id, { w: r.width, h: r.height })
-  if (source !== 'import') for (const id of await reviewedImageIds(d1, projectId)) if (!gtImages.has(id)) gtImages.set(id, { w: null, h: null })
+  const gtImages = new Map<string, { w: number | null; h: number | null; coco: string | null }>()
+  if (imported) for (const r of await importImages(d1, imported.id)) gtImages.set(r.image_id, { w: r.width, h: r.height, coco: r.coco_image_id })
+  if (source !== 'import') for (const id of await reviewedImageIds(d1, projectId)) if (!gtImages.has(id)) gtImages.set(id, { w: null, h: null, coco: null })
 
   const rows = new Map((await projectImageRows(d1, projectId)).map((r) => [r.id, r]))
   const images: ScopeImage[] = []
@@ -79,9 +81,9 @@ export async function planEvaluation({ db, d1 }: DataAccess, projectId: string, 
     const row = rows.get(id)
     const analysis = chosen.get(id)
     if (!row || (req.images === 'predicted' && !analysis)) continue
-    images.push({ id, filename: row.filename, width: row.width, height: row.height, cocoWidth: size.w, cocoHeight: size.h, analysisId: analysis?.id ?? null })
+    images.push({ id, filename: row.filename, width: row.width, height: row.height, cocoWidth: size.w, cocoHeight: size.h, cocoImageId: size.coco, analysisId: analysis?.id ?? null })
   }
-  images.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  images.sort(evaluationOrder)
 
   const names = imported ? categoryNames(imported) : new Map<number, string>()
   const known = [...new Set(names.values())]
@@ -111,6 +113,23 @@ export async function planEvaluation({ db, d1 }: DataAccess, projectId: string, 
   for (const im of images) if (im.analysisId) objects += chosen.get(im.id)!.count
   if (source !== 'import') objects += await acceptedCount(db, projectId)
   return { iouType, source, importId: imported?.id ?? null, categoryNames: names, classNames, keypointNames, images, options, objects }
+}
+
+const INTEGER = /^-?\d{1,15}$/
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * Images in the order pycocotools evaluates them, sorted by COCO image id (numerically, as its ids
+ * are numbers): score ties between images are broken in this order, so AP depends on it. Images
+ * known only from reviews follow, by id.
+ */
+function evaluationOrder(a: ScopeImage, b: ScopeImage): number {
+  if (a.cocoImageId === null || b.cocoImageId === null) {
+    if (a.cocoImageId !== b.cocoImageId) return a.cocoImageId === null ? 1 : -1
+    return compare(a.id, b.id)
+  }
+  if (INTEGER.test(a.cocoImageId) && INTEGER.test(b.cocoImageId)) return Number(a.cocoImageId) - Number(b.cocoImageId) || compare(a.id, b.id)
+  return compare(a.cocoImageId, b.cocoImageId) || compare(a.id, b.id)
 }
 
 /** The keypoint names of the evaluated categories (they must agree), or COCO's 17. */
