@@ -16,7 +16,7 @@ export const ModelSelector = z
 export const GroupSelector = z.object({ group_id: z.string().min(1).max(256) }).meta({ id: 'GroupSelector' })
 
 export const PredictionSelector = z
-  .union([ModelSelector.strict(), GroupSelector.strict()])
+  .union([ModelSelector, GroupSelector])
   .meta({
     id: 'PredictionSelector',
     description: "A model version, or an analysis group: each image's latest completed analysis of it is judged",
@@ -226,7 +226,7 @@ export const EvaluationObjectQuery = z.object({
     description:
       'A confidence threshold: detections below it are left out, and ground truth they matched becomes a miss (`fn`). Matching is greedy by score, so the rest stand as computed.',
   }),
-  known_false_positive: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  known_false_positive: z.enum(['true', 'false']).optional(),
   cursor: z.coerce.number().int().min(0).default(0).meta({ description: 'The `next_cursor` of the previous page' }),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 })

@@ -137,7 +137,7 @@ export const CocoAnnotationInput = z
     bbox: z.tuple([finite, finite, finite.nonnegative(), finite.nonnegative()]).optional(),
     area: finite.nonnegative().optional(),
     iscrowd: z.union([z.literal(0), z.literal(1), z.boolean()]).optional(),
-    segmentation: z.union([z.array(z.array(finite).min(4)).min(1), CocoRle, z.array(z.never()).length(0)]).optional(),
+    segmentation: z.union([z.array(z.array(finite).min(4)).min(1), CocoRle, z.tuple([]).meta({ description: 'No segmentation' })]).optional(),
     keypoints: z
       .array(finite)
       .max(3000)

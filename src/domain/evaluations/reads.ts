@@ -111,7 +111,7 @@ export async function evaluationObjects(db: Database, bucket: R2Bucket, user: Cu
       if (q.status && row.status !== q.status) continue
       if (q.kind && row.kind !== q.kind) continue
       if (q.class_name && row.class_name !== q.class_name) continue
-      if (q.known_false_positive !== undefined && row.known_false_positive !== q.known_false_positive) continue
+      if (q.known_false_positive !== undefined && row.known_false_positive !== (q.known_false_positive === 'true')) continue
       objects.push(row)
     }
     if (lineStart === 0) throw new Error(`evaluation ${id}: a stored row is longer than ${SCAN_BYTES} bytes`)
