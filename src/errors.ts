@@ -1,5 +1,4 @@
 import type { Context } from 'hono'
-import type { AppEnv } from './app-env'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ConfigError } from './config'
@@ -74,7 +73,8 @@ const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
 }
 
 /** The one place errors become responses; every envelope names the request, so support can find its logs. */
-export function renderError(err: unknown, c: Context<AppEnv>): Response {
+// Typed with any environment, not AppEnv, so modules that throw AppError stay free of Worker types.
+export function renderError(err: unknown, c: Context): Response {
   // Unset only when the failure came before the request-id middleware ran.
   const requestId = (c.get('requestId') as string | undefined) ?? null
   const envelope = (status: ContentfulStatusCode, error: { code: string; message: string; details: unknown }) =>

@@ -113,12 +113,13 @@ async function pan(page: Page, cdp: CDPSession) {
 }
 
 async function sweepThreshold(page: Page, cdp: CDPSession) {
-  const set = (v: number) =>
-    page.evaluate(`(() => {
+  const set = async (v: number) => {
+    await page.evaluate(`(() => {
       const el = document.querySelector('[data-testid="threshold"]')
       el.value = '${v}'
       el.dispatchEvent(new Event('input', { bubbles: true }))
     })()`)
+  }
   const work = await measure(page, cdp, THRESHOLD_STEPS, (i) => set(Math.round((i / THRESHOLD_STEPS) * 0.9 * 100) / 100))
   await set(0)
   await page.evaluate(SETTLE)
@@ -143,7 +144,7 @@ try {
   await page.getByTestId('sign-in-submit').click()
   await page.getByTestId('project-item').first().waitFor()
   const form = new FormData()
-  form.append('file', new File([await bigPhoto(page)], 'rocket-3000.jpg', { type: 'image/jpeg' }))
+  form.append('file', new File([new Uint8Array(await bigPhoto(page))], 'rocket-3000.jpg', { type: 'image/jpeg' }))
   const upload = await fetch(`${server.baseUrl}/api/projects/${project.id}/images`, { method: 'POST', headers: { Authorization: `Bearer ${server.token}` }, body: form })
   const image = (await upload.json()) as { id: string }
 

@@ -5,6 +5,11 @@ import { TRANSITIONS } from '../../durable-objects/transitions'
 import { DEFAULT_STAGE_RANGES } from '../../sdk/typescript/src'
 import { ARTIFACT_CONTENT_TYPES } from '../../src/schemas/artifacts'
 
+/** Each artifact type's default content type, where it is not application/octet-stream. */
+const DEFAULT_CONTENT_TYPES = Object.fromEntries(
+  Object.entries(ARTIFACT_CONTENT_TYPES).flatMap(([type, allowed]) => (allowed[0] === 'application/octet-stream' ? [] : [[type, allowed[0]]])),
+)
+
 /** The Python SDK against a real `wrangler dev`: its integration suite, and its constants checked against the server's. */
 let server: BenchServer
 
@@ -53,8 +58,8 @@ it("holds the Python SDK's statuses, types, limits and stage ranges to the serve
     FINAL_STATUSES: prop('Finalize', 'status').enum,
     ANNOTATION_TYPES: Object.keys(schemas.AnnotationInput!.discriminator!.mapping),
     ARTIFACT_TYPES: schemas.ArtifactType!.enum,
-    // Not in the document: the content types the server forces on upload.
-    ARTIFACT_CONTENT_TYPES,
+    // Not in the document: the first content type the server allows for each artifact type.
+    ARTIFACT_CONTENT_TYPES: DEFAULT_CONTENT_TYPES,
     LOG_LEVELS: prop('LogLine', 'level').enum,
     BULK_MODES: prop('BulkAnnotationsRequest', 'mode').enum,
     MAX_LOG_LINES_PER_REQUEST: prop('LogsRequest', 'lines').maxItems,

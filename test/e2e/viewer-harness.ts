@@ -120,7 +120,7 @@ export async function uploadArtifact(h: Harness, analysisId: string, type: 'heat
     'hmac',
   )
   const url = new URL(p.upload_url, h.server.baseUrl)
-  const res = await fetch(url, { method: 'PUT', headers: p.headers, body: png })
+  const res = await fetch(url, { method: 'PUT', headers: p.headers, body: new Uint8Array(png) })
   if (!res.ok) throw new Error(`PUT artifact: ${res.status} ${await res.text()}`)
   return p.storage_path
 }

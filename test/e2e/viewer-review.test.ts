@@ -122,7 +122,7 @@ describe('annotation list', () => {
         for (let i = 3; i < total.length; i += 4) if (total[i]! > 0) everywhere++
         return { painted, everywhere }
       },
-      [x0, y0, x1, y1],
+      [x0, y0, x1, y1] as [number, number, number, number],
     )
     expect(ink.painted).toBeGreaterThan(100)
     // Nothing highlighted anywhere else.

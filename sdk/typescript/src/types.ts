@@ -75,8 +75,9 @@ export const FINAL_STATUSES = ['completed', 'failed'] as const satisfies readonl
 export type FinalStatus = (typeof FINAL_STATUSES)[number]
 
 /**
- * The content type the server stores for these artifact types whatever the upload says; others keep
- * theirs, or application/octet-stream (docs/ML_PIPELINE_INTEGRATION.md, "Artifact upload").
+ * The content type an upload of these artifact types is sent with when none is given: the first of
+ * those the server allows for the type. Other types default to application/octet-stream
+ * (docs/ML_PIPELINE_INTEGRATION.md, "Artifact upload").
  */
 export const ARTIFACT_CONTENT_TYPES = {
   heatmap: 'image/png',
@@ -84,4 +85,4 @@ export const ARTIFACT_CONTENT_TYPES = {
   segmentation: 'image/png',
   log: 'text/plain',
   metadata: 'application/json',
-} as const satisfies typeof artifacts.ARTIFACT_CONTENT_TYPES
+} as const satisfies { readonly [K in ArtifactType]?: (typeof artifacts.ARTIFACT_CONTENT_TYPES)[K][0] }

@@ -48,7 +48,8 @@ describe('live event lines', () => {
       { type: 'progress', seq: 8, at, progress: 0.525, stage: 'inference', stages: [], message: 'batch 2 of 4' },
       { type: 'log', seq: 9, at, lines: [{ ts: at, level: 'warning', message: 'slow', stage: null }] },
       { type: 'annotations', seq: 10, at, annotations: [], replace: false, annotation_count: 3 },
-      { type: 'finalized', seq: 11, at, analysis: analysis({ status: 'failed', error_message: 'OOM' }) },
+      { type: 'review', seq: 11, at, annotations: [] },
+      { type: 'finalized', seq: 12, at, analysis: analysis({ status: 'failed', error_message: 'OOM' }), stages: [] },
     ]
     expect(messages.flatMap(formatLiveMessage)).toEqual([
       'connected to analysis a1 (seq 7)',
@@ -58,16 +59,17 @@ describe('live event lines', () => {
       '10:30:02.345 progress  52.5% [inference] batch 2 of 4',
       '10:30:02.345 warning slow',
       '10:30:02.345 annotations +0 (3 in all)',
+      '10:30:02.345 review    0 accepted, 0 rejected, 0 unreviewed',
       '10:30:02.345 finalized failed: OOM',
     ])
   })
 
   it('knows when the analysis is final', () => {
-    expect(finalStatus({ type: 'finalized', seq: 1, at, analysis: analysis({ status: 'completed' }) })).toBe('completed')
+    expect(finalStatus({ type: 'finalized', seq: 1, at, analysis: analysis({ status: 'completed' }), stages: [] })).toBe('completed')
     expect(finalStatus({ type: 'snapshot', seq: 1, reset: false, analysis: analysis({ status: 'canceled' }), stages: [], logs: [] })).toBe('canceled')
     // `finalized` follows a final status event; wait for it.
-    expect(finalStatus({ type: 'status', seq: 1, at, analysis: analysis({ status: 'canceled' }) })).toBeUndefined()
-    expect(finalStatus({ type: 'status', seq: 1, at, analysis: analysis() })).toBeUndefined()
+    expect(finalStatus({ type: 'status', seq: 1, at, analysis: analysis({ status: 'canceled' }), stages: [] })).toBeUndefined()
+    expect(finalStatus({ type: 'status', seq: 1, at, analysis: analysis(), stages: [] })).toBeUndefined()
   })
 })
 

@@ -3,8 +3,6 @@ import { cocoEvaluationInput, evaluate, objectRows } from '../../../src/domain/e
 import { metricsAtThreshold, thresholdIndex, thresholdMatchesFromOutcomes, thresholdMatchesFromRows } from '../../../src/domain/evaluation/threshold'
 import { type DtSpec, type GtSpec, scene } from './scenes'
 
-const box = (x: number, y: number, w: number, h: number) => [x, y, w, h]
-
 describe('metrics at a confidence threshold', () => {
   // Class a: detections .9 (TP), .8 (FP), .3 (TP) against 3 ground truths.
   const index = thresholdIndex({ classNames: ['a'], category: [0, 0, 0], score: [0.8, 0.3, 0.9], truePositive: [0, 1, 1], gtCount: [3] })

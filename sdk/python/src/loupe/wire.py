@@ -43,8 +43,9 @@ ARTIFACT_CONTENT_TYPES: Dict[str, str] = {
     "log": "text/plain",
     "metadata": "application/json",
 }
-"""The content type the server stores for these artifact types whatever the upload says; other
-types keep theirs, or application/octet-stream (docs/ML_PIPELINE_INTEGRATION.md, "Artifact upload")."""
+"""The content type an upload of these artifact types is sent with when none is given: the first of
+those the server allows for the type. Other types default to application/octet-stream
+(docs/ML_PIPELINE_INTEGRATION.md, "Artifact upload")."""
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 BULK_MODES = ("append", "replace", "upsert")

@@ -35,6 +35,11 @@ export function formatLiveMessage(message: LiveMessage): string[] {
       const a = message.artifact
       return [`${time(message.at)} artifact  ${a.artifact_type} ${a.filename}${a.bytes === null ? '' : ` (${a.bytes} bytes)`} ${a.status}`]
     }
+    case 'review': {
+      const states = message.annotations.map((a) => a.review_state)
+      const count = (state: string) => states.filter((s) => s === state).length
+      return [`${time(message.at)} review    ${count('accepted')} accepted, ${count('rejected')} rejected, ${count('unreviewed')} unreviewed`]
+    }
     case 'finalized':
       return [`${time(message.at)} finalized ${message.analysis.status}${message.analysis.error_message ? `: ${message.analysis.error_message}` : ''}`]
   }
