@@ -8,8 +8,10 @@ import { analysisRoutes } from './routes/analyses'
 import { annotationRoutes } from './routes/annotations'
 import { artifactRoutes } from './routes/artifacts'
 import { deliveryRoutes } from './routes/deliveries'
+import { evaluationRoutes } from './routes/evaluations'
 import { exportRoutes } from './routes/exports'
 import { auth } from './routes/auth'
+import { groundTruthRoutes } from './routes/ground-truth'
 import { health } from './routes/health'
 import { imageRoutes } from './routes/images'
 import { grantRoutes } from './routes/grants'
@@ -55,6 +57,8 @@ export function createApp() {
   app.route('/', modelAliasRoutes)
   app.route('/', datasetRoutes)
   app.route('/', projectJobRoutes)
+  app.route('/', groundTruthRoutes)
+  app.route('/', evaluationRoutes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

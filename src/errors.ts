@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'job_waiting'
   | 'artifact_not_found'
   | 'model_not_allowed'
+  | 'evaluation_too_large'
   | 'rate_limited'
   | 'pending_limit_reached'
   | 'pipeline_disabled'

@@ -6,6 +6,7 @@ export { AnalysisObject } from '../durable-objects/analysis-object'
 export { NonceObject } from '../durable-objects/nonce-object'
 export { RateLimiterObject } from '../durable-objects/rate-limiter'
 export { JobObject } from '../durable-objects/job-object'
+export { EvaluationObject } from '../durable-objects/evaluation-object'
 
 const app = createApp()
 

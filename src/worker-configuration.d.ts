@@ -14,11 +14,12 @@ interface __BaseEnv_Env {
 	DISPATCH: Queue;
 	DISPATCH_DEAD: Queue;
 	JOB: DurableObjectNamespace<import("./index").JobObject>;
+	EVALUATION: DurableObjectNamespace<import("./index").EvaluationObject>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./index");
-		durableNamespaces: "AnalysisObject" | "RateLimiterObject" | "NonceObject" | "JobObject";
+		durableNamespaces: "AnalysisObject" | "RateLimiterObject" | "NonceObject" | "JobObject" | "EvaluationObject";
 	}
 	interface StagingEnv {
 		BUCKET: R2Bucket;
@@ -33,6 +34,7 @@ declare namespace Cloudflare {
 		DISPATCH: Queue;
 		DISPATCH_DEAD: Queue;
 		JOB: DurableObjectNamespace<import("./index").JobObject>;
+		EVALUATION: DurableObjectNamespace<import("./index").EvaluationObject>;
 	}
 	interface ProductionEnv {
 		BUCKET: R2Bucket;
@@ -47,6 +49,7 @@ declare namespace Cloudflare {
 		DISPATCH: Queue;
 		DISPATCH_DEAD: Queue;
 		JOB: DurableObjectNamespace<import("./index").JobObject>;
+		EVALUATION: DurableObjectNamespace<import("./index").EvaluationObject>;
 	}
 	interface Env extends __BaseEnv_Env {}
 }

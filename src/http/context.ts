@@ -21,7 +21,27 @@ export const mlEnabled = createMiddleware<AppEnv>(async (c, next) => {
 })
 
 /** The paths `mlEnabled` guards, mounted once in `app.ts`. */
-export const ML_PATHS = ['/api/images/:image_id/analyses', '/api/analyses/*', '/api/annotations/*', '/api/ml/*', '/api/projects/:project_id/export', '/api/jobs/*', '/api/projects/:project_id/jobs', '/api/projects/:project_id/jobs/*'] as const
+export const ML_PATHS = [
+  '/api/images/:image_id/analyses',
+  '/api/analyses/*',
+  '/api/annotations/*',
+  '/api/ml/*',
+  '/api/projects/:project_id/export',
+  // Project-level jobs: see docs/jobs.md.
+  '/api/jobs/*',
+  '/api/projects/:project_id/jobs',
+  '/api/projects/:project_id/jobs/*',
+  // Ground truth, evaluations and review at project scale: see docs/evaluation.md#api.
+  '/api/projects/:project_id/ground-truth',
+  '/api/projects/:project_id/ground-truth/*',
+  '/api/images/:image_id/ground-truth',
+  '/api/images/:image_id/review-mark',
+  '/api/projects/:project_id/evaluations',
+  '/api/evaluations/*',
+  '/api/projects/:project_id/review-queue',
+  '/api/projects/:project_id/compare',
+  '/api/projects/:project_id/:action{reviews:(bulk|undo)}',
+] as const
 
 export function requestOrigin(c: { req: { url: string } }): string {
   return new URL(c.req.url).origin

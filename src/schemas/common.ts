@@ -38,4 +38,5 @@ const errorDescriptions: Record<number, string> = {
   409: 'Conflict with the current state',
   413: 'Payload too large',
   415: 'Unsupported content type',
+  422: 'Understood, but too large to compute here',
 }

@@ -1,0 +1,186 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { evaluationStub } from '../../durable-objects/evaluation-object'
+import { currentUser, requireUser } from '../auth/middleware'
+import { compareEvaluations, evaluationCell, evaluationImageObjects, evaluationImages, evaluationMatches, evaluationObjects } from '../domain/evaluations/reads'
+import { createEvaluation, deleteEvaluation, getEvaluation, listEvaluations } from '../domain/evaluations/records'
+import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
+import { createRouter } from '../http/router'
+import { errorResponses, Uuid } from '../schemas/common'
+import {
+  Evaluation,
+  EvaluationCell,
+  EvaluationCellQuery,
+  EvaluationCompareQuery,
+  EvaluationComparison,
+  EvaluationCreate,
+  EvaluationImageList,
+  EvaluationImageObjects,
+  EvaluationImageQuery,
+  EvaluationList,
+  EvaluationObjectPage,
+  EvaluationObjectQuery,
+  MatchIndex,
+} from '../schemas/evaluations'
+import { jsonContent, jsonRequest, userSecurity } from './openapi'
+
+const ProjectParam = z.object({ project_id: Uuid })
+const EvaluationParam = z.object({ id: Uuid })
+const tags = ['Evaluation']
+
+/** Evaluations of predictions against ground truth: see docs/evaluation.md#api. */
+export const evaluationRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/projects/{project_id}/evaluations',
+      tags,
+      summary: 'Evaluate a model version or an analysis group against ground truth (editor or owner)',
+      description:
+        'Small evaluations are computed in the request and answered with 201 and the result; larger ones run in the background and ' +
+        'answer 202: poll `GET /api/evaluations/{id}`. Past what a Worker holds, 422 `evaluation_too_large`.',
+      security: userSecurity,
+      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      request: { params: ProjectParam, body: jsonRequest(EvaluationCreate) },
+      responses: {
+        201: jsonContent(Evaluation, 'Computed'),
+        202: jsonContent(Evaluation, 'Queued: poll it'),
+        ...errorResponses(400, 401, 403, 404, 409, 415, 422),
+      },
+    }),
+    async (c) => {
+      const runner = { start: (id: string) => evaluationStub(c.env, id).start() }
+      const { status, evaluation } = await createEvaluation(c.var, c.env.BUCKET, runner, currentUser(c), c.req.valid('param').project_id, c.req.valid('json'), c.get('requestId'))
+      return status === 201 ? c.json(evaluation, 201) : c.json(evaluation, 202)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/projects/{project_id}/evaluations',
+      tags,
+      summary: 'The project’s evaluations, newest first (summaries, without results)',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: ProjectParam },
+      responses: { 200: jsonContent(EvaluationList, 'Evaluations'), ...errorResponses(401, 404) },
+    }),
+    async (c) => c.json(await listEvaluations(c.get('db'), currentUser(c), c.req.valid('param').project_id), 200),
+  )
+  // Before `/api/evaluations/{id}`, which would read `compare` as an id.
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/evaluations/compare',
+      tags,
+      summary: 'Two evaluations side by side: every stat and per-class AP, with their differences',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { query: EvaluationCompareQuery },
+      responses: { 200: jsonContent(EvaluationComparison, 'The comparison'), ...errorResponses(400, 401, 404, 409) },
+    }),
+    async (c) => {
+      const { a, b } = c.req.valid('query')
+      return c.json(await compareEvaluations(c.get('db'), c.env.BUCKET, currentUser(c), a, b), 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/evaluations/{id}',
+      tags,
+      summary: 'An evaluation: its status and, once completed, its result',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: EvaluationParam },
+      responses: { 200: jsonContent(Evaluation, 'The evaluation'), ...errorResponses(401, 404) },
+    }),
+    async (c) => c.json(await getEvaluation(c.get('db'), c.env.BUCKET, currentUser(c), c.req.valid('param').id), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/api/evaluations/{id}',
+      tags,
+      summary: 'Delete an evaluation and its stored result (editor or owner)',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: EvaluationParam },
+      responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      await deleteEvaluation(c.var, c.env.BUCKET, currentUser(c), c.req.valid('param').id, c.get('requestId'))
+      return c.body(null, 204)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/evaluations/{id}/objects',
+      tags,
+      summary: 'Objects by outcome, class, kind or image, optionally at a confidence threshold',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: EvaluationParam, query: EvaluationObjectQuery },
+      responses: { 200: jsonContent(EvaluationObjectPage, 'A page of objects'), ...errorResponses(400, 401, 404, 409) },
+    }),
+    async (c) => c.json(await evaluationObjects(c.get('db'), c.env.BUCKET, currentUser(c), c.req.valid('param').id, c.req.valid('query')), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/evaluations/{id}/images',
+      tags,
+      summary: 'The evaluated images with their TP, FP and FN counts, most errors first',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: EvaluationParam, query: EvaluationImageQuery },
+      responses: { 200: jsonContent(EvaluationImageList, 'Images'), ...errorResponses(400, 401, 404, 409) },
+    }),
+    async (c) => c.json(await evaluationImages(c.get('db'), c.env.BUCKET, currentUser(c), c.req.valid('param').id, c.req.valid('query')), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/evaluations/{id}/images/{image_id}',
+      tags,
+      summary: 'Every object of one image with its outcome, matched object and IoU',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: EvaluationParam.extend({ image_id: Uuid }) },
+      responses: { 200: jsonContent(EvaluationImageObjects, 'Objects of the image'), ...errorResponses(401, 404, 409) },
+    }),
+    async (c) => {
+      const { id, image_id } = c.req.valid('param')
+      return c.json(await evaluationImageObjects(c.get('db'), c.env.BUCKET, currentUser(c), id, image_id), 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/evaluations/{id}/confusion',
+      tags,
+      summary: 'The objects of one confusion-matrix cell, a page at a time',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: EvaluationParam, query: EvaluationCellQuery },
+      responses: { 200: jsonContent(EvaluationCell, 'A page of the cell'), ...errorResponses(400, 401, 404, 409) },
+    }),
+    async (c) => c.json(await evaluationCell(c.get('db'), c.env.BUCKET, currentUser(c), c.req.valid('param').id, c.req.valid('query')), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/evaluations/{id}/matches',
+      tags,
+      summary: 'The live-threshold index: per class, detection scores highest first and whether each is a true positive',
+      description: 'Fetched once; precision, recall and F1 at any threshold follow from it with no further request. See docs/evaluation.md#live-threshold.',
+      security: userSecurity,
+      middleware: [requireUser] as const,
+      request: { params: EvaluationParam },
+      responses: { 200: jsonContent(MatchIndex, 'The index'), ...errorResponses(401, 404, 409) },
+    }),
+    async (c) => {
+      const body = await evaluationMatches(c.get('db'), c.env.BUCKET, currentUser(c), c.req.valid('param').id)
+      return new Response(body, { status: 200, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'private, max-age=3600' } }) as never
+    },
+  )
