@@ -24,6 +24,8 @@ export default defineConfig({
         test: {
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],
+          // One JSON line per request (docs/observability.md#logs) would drown the output; tests that need them spy on console.
+          onConsoleLog: (line) => !line.includes('"message":"request"') && !line.includes('"message":"run moved"'),
           setupFiles: ['./test/worker/apply-migrations.ts'],
         },
       },

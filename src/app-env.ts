@@ -1,5 +1,6 @@
 import type { Config } from './config'
 import type { Database } from './db/client'
+import type { TraceContext } from './observability/trace-context'
 import type { SIGN_IN_METHODS } from './schemas/auth'
 
 export interface CurrentUser {
@@ -10,9 +11,15 @@ export interface CurrentUser {
   via: (typeof SIGN_IN_METHODS)[number]
 }
 
-/** What a verified pipeline callback carries into the run's object. */
-export interface CallbackMeta {
+/** What a call into a run's object carries: the request, and the trace to continue (docs/observability.md#traces). */
+export interface RpcMeta {
   requestId: string
+  traceparent?: string
+  tracestate?: string
+}
+
+/** What a verified pipeline callback carries into the run's object. */
+export interface CallbackMeta extends RpcMeta {
   nonce?: string
 }
 
@@ -20,6 +27,8 @@ export type AppEnv = {
   Bindings: Env
   Variables: {
     requestId: string
+    /** The W3C trace this request continues or started. */
+    trace: TraceContext
     config: Config
     db: Database
     /** The same D1 binding, limits-wrapped, for raw statements. */

@@ -4,6 +4,7 @@ import { identify } from './auth/middleware'
 import { AppError, renderError } from './errors'
 import { ML_PATHS, mlEnabled, withContext } from './http/context'
 import { createRouter } from './http/router'
+import { traced } from './observability/request-log'
 import { analysisRoutes } from './routes/analyses'
 import { annotationRoutes } from './routes/annotations'
 import { artifactRoutes } from './routes/artifacts'
@@ -19,6 +20,7 @@ export function createApp() {
   const app = createRouter()
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }))
+  app.use('*', traced)
   app.use('*', withContext)
   app.route('/', storageRoutes)
   app.use('/api/*', identify)

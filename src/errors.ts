@@ -3,6 +3,7 @@ import type { AppEnv } from './app-env'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ConfigError } from './config'
+import { log } from './observability/log'
 
 export type ErrorCode =
   | 'bad_request'
@@ -80,13 +81,13 @@ export function renderError(err: unknown, c: Context<AppEnv>): Response {
     c.json({ error: { ...error, request_id: requestId } }, status)
   if (err instanceof AppError) return envelope(err.status, err.toJSON().error)
   if (err instanceof ConfigError) {
-    console.error(JSON.stringify({ level: 'error', requestId, message: err.message }))
+    log.error(err.message, { issues: err.issues })
     return envelope(500, { code: 'misconfigured', message: err.message, details: err.issues })
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode
     return envelope(status, { code: HTTP_CODES[status] ?? 'bad_request', message: err.message || 'Bad request', details: null })
   }
-  console.error(JSON.stringify({ level: 'error', requestId, message: String(err), stack: (err as Error)?.stack }))
+  log.error(String(err), { stack: (err as Error)?.stack })
   return envelope(500, { code: 'internal_error', message: 'Internal server error', details: null })
 }

@@ -3,6 +3,7 @@ import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../app-env'
 import { auditInsert } from '../domain/audit'
 import { AppError } from '../errors'
+import { log } from '../observability/log'
 import { assertJsonContentType, MAX_JSON_BYTES, parseJsonOnce, readBody } from '../http/json-body'
 import { assertSignatureHeaders, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyCallback } from './hmac'
 
@@ -21,7 +22,7 @@ export const verifiedCallback = (maxBytes: number) =>
     const headers = c.req.raw.headers
     const signed = headers.has(SIGNATURE_HEADER) || headers.has(TIMESTAMP_HEADER)
     if (!signed && !config.ML_PIPELINE_REQUIRE_HMAC) {
-      console.warn(JSON.stringify({ level: 'warn', requestId: c.get('requestId'), message: 'unsigned pipeline callback accepted', path: c.req.path }))
+      log.warn('unsigned pipeline callback accepted', { path: c.req.path })
       parseJsonOnce(c, await readBody(c, Math.min(maxBytes, MAX_UNSIGNED_BYTES)))
       c.set('callback', { requestId: c.get('requestId'), nonce: headers.get(NONCE_HEADER) || undefined })
       return next()

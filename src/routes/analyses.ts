@@ -21,6 +21,7 @@ import { errorResponses, Uuid } from '../schemas/common'
 import { LiveQuery, LogsPage, LogsQuery } from '../schemas/events'
 import { formatLogText } from '../domain/log-text'
 import { AppError, unwrapRpc } from '../errors'
+import { rpcMeta } from '../observability/rpc-meta'
 
 const ImageParam = z.object({ image_id: Uuid })
 const AnalysisParam = z.object({ id: Uuid })
@@ -116,7 +117,7 @@ analysisRoutes
     async (c) => {
       const id = c.req.valid('param').id
       await analysisForUser(c.get('db'), currentUser(c), id, 'write')
-      return c.json(await unwrapRpc(analysisStub(c.env, id).cancel(currentUser(c).id, c.get('requestId'))), 200)
+      return c.json(await unwrapRpc(analysisStub(c.env, id).cancel(currentUser(c).id, rpcMeta(c))), 200)
     },
   )
 
