@@ -143,6 +143,18 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
     }, meta)
   }
 
+  /**
+   * Deletes everything the object stores (state, events, nonces, recent log lines, the alarm): the
+   * retention purge calls it before the run's row leaves D1, so nothing of the run outlives it.
+   */
+  async purge() {
+    for (const ws of this.ctx.getWebSockets()) ws.close(1001, 'deleted')
+    await this.ctx.storage.deleteAlarm()
+    await this.ctx.storage.deleteAll()
+    this.store.forget()
+    this.logStore = undefined
+  }
+
   /** Disconnects a user who lost access to the project; returns how many sockets were closed. */
   async disconnect(userId: string) {
     return this.live.disconnect(userId, 'access revoked')

@@ -11,7 +11,7 @@ export interface CurrentUser {
   via: (typeof SIGN_IN_METHODS)[number]
 }
 
-/** What a call into a run's object carries: the request, and the trace to continue (docs/observability.md#traces). */
+/** What a call into a run's object carries: the request, and the trace to continue (docs/operations.md#traces). */
 export interface RpcMeta {
   requestId: string
   traceparent?: string

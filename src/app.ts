@@ -10,6 +10,7 @@ import { annotationRoutes } from './routes/annotations'
 import { artifactRoutes } from './routes/artifacts'
 import { exportRoutes } from './routes/exports'
 import { auth } from './routes/auth'
+import { deletionRoutes } from './routes/deletion'
 import { health } from './routes/health'
 import { imageRoutes } from './routes/images'
 import { pipelineRoutes } from './routes/pipeline'
@@ -35,6 +36,7 @@ export function createApp() {
   app.route('/', artifactRoutes)
   app.route('/', pipelineRoutes)
   app.route('/', exportRoutes)
+  app.route('/', deletionRoutes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

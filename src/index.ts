@@ -1,4 +1,5 @@
 import { createApp } from './app'
+import { scheduled } from './scheduled'
 
 export { AnalysisObject } from '../durable-objects/analysis-object'
 
@@ -6,4 +7,5 @@ const app = createApp()
 
 export default {
   fetch: app.fetch,
+  scheduled,
 } satisfies ExportedHandler<Env>

@@ -161,11 +161,3 @@ export async function getImageWithUrl(db: Database, config: Config, origin: stri
   const signed = await presign(config, origin, image.storageKey, { method: 'GET', expiresIn: IMAGE_URL_TTL_SECONDS })
   return { ...toImage(image), url: signed.url, url_expires_at: signed.expiresAt }
 }
-
-export async function softDeleteImage(db: Database, user: CurrentUser, imageId: string, requestId: string) {
-  const { image } = await imageForUser(db, user, imageId, 'write')
-  await db.batch([
-    db.update(images).set({ deletedAt: new Date().toISOString() }).where(eq(images.id, imageId)),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'image.deleted', targetType: 'image', targetId: imageId, projectId: image.projectId, requestId }),
-  ])
-}

@@ -24,7 +24,7 @@ const sink: Record<Level, (line: string) => void> = {
 
 /**
  * The one way the Worker and its Durable Objects write logs: one JSON object per line with the
- * request id and trace id of whatever is running (docs/observability.md#logs), so Workers Logs
+ * request id and trace id of whatever is running (docs/operations.md#logs), so Workers Logs
  * can be searched by either.
  */
 function write(level: Level, message: string, fields: Record<string, unknown> = {}) {

@@ -3,7 +3,7 @@ import { continueOrStart, formatTraceparent } from './trace-context'
 
 /**
  * How a trace crosses the boundaries Loupe does not serve over HTTP: Durable Object RPC, queue
- * messages and outgoing webhooks (docs/observability.md#traces). Each side that sends calls one
+ * messages and outgoing webhooks (docs/operations.md#traces). Each side that sends calls one
  * function here, each side that receives calls another, so the trace id is the same everywhere.
  */
 

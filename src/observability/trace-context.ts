@@ -1,6 +1,6 @@
 /**
  * W3C Trace Context (https://www.w3.org/TR/trace-context/): the `traceparent` header a caller
- * sends, and the one Loupe sends on. See docs/observability.md#traces.
+ * sends, and the one Loupe sends on. See docs/operations.md#traces.
  */
 export interface TraceContext {
   /** 32 lowercase hex digits, never all zeros. */

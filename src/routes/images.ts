@@ -2,7 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { createRouter } from '../http/router'
 import { bodyLimit } from 'hono/body-limit'
 import { currentUser, requireUser } from '../auth/middleware'
-import { completeUpload, createUploadTicket, getImageWithUrl, listImages, softDeleteImage, storeUploadedImage } from '../domain/images'
+import { deleteImage } from '../domain/deletion'
+import { completeUpload, createUploadTicket, getImageWithUrl, listImages, storeUploadedImage } from '../domain/images'
+import { deletionDeps } from './deletion'
 import { AppError } from '../errors'
 import { requestOrigin } from '../http/context'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
@@ -115,14 +117,15 @@ export const imageRoutes = createRouter()
       method: 'delete',
       path: '/api/images/{image_id}',
       tags: ['Images'],
-      summary: 'Soft-delete an image',
+      summary: 'Soft-delete an image and its analyses (editor or owner)',
+      description: 'Running analyses are canceled first. `POST /api/images/{image_id}/restore` brings all of it back within ML_RETENTION_DAYS.',
       security: userSecurity,
       middleware: [requireUser] as const,
       request: { params: ImageParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
-      await softDeleteImage(c.get('db'), currentUser(c), c.req.valid('param').image_id, c.get('requestId'))
+      await deleteImage(deletionDeps(c), currentUser(c), c.req.valid('param').image_id)
       return c.body(null, 204)
     },
   )
