@@ -6,8 +6,8 @@ export const RETAINED_EVENTS = 5000
 
 export interface StoredEvent {
   seq: number
-  type: string
-  body: Record<string, unknown>
+  /** The event as sent: serialised once, for the history and for every socket. */
+  json: string
 }
 
 export class EventLog {
@@ -15,8 +15,11 @@ export class EventLog {
     sql.exec(`CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, type TEXT NOT NULL, body TEXT NOT NULL)`)
   }
 
+  // The object is the only writer of its history, so the latest seq can live in memory once read.
+  private latest: number | undefined
+
   lastSeq(): number {
-    return (this.sql.exec<{ s: number | null }>('SELECT max(seq) AS s FROM events').one().s ?? 0)
+    return (this.latest ??= this.sql.exec<{ s: number | null }>('SELECT max(seq) AS s FROM events').one().s ?? 0)
   }
 
   oldestSeq(): number | null {
@@ -25,10 +28,11 @@ export class EventLog {
 
   append(type: string, body: Record<string, unknown>): StoredEvent {
     const seq = this.lastSeq() + 1
-    const event = { type, seq, ...body }
-    this.sql.exec('INSERT INTO events (seq, type, body) VALUES (?, ?, ?)', seq, type, JSON.stringify(event))
+    const json = JSON.stringify({ type, seq, ...body })
+    this.sql.exec('INSERT INTO events (seq, type, body) VALUES (?, ?, ?)', seq, type, json)
+    this.latest = seq
     if (seq % 100 === 0) this.sql.exec('DELETE FROM events WHERE seq <= ?', seq - RETAINED_EVENTS)
-    return { seq, type, body: event }
+    return { seq, json }
   }
 
   /** Events after `since`, or null when some of them have already been pruned. */

@@ -25,8 +25,7 @@ export class LiveChannel<Bodies extends { log: { lines: LogLine[] } }> {
   }
 
   broadcast<T extends keyof Bodies & string>(type: T, body: Bodies[T]): void {
-    const event = this.events.append(type, { ...body, at: new Date().toISOString() })
-    const message = JSON.stringify(event.body)
+    const message = this.events.append(type, { ...body, at: new Date().toISOString() }).json
     for (const ws of this.ctx.getWebSockets()) {
       try {
         ws.send(message)

@@ -186,6 +186,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle> extend
   }
 
   override async alarm() {
+    this.sync.alarmFired()
     const state = this.state
     if (!state) return
     const timeout = timeoutOf(state, getConfig(this.env))

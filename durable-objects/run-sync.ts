@@ -14,6 +14,9 @@ export type Actor = { actorType: ActorType; actorId?: string }
  * with its audit row; progress at most once a second, the alarm writing whatever waited.
  */
 export class RunSync<K extends string, R extends RunLifecycle> {
+  /** The alarm this object armed, once known: null for none, undefined until read. */
+  private armed: number | null | undefined
+
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
@@ -40,13 +43,27 @@ export class RunSync<K extends string, R extends RunLifecycle> {
     if (this.store.state!.progress_written_at < 0) await this.writeProgress()
   }
 
-  /** One alarm serves every deadline: heartbeat, queue timeout and a pending progress write. */
+  /**
+   * One alarm serves every deadline: heartbeat, queue timeout and a pending progress write. Every
+   * callback pushes the heartbeat deadline later, so an alarm already armed earlier is left alone:
+   * it fires early, finds nothing due and re-arms. That keeps alarm writes off the callback path.
+   */
   async schedule(): Promise<void> {
     const state = this.store.state
     if (!state) return
     const at = nextDeadline(state, getConfig(this.env), Date.now())
-    if (at === null) return this.ctx.storage.deleteAlarm()
-    if ((await this.ctx.storage.getAlarm()) !== at) await this.ctx.storage.setAlarm(at)
+    this.armed ??= await this.ctx.storage.getAlarm()
+    if (at === null) {
+      if (this.armed !== null) await this.ctx.storage.deleteAlarm()
+    } else if (this.armed === null || at < this.armed) {
+      await this.ctx.storage.setAlarm(at)
+    } else return
+    this.armed = at
+  }
+
+  /** The armed alarm has fired; the next `schedule` arms afresh. */
+  alarmFired(): void {
+    this.armed = null
   }
 
   private async writeProgress() {
