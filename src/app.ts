@@ -11,6 +11,7 @@ import { artifactRoutes } from './routes/artifacts'
 import { exportRoutes } from './routes/exports'
 import { auth } from './routes/auth'
 import { deletionRoutes } from './routes/deletion'
+import { searchRoutes } from './routes/search'
 import { health } from './routes/health'
 import { imageRoutes } from './routes/images'
 import { pipelineRoutes } from './routes/pipeline'
@@ -37,6 +38,7 @@ export function createApp() {
   app.route('/', pipelineRoutes)
   app.route('/', exportRoutes)
   app.route('/', deletionRoutes)
+  app.route('/', searchRoutes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

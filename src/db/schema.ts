@@ -110,6 +110,13 @@ export const analyses = sqliteTable(
     index('idx_ml_analyses_model_name').on(t.modelName),
     index('idx_ml_analyses_project_id').on(t.projectId),
     index('idx_ml_analyses_group_id').on(t.groupId),
+    // Project search (docs/search.md): each sort's key after the project, live rows only.
+    index('idx_analyses_project_created').on(t.projectId, t.createdAt, t.id).where(sql`deleted_at IS NULL`),
+    index('idx_analyses_project_status_created').on(t.projectId, t.status, t.createdAt).where(sql`deleted_at IS NULL`),
+    index('idx_analyses_project_model_created').on(t.projectId, t.modelName, t.modelVersion, t.createdAt).where(sql`deleted_at IS NULL`),
+    index('idx_analyses_project_completed').on(t.projectId, t.completedAt, t.id).where(sql`deleted_at IS NULL`),
+    index('idx_analyses_project_annotation_count').on(t.projectId, t.annotationCount, t.id).where(sql`deleted_at IS NULL`),
+    index('idx_analyses_project_id_live').on(t.projectId, t.id).where(sql`deleted_at IS NULL`),
   ],
 )
 
@@ -137,6 +144,8 @@ export const annotations = sqliteTable(
   (t) => [
     index('idx_ml_annotations_analysis_id').on(t.analysisId),
     index('idx_ml_annotations_annotation_type').on(t.analysisId, t.annotationType),
+    // Search by class within an analysis, in row order (docs/search.md#annotations).
+    index('idx_annotations_analysis_class').on(t.analysisId, t.className),
     uniqueIndex('uq_annotations_content_hash').on(t.analysisId, t.contentHash),
     uniqueIndex('uq_annotations_upsert_key').on(t.analysisId, t.upsertKey),
   ],

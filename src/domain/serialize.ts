@@ -1,5 +1,5 @@
-import type { analyses, artifacts, images, projects } from '../db/schema'
-import type { Analysis } from '../schemas/analyses'
+import type { analyses, annotations, artifacts, images, projects } from '../db/schema'
+import type { Analysis, Annotation } from '../schemas/analyses'
 import type { Artifact } from '../schemas/artifacts'
 
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect']
@@ -64,4 +64,21 @@ export const toProject = (r: Row<typeof projects>, role: 'owner' | 'editor' | 'v
   role,
   created_at: r.createdAt,
   updated_at: r.updatedAt,
+})
+
+export const toAnnotation = (r: Row<typeof annotations>): Annotation => ({
+  id: r.id,
+  analysis_id: r.analysisId,
+  annotation_type: r.annotationType as Annotation['annotation_type'],
+  class_name: r.className,
+  confidence: r.confidence,
+  data: r.data,
+  storage_path: r.storagePath,
+  ordering: r.ordering,
+  key: r.upsertKey,
+  review_state: r.reviewState,
+  review_note: r.reviewNote,
+  reviewed_by_id: r.reviewedById,
+  reviewed_at: r.reviewedAt,
+  created_at: r.createdAt,
 })

@@ -138,8 +138,10 @@ describe('the retention purge (Cron Trigger)', () => {
       expect(n!.n, table).toBe(0)
     }
     expect(await auditActions(analysis.id)).toContain('analysis.purged')
-    // The object answers as if the analysis never existed.
+    // The object answers as if the analysis never existed, to its users and to a late pipeline callback.
     expect((await api(`/api/analyses/${analysis.id}/logs`, { token: owner.token })).status).toBe(404)
+    const late = await signed('POST', `/api/analyses/${analysis.id}/progress`, { progress: 0.9 })
+    expect(late.status).toBe(404)
   })
 
   it('purges a deleted project bottom-up: analyses, image bytes, images, the project and its members', async () => {
