@@ -37,5 +37,7 @@ export type AppEnv = {
     /** The request body exactly as received; HMAC is computed over these bytes. */
     rawBody: Uint8Array
     callback: CallbackMeta
+    /** On the metrics routes: the projects the caller may see, or null for a scraper's whole deployment. */
+    metricsScope: string[] | null
   }
 }

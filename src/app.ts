@@ -12,6 +12,7 @@ import { exportRoutes } from './routes/exports'
 import { auth } from './routes/auth'
 import { deletionRoutes } from './routes/deletion'
 import { searchRoutes } from './routes/search'
+import { metricsRoutes } from './routes/metrics'
 import { health } from './routes/health'
 import { imageRoutes } from './routes/images'
 import { pipelineRoutes } from './routes/pipeline'
@@ -25,6 +26,7 @@ export function createApp() {
   app.use('*', traced)
   app.use('*', withContext)
   app.route('/', storageRoutes)
+  app.route('/', metricsRoutes)
   app.use('/api/*', identify)
   for (const path of ML_PATHS) app.use(path, mlEnabled)
 

@@ -190,6 +190,8 @@ const ROWS: Row[] = [
     call: async (w, token) => api(`/api/projects/${await freshProject(w, true)}/restore`, { method: 'POST', token }),
   },
   { endpoint: 'GET /api/projects/{id}/trash', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/trash`, { token }) },
+  { endpoint: 'GET /api/metrics', expected: SIGNED_IN(200), call: (_w, token) => api('/api/metrics', { token }) },
+  { endpoint: 'GET /api/slos', expected: SIGNED_IN(200), call: (_w, token) => api('/api/slos', { token }) },
   { endpoint: 'GET /api/trash/projects', expected: SIGNED_IN(200), call: (_w, token) => api('/api/trash/projects', { token }) },
   { endpoint: 'GET /api/projects/{id}/analyses', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/analyses`, { token }) },
   {
