@@ -5,6 +5,8 @@ import { currentUser, requireUser } from '../auth/middleware'
 import { analysisForUser, createAnalysis, listAnalysesForImage } from '../domain/analyses'
 import { listAnnotations, streamAnalysisWithAnnotations } from '../domain/annotations-read'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
+import { conditionalRead } from '../http/conditional'
+import { analysisEtag } from '../domain/analysis-etag'
 import {
   Analysis,
   AnalysisCreate,
@@ -76,13 +78,15 @@ analysisRoutes
       tags: ['Analyses'],
       summary: 'An analysis with all its annotations (streamed)',
       security: userSecurity,
-      middleware: [requireUser] as const,
+      middleware: [requireUser, conditionalRead] as const,
       request: { params: AnalysisParam },
-      responses: { 200: jsonContent(AnalysisWithAnnotations, 'The analysis'), ...errorResponses(401, 404) },
+      responses: { 200: jsonContent(AnalysisWithAnnotations, 'The analysis'), 304: { description: 'Not modified since the ETag in If-None-Match' }, ...errorResponses(401, 404) },
     }),
     async (c) => {
       const { analysis } = await analysisForUser(c.get('db'), currentUser(c), c.req.valid('param').id, 'read')
-      return streamedJson<z.infer<typeof AnalysisWithAnnotations>>(streamAnalysisWithAnnotations(c.get('d1'), analysis))
+      const res = streamedJson<z.infer<typeof AnalysisWithAnnotations>>(streamAnalysisWithAnnotations(c.get('d1'), analysis))
+      res.headers.set('ETag', await analysisEtag(c.get('db'), analysis))
+      return res
     },
   )
   .openapi(
@@ -92,9 +96,9 @@ analysisRoutes
       tags: ['Analyses'],
       summary: 'A page of annotations, by cursor or skip/limit, with filters',
       security: userSecurity,
-      middleware: [requireUser] as const,
+      middleware: [requireUser, conditionalRead] as const,
       request: { params: AnalysisParam, query: AnnotationListQuery },
-      responses: { 200: jsonContent(AnnotationList, 'A page of annotations'), ...errorResponses(400, 401, 404) },
+      responses: { 200: jsonContent(AnnotationList, 'A page of annotations'), 304: { description: 'Not modified since the ETag in If-None-Match' }, ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
       const id = c.req.valid('param').id

@@ -5,6 +5,7 @@ import { currentUser, requireUser } from '../auth/middleware'
 import { deleteImage } from '../domain/deletion'
 import { completeUpload, createUploadTicket, getImageWithUrl, listImages, storeUploadedImage } from '../domain/images'
 import { deletionDeps } from './deletion'
+import { conditionalRead } from '../http/conditional'
 import { AppError } from '../errors'
 import { requestOrigin } from '../http/context'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
@@ -105,10 +106,11 @@ export const imageRoutes = createRouter()
       path: '/api/images/{image_id}',
       tags: ['Images'],
       summary: 'One image, with a short-lived URL for its bytes',
+      description: 'The URL stays the same for half its lifetime, so the ETag matches while it does.',
       security: userSecurity,
-      middleware: [requireUser] as const,
+      middleware: [requireUser, conditionalRead] as const,
       request: { params: ImageParam },
-      responses: { 200: jsonContent(Image, 'The image'), ...errorResponses(401, 404) },
+      responses: { 200: jsonContent(Image, 'The image'), 304: { description: 'Not modified since the ETag in If-None-Match' }, ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await getImageWithUrl(c.get('db'), c.get('config'), requestOrigin(c), currentUser(c), c.req.valid('param').image_id), 200),
   )
