@@ -1,5 +1,5 @@
 import type { CallbackMeta } from '../src/app-env'
-import { assertArtifactsUploaded, assertKeysFree, prepareAnnotations, replayFrozen, writeAnnotations, type BulkMode } from '../src/domain/annotations-bulk'
+import { assertArtifactsUploaded, assertKeysFree, prepareAnnotations, replayFrozen, writeAnnotations, type BulkMode, type PreparedAnnotation } from '../src/domain/annotations-bulk'
 import { confirmPendingArtifacts } from '../src/domain/artifacts'
 import { loadAnalysis, writeAnalysisThrough } from '../src/domain/runs/analysis-record'
 import type { Analysis, Annotation } from '../src/schemas/analyses'
@@ -35,7 +35,7 @@ export class AnalysisObject extends RunObject<'analysis', Analysis> {
   async bulkAnnotations(body: { annotations: AnnotationInput[]; mode: BulkMode }, meta: CallbackMeta) {
     return asRpcResult(async () => {
       await this.openGate(meta)
-      const items = await prepareAnnotations(body.annotations)
+      const items = prepareAnnotations(body.annotations)
       // Decided before any further await: a finalize that lands after this point waits for us.
       if (isTerminal(this.state!.status)) return strip(await replayFrozen(this.data, this.id, items, body.mode, this.state!.status))
       return strip(await this.track(this.write(items, body.annotations, body.mode, meta)))
@@ -55,7 +55,7 @@ export class AnalysisObject extends RunObject<'analysis', Analysis> {
     for (const artifact of await confirmPendingArtifacts(this.data.db, this.env.BUCKET, this.id, 'all')) this.live.broadcast('artifact', { artifact })
   }
 
-  private async write(items: Awaited<ReturnType<typeof prepareAnnotations>>, inputs: AnnotationInput[], mode: BulkMode, meta: CallbackMeta) {
+  private async write(items: PreparedAnnotation[], inputs: AnnotationInput[], mode: BulkMode, meta: CallbackMeta) {
     const bitmaps = inputs.filter((a) => BITMAP_TYPES.has(a.annotation_type) && a.storage_path).map((a) => a.storage_path!)
     for (const artifact of await confirmPendingArtifacts(this.data.db, this.env.BUCKET, this.id, bitmaps)) {
       this.live.broadcast('artifact', { artifact })

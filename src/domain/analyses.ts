@@ -7,7 +7,6 @@ import { analyses } from '../db/schema'
 import { AppError, notFound } from '../errors'
 import type { z } from 'zod'
 import type { AnalysisCreate, AnalysisListQuery } from '../schemas/analyses'
-import { auditInsert } from './audit'
 import { imageForUser } from './images'
 import { toAnalysis } from './serialize'
 
@@ -40,48 +39,46 @@ export async function createAnalysis(
     const existing = await findByExternalJobId(db, input.external_job_id)
     if (existing) return { analysis: sameImageOr409(existing, imageId), created: false }
   }
-  const live = await db
-    .select({ n: count() })
-    .from(analyses)
-    .where(and(eq(analyses.imageId, imageId), isNull(analyses.deletedAt)))
-    .get()
-  if ((live?.n ?? 0) >= config.ML_MAX_ANALYSES_PER_IMAGE) {
-    throw new AppError(409, 'analysis_limit_reached', `This image already has ${config.ML_MAX_ANALYSES_PER_IMAGE} analyses, the limit`, {
-      limit: config.ML_MAX_ANALYSES_PER_IMAGE,
-    })
-  }
   const id = crypto.randomUUID()
   const now = new Date().toISOString()
+  const limit = config.ML_MAX_ANALYSES_PER_IMAGE
+  let created: boolean
   try {
-    await db.batch([
-      db
-        .insert(analyses)
-        .values({
+    // Counting and inserting in one statement: concurrent creates cannot all see room under the
+    // limit. The audit row is written only if the analysis was, in the same transaction.
+    const d1 = db.$client
+    const [insert] = await d1.batch([
+      d1
+        .prepare(
+          `INSERT INTO analyses (id, image_id, project_id, model_name, model_version, status, parameters, provenance,
+             requested_by_id, external_job_id, priority, group_id, created_at)
+           SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13
+           WHERE (SELECT count(*) FROM analyses WHERE image_id = ?2 AND deleted_at IS NULL) < ?14`,
+        )
+        .bind(
           id,
           imageId,
-          projectId: image.projectId,
-          modelName: input.model_name,
-          modelVersion: input.model_version,
-          status: config.ML_DEFAULT_STATUS,
-          parameters: input.parameters ?? null,
-          provenance: input.provenance ?? null,
-          requestedById: user.id,
-          externalJobId: input.external_job_id ?? null,
-          priority: input.priority,
-          groupId: input.group_id ?? null,
-          createdAt: now,
-        }),
-      auditInsert(db, {
-        actorType: 'user',
-        actorId: user.id,
-        action: 'analysis.created',
-        targetType: 'analysis',
-        targetId: id,
-        projectId: image.projectId,
-        requestId,
-        details: { model_name: input.model_name, model_version: input.model_version },
-      }),
+          image.projectId,
+          input.model_name,
+          input.model_version,
+          config.ML_DEFAULT_STATUS,
+          json(input.parameters),
+          json(input.provenance),
+          user.id,
+          input.external_job_id ?? null,
+          input.priority,
+          input.group_id ?? null,
+          now,
+          limit,
+        ),
+      d1
+        .prepare(
+          `INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id, project_id, request_id, details)
+           SELECT 'user', ?1, 'analysis.created', 'analysis', ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM analyses WHERE id = ?2)`,
+        )
+        .bind(user.id, id, image.projectId, requestId, JSON.stringify({ model_name: input.model_name, model_version: input.model_version })),
     ])
+    created = insert!.meta.changes === 1
   } catch (err) {
     // Two creates with one external_job_id raced; the unique index picked the winner.
     if (input.external_job_id && /UNIQUE/i.test(String((err as Error).message))) {
@@ -90,8 +87,14 @@ export async function createAnalysis(
     }
     throw err
   }
+  if (!created) {
+    throw new AppError(409, 'analysis_limit_reached', `This image already has ${limit} analyses, the limit`, { limit })
+  }
   return { analysis: toAnalysis((await db.select().from(analyses).where(eq(analyses.id, id)).get())!), created: true }
 }
+
+/** What drizzle's json columns store: the JSON text, or NULL. */
+const json = (value: Record<string, unknown> | null | undefined) => (value == null ? null : JSON.stringify(value))
 
 const findByExternalJobId = (db: Database, externalJobId: string) =>
   db.select().from(analyses).where(eq(analyses.externalJobId, externalJobId)).get()

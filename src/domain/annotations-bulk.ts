@@ -22,9 +22,8 @@ import { auditInsert } from './audit'
 
 export type { BulkMode, PreparedAnnotation }
 
-export async function prepareAnnotations(items: AnnotationInput[]): Promise<PreparedAnnotation[]> {
-  return Promise.all(items.map(async (input) => ({ id: crypto.randomUUID(), hash: await annotationHash(input), input })))
-}
+export const prepareAnnotations = (items: AnnotationInput[]): PreparedAnnotation[] =>
+  items.map((input) => ({ id: crypto.randomUUID(), hash: annotationHash(input), input }))
 
 /** What one bulk write stored, as the API reports it and as viewers are sent it. */
 export interface BulkWriteResult {

@@ -37,7 +37,8 @@ export async function presignArtifact(
   input: { artifact_type: ArtifactType; filename: string; content_type?: string; content_length?: number },
 ) {
   checkArtifactFilename(input.filename)
-  const contentType = ARTIFACT_CONTENT_TYPES[input.artifact_type] ?? input.content_type ?? 'application/octet-stream'
+  // The schema has checked content_type against the artifact type's list; the first is the default.
+  const contentType = input.content_type ?? ARTIFACT_CONTENT_TYPES[input.artifact_type][0]
   const storagePath = artifactPath(analysisId, input.filename)
   // Presigning is idempotent: asking again for the same file refreshes the URL, keeps one row.
   await db

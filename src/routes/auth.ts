@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { createRouter } from '../http/router'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { Context } from 'hono'
@@ -7,7 +7,7 @@ import { currentUser, requireUser } from '../auth/middleware'
 import { createSession, resolveToken, revokeSession, SESSION_COOKIE } from '../auth/sessions'
 import { AppError, notFound } from '../errors'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
-import { Me, SessionCreate } from '../schemas/auth'
+import { Me, SessionCreate, SignInLinkQuery } from '../schemas/auth'
 import { errorResponses } from '../schemas/common'
 import { jsonContent, jsonRequest, userSecurity } from './openapi'
 
@@ -67,8 +67,8 @@ export const auth = createRouter()
       tags: ['Auth'],
       summary: 'Development sign-in link: sets the session cookie and opens the viewer',
       description: 'Only when ALLOW_TOKEN_LINK_SIGNIN=true, which `npm run dev` sets. Never enable it in production.',
-      request: { query: z.object({ token: z.string().min(1).max(200), next: z.string().regex(/^\/[^/\\]/).optional() }) },
-      responses: { 302: { description: 'Redirect into the viewer' }, ...errorResponses(401, 404) },
+      request: { query: SignInLinkQuery },
+      responses: { 302: { description: 'Redirect into the viewer' }, ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
       if (!c.get('config').ALLOW_TOKEN_LINK_SIGNIN) throw notFound('Route')

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { runsOf } from './rle'
+import { refineWellFormed, text } from './unicode'
 
 /**
  * One schema per annotation type, exactly as the ML Pipeline Integration Guide lays out `data`.
@@ -42,12 +44,15 @@ export const BoundingBoxData = z
   })
 
 export const ClassificationData = z
-  .union([
-    z.looseObject({ topk: z.array(z.looseObject({ class: z.string().min(1), confidence: unit })).min(1).max(1000) }),
-    z.looseObject({ score: unit }),
-  ])
+  .looseObject({
+    topk: z.array(z.looseObject({ class: text().min(1), confidence: unit })).min(1).max(1000).optional(),
+    score: unit.optional(),
+  })
+  // One object, not a union of the two forms: an empty topk must not pass because a score came with it.
+  .refine((d) => d.topk !== undefined || d.score !== undefined, { message: 'give topk (a non-empty list) or score' })
   .meta({
     id: 'ClassificationData',
+    description: 'Top-k results, or a single score; both may be given.',
     example: { topk: [{ class: 'golden_retriever', confidence: 0.94 }, { class: 'labrador', confidence: 0.04 }] },
   })
 
@@ -59,27 +64,42 @@ export const MaskData = z
   .looseObject({ width: size, height: size })
   .meta({ id: 'MaskData', example: { width: 1024, height: 768 } })
 
-const rleCounts = z.union([z.string().min(1), z.array(z.number().int().nonnegative()).min(1)])
+const rleCounts = z.union([z.string().min(1), z.array(z.number().int().nonnegative()).min(1)], {
+  error: 'must be a list of run lengths or a COCO compressed string',
+})
 
 export const SegmentationRleData = z
   .looseObject({
     format: z.literal('rle'),
     counts: rleCounts.meta({ description: 'COCO RLE: the compressed string form, or the uncompressed array of run lengths' }),
-    size: z.tuple([size, size]).optional().meta({ description: '[height, width]; defaults to the image size' }),
-    bbox: z.tuple([coord, coord, coord.nonnegative(), coord.nonnegative()]).meta({ description: '[x, y, width, height]' }),
-    area: z.number().nonnegative(),
+    size: z.tuple([size, size], { error: (iss) => (iss.input === undefined ? 'is required: the [height, width] of the mask' : undefined) }).meta({ description: "[height, width] of the mask; a size other than the image's is scaled to it" }),
+    bbox: z
+      .tuple([coord, coord, coord.nonnegative(), coord.nonnegative()])
+      .optional()
+      .meta({ description: '[x, y, width, height]; exports derive it from the mask when left out' }),
+    area: z.number().nonnegative().optional().meta({ description: 'Set pixels; exports derive it from the mask when left out' }),
   })
   .superRefine((d, ctx) => {
-    if (Array.isArray(d.counts) && d.size && d.counts.reduce((a, b) => a + b, 0) !== d.size[0] * d.size[1]) {
-      ctx.addIssue({ code: 'custom', path: ['counts'], message: 'run lengths must add up to height × width' })
+    const runs = runsOf(d.counts)
+    if (!runs) {
+      ctx.addIssue({ code: 'custom', path: ['counts'], message: 'is not a COCO compressed RLE string (as pycocotools encodes it)' })
+      return
+    }
+    const [height, width] = d.size
+    const sum = runs.reduce((a, b) => a + b, 0)
+    if (sum !== height * width) {
+      ctx.addIssue({ code: 'custom', path: ['counts'], message: `run lengths add up to ${sum}; a ${height} × ${width} mask needs ${height * width}` })
     }
   })
 
-export const SegmentationPngData = z.looseObject({ format: z.literal('png').optional(), width: size, height: size })
+export const SegmentationPngData = z
+  .looseObject({ format: z.literal('png').optional(), width: size, height: size })
+  .refine((d) => !('counts' in d), { path: ['counts'], message: 'counts make an RLE segmentation: give format "rle" and size [height, width]' })
 
+// Told apart by `format`, so an error names the field of the form that was meant, not "Invalid input".
 export const SegmentationData = z
-  .union([SegmentationRleData, SegmentationPngData])
-  .meta({ id: 'SegmentationData', example: { format: 'rle', counts: '61X13mN000`0', size: [427, 640], bbox: [120, 40, 200, 180], area: 12345 } })
+  .discriminatedUnion('format', [SegmentationRleData, SegmentationPngData])
+  .meta({ id: 'SegmentationData', example: { format: 'rle', counts: '61X13mN000`0', size: [9, 10], bbox: [0, 2, 8, 5], area: 13 } })
 
 const point = z.union([z.tuple([coord, coord]), z.looseObject({ x: coord, y: coord })])
 
@@ -93,6 +113,7 @@ export const KeypointData = z
       .array(z.looseObject({ name: z.string().min(1).max(128), x: coord, y: coord, confidence: unit.optional(), visible: z.boolean().optional() }))
       .min(1)
       .max(1000),
+    ...imageSize,
     skeleton: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])).max(10_000).optional(),
   })
   .superRefine((d, ctx) => {
@@ -131,20 +152,38 @@ export type AnnotationType = (typeof ANNOTATION_TYPES)[number]
 export const BITMAP_TYPES = new Set<AnnotationType>(['heatmap', 'mask', 'segmentation'])
 
 const common = {
-  class_name: z.string().min(1).max(256).nullish(),
+  class_name: text().min(1).max(256).nullish(),
   confidence: unit.nullish(),
   ordering: z.number().int().nullish(),
-  key: z.string().min(1).max(256).nullish().meta({ description: 'Stable key for `upsert` mode' }),
+  key: text().min(1).max(256).nullish().meta({ description: 'Stable key for `upsert` mode' }),
 }
 
-const storagePath = z.string().min(1).max(1024)
+const storagePath = text().min(1).max(1024)
+
+/**
+ * One annotation's `data`, serialized. D1 holds at most 2,000,000 bytes in a row and local D1 does
+ * not enforce it, so without this a larger annotation is stored in development and a 500 in
+ * production; 1 MiB leaves room for the rest of the row.
+ */
+export const MAX_ANNOTATION_DATA_BYTES = 1024 * 1024
+
+const encoder = new TextEncoder()
+
+function dataWithinLimit(data: unknown, ctx: z.RefinementCtx) {
+  const json = JSON.stringify(data)
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: short text needs no encoding to be known small.
+  const bytes = json.length * 3 <= MAX_ANNOTATION_DATA_BYTES ? json.length : encoder.encode(json).byteLength
+  if (bytes > MAX_ANNOTATION_DATA_BYTES) {
+    ctx.addIssue({ code: 'custom', message: `data is ${bytes} bytes as JSON; at most ${MAX_ANNOTATION_DATA_BYTES} bytes`, params: { max_bytes: MAX_ANNOTATION_DATA_BYTES } })
+  }
+}
 
 const variant = <T extends AnnotationType, D extends z.ZodType>(type: T, data: D, storage: 'required' | 'optional' | 'none', example: object) =>
   z
     .object({
       annotation_type: z.literal(type),
       ...common,
-      data,
+      data: data.superRefine(dataWithinLimit),
       storage_path: storage === 'required' ? storagePath : storage === 'optional' ? storagePath.nullish() : z.null().optional(),
     })
     .meta({ id: `${type.replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase())}Annotation`, example })
@@ -204,6 +243,7 @@ export const AnnotationInput = z
     if (a.annotation_type === 'segmentation' && !('counts' in a.data) && !a.storage_path) {
       ctx.addIssue({ code: 'custom', path: ['storage_path'], message: 'a segmentation without RLE counts needs a storage_path' })
     }
+    refineWellFormed({ data: a.data }, ctx)
   })
   .meta({ id: 'AnnotationInput' })
 

@@ -4,6 +4,7 @@ import { Artifact } from './artifacts'
 import { Timestamp } from './common'
 import { Stage } from './runs'
 import type { Artifact as ArtifactRecord } from './artifacts'
+import { text } from './unicode'
 
 /**
  * Messages on a run's live WebSocket (`GET /api/analyses/{id}/live`). Every message is one JSON
@@ -18,8 +19,8 @@ export const LogLine = z
   .object({
     ts: Timestamp,
     level: z.preprocess((v) => (v === 'warn' ? 'warning' : v), LogLevel),
-    message: z.string().max(8000),
-    stage: z.string().max(100).nullish(),
+    message: text().max(8000),
+    stage: text().max(100).nullish(),
   })
   .meta({ id: 'LogLine' })
 export type LogLine = z.infer<typeof LogLine>

@@ -26,7 +26,7 @@ export type ProjectExportQuery = z.infer<typeof ProjectExportQuery>
 export const downloadResponse = (description: string, contentTypes: string[]) => ({
   description,
   headers: z.object({
-    'Content-Disposition': z.string().meta({ example: 'attachment; filename="analysis_yolo_v8_20250115T103000Z.json"' }),
+    'Content-Disposition': z.string().meta({ example: 'attachment; filename="analysis_yolo_v8_20250115T103000Z_7c9e6679.json"' }),
   }),
   content: Object.fromEntries(contentTypes.map((type) => [type, { schema: z.string().meta({ format: 'binary' }) }])),
 })

@@ -86,7 +86,28 @@ export async function presign(
 
 const SIGNER_PARAMS = ['X-Amz-Signature', 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-SignedHeaders', 'X-Amz-Date']
 
-/** Checks an embedded presigned URL: signature, credential, method, expiry. Returns the object key. */
+/**
+ * The object key a gateway path names: every segment percent-decoded exactly once, with `+` a
+ * literal plus as RFC 3986 has it. Null for a path that is not one canonical key (a bad escape, an
+ * encoded separator, an empty or dot segment), so no second spelling of a key can exist.
+ */
+function keyOf(pathname: string): string | null {
+  if (!pathname.startsWith(EMBEDDED_PREFIX)) return null
+  let segments: string[]
+  try {
+    segments = pathname.slice(EMBEDDED_PREFIX.length).split('/').map(decodeURIComponent)
+  } catch {
+    return null
+  }
+  const bad = (s: string) => s === '' || s === '.' || s === '..' || /[/\\\u0000-\u001f\u007f]/.test(s)
+  return segments.some(bad) ? null : segments.join('/')
+}
+
+/**
+ * Checks an embedded presigned URL: signature, credential, method, expiry. Returns the object key.
+ * The signature is recomputed over the key as decoded here, re-encoded the way `presign` encodes
+ * it, so the key that is written is the key that was signed, byte for byte.
+ */
 export async function verifyPresigned(config: Config, request: Request, nowMs = Date.now()): Promise<string> {
   const denied = (message: string) => new AppError(403, 'forbidden', message)
   const url = new URL(request.url)
@@ -106,8 +127,11 @@ export async function verifyPresigned(config: Config, request: Request, nowMs = 
   const signedAt = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)
   if (nowMs > signedAt + Number(expires) * 1000) throw denied('Presigned URL has expired')
   if (signedAt > nowMs + 5 * 60_000) throw denied('Presigned URL is dated in the future')
+  const key = keyOf(url.pathname)
+  if (key === null) throw denied('Malformed object key')
 
   const unsigned = new URL(url)
+  unsigned.pathname = EMBEDDED_PREFIX + encodeKey(key)
   for (const p of SIGNER_PARAMS) unsigned.searchParams.delete(p)
   const headers: Record<string, string> = {}
   for (const name of signedHeaders.split(';')) {
@@ -128,5 +152,5 @@ export async function verifyPresigned(config: Config, request: Request, nowMs = 
   const a = new TextEncoder().encode(expected)
   const b = new TextEncoder().encode(signature)
   if (a.byteLength !== b.byteLength || !crypto.subtle.timingSafeEqual(a, b)) throw denied('Signature does not match')
-  return decodeURIComponent(url.pathname.slice(EMBEDDED_PREFIX.length))
+  return key
 }

@@ -188,6 +188,46 @@ describe('sign-in link', () => {
     expect(res.headers.get('Set-Cookie')).toBeNull()
   })
 
+  // Raw query strings: each is what an attacker would put in a link.
+  it.each([
+    ['a tab that browsers drop, leaving //evil.example/', '/%09/evil.example/'],
+    ['a newline', '/%0A/evil'],
+    ['a carriage return', '/%0D/evil'],
+    ['CRLF and a header', '/x%0D%0ASet-Cookie:%20loupe_session=attacker'],
+    ['a backslash that browsers read as a slash', '/%5Cevil.example'],
+    ['a backslash later on', '/x/%5C%5Cevil.example'],
+    ['a dot segment that normalises to //evil.example', '/.//evil.example'],
+    ['an encoded double slash', '%2F%2Fevil.example'],
+    ['an absolute URL', 'https://evil.example/'],
+    ['a protocol-relative URL', '//evil.example'],
+    ['a javascript: URL', 'javascript:alert(1)'],
+    ['a relative path', 'projects/abc'],
+    ['a NUL byte', '/%00'],
+    ['DEL', '/%7F'],
+  ])('refuses a next with %s: 400 with the envelope, no session', async (_what, next) => {
+    const user = await createUser()
+    const res = await api(`/api/auth/link?token=${encodeURIComponent(user.token)}&next=${next}`, { redirect: 'manual' })
+    expect(res.status).toBe(400)
+    expect((await res.json<{ error: { code: string; details: unknown } }>()).error.code).toBe('validation_error')
+    expect(res.headers.get('Set-Cookie')).toBeNull()
+    expect(res.headers.get('Location')).toBeNull()
+  })
+
+  // Decoded values, sent encoded: what the viewer itself would put in a link.
+  it.each([
+    ['/projects/abc?tab=images#top', '/projects/abc?tab=images#top'],
+    ['/images/été', '/images/%C3%A9t%C3%A9'],
+    ['/images/\u2028', '/images/%E2%80%A8'],
+    ['/a b', '/a%20b'],
+    ['/%2F/x', '/%2F/x'],
+  ])('redirects to the same-origin path %j as %s', async (next, location) => {
+    const user = await createUser()
+    const res = await api(`/api/auth/link?token=${encodeURIComponent(user.token)}&next=${encodeURIComponent(next)}`, { redirect: 'manual' })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('Location')).toBe(location)
+    expect(new URL(res.headers.get('Location')!, 'https://loupe.example').origin).toBe('https://loupe.example')
+  })
+
   it('answers 401 for an invalid token', async () => {
     const res = await api('/api/auth/link?token=lp_wrong', { redirect: 'manual' })
     expect(res.status).toBe(401)

@@ -48,8 +48,8 @@ function richAnnotations(heatmapPath: string): Item[] {
     { annotation_type: 'bounding_box', class_name: 'person', confidence: 0.9, ordering: 0, data: { x_min: 45.1, y_min: 30, x_max: 135.3, y_max: 90, image_width: 451, image_height: 300 } },
     { annotation_type: 'bounding_box', class_name: TRICKY_CLASS, confidence: 0.5, ordering: 1, data: { left: 10, top: 20, right: 110, bottom: 220, note: 'ltrb' } },
     { annotation_type: 'polygon', class_name: 'roof', confidence: 0.8, data: { points: [[10, 10], [110, 10], { x: 110, y: 60 }, [10, 60]] } },
-    { annotation_type: 'segmentation', class_name: 'blob', confidence: 0.7, data: { format: 'rle', counts: [37, 100, 3, 250, 40, 170], size: [20, 30], bbox: [0, 0, 30, 20], area: 393 } },
-    { annotation_type: 'segmentation', class_name: 'blob', confidence: 0.6, data: { format: 'rle', counts: '3:7:e1', size: [10, 10], bbox: [0, 0, 10, 10], area: 27 } },
+    { annotation_type: 'segmentation', class_name: 'blob', confidence: 0.7, data: { format: 'rle', counts: [37, 100, 3, 250, 40, 170, 134_700], size: [300, 451], bbox: [0, 0, 2, 300], area: 520 } },
+    { annotation_type: 'segmentation', class_name: 'blob', confidence: 0.6, data: { format: 'rle', counts: '37jST4', size: [300, 451], bbox: [0, 3, 1, 7], area: 7 } },
     {
       annotation_type: 'keypoint',
       class_name: 'person',
@@ -161,16 +161,16 @@ describe('JSON export', () => {
     expect(doc.annotations[1].review_state).toBe('rejected')
   })
 
-  it('is named analysis_{model_name}_{completed_at}.json, with the model name made filename-safe', async () => {
+  it('is named analysis_{model_name}_{completed_at}_{id8}.json, with the model name made filename-safe', async () => {
     const { owner, analysis } = await richOnce()
     const row = await env.DB.prepare('SELECT completed_at FROM analyses WHERE id = ?').bind(analysis.id).first<{ completed_at: string }>()
     const res = await exportOf(analysis.id, owner.token)
-    expect(res.headers.get('Content-Disposition')).toBe(`attachment; filename="analysis_yolo_v8_${expectedStamp(row!.completed_at)}.json"`)
+    expect(res.headers.get('Content-Disposition')).toBe(`attachment; filename="analysis_yolo_v8_${expectedStamp(row!.completed_at)}_${analysis.id.slice(0, 8)}.json"`)
     await res.body?.cancel()
 
     const odd = await richAnalysis('détecteur v2/β "x"')
     const named = await exportOf(odd.analysis.id, odd.owner.token, '?format=csv')
-    expect(named.headers.get('Content-Disposition')).toMatch(/^attachment; filename="analysis_d_tecteur_v2____x__\d{8}T\d{6}Z\.csv"$/)
+    expect(named.headers.get('Content-Disposition')).toMatch(/^attachment; filename="analysis_d_tecteur_v2____x__\d{8}T\d{6}Z_[0-9a-f]{8}\.csv"$/)
     await named.body?.cancel()
   })
 
@@ -181,7 +181,7 @@ describe('JSON export', () => {
     const analysis = await createAnalysis(owner, image.id)
     const before = expectedStamp(new Date(Date.now() - 1000).toISOString())
     const res = await exportOf(analysis.id, owner.token)
-    const stamp = /_(\d{8}T\d{6}Z)\.json"$/.exec(res.headers.get('Content-Disposition')!)![1]!
+    const stamp = /_(\d{8}T\d{6}Z)_[0-9a-f]{8}\.json"$/.exec(res.headers.get('Content-Disposition')!)![1]!
     expect(stamp >= before).toBe(true)
     expect((await res.json<Json>()).annotations).toEqual([])
   })
@@ -236,7 +236,7 @@ describe('COCO export, dataset form', () => {
     const { owner, analysis } = await richOnce()
     const res = await exportOf(analysis.id, owner.token, '?format=coco')
     expect(res.status).toBe(200)
-    expect(res.headers.get('Content-Disposition')).toMatch(/filename="analysis_yolo_v8_\d{8}T\d{6}Z\.coco\.json"$/)
+    expect(res.headers.get('Content-Disposition')).toMatch(/filename="analysis_yolo_v8_\d{8}T\d{6}Z_[0-9a-f]{8}\.coco\.json"$/)
     return res.json<Json>()
   }
 
@@ -291,12 +291,12 @@ describe('COCO export, dataset form', () => {
   it('writes RLE in the compressed string form that decodes back to the same run lengths', async () => {
     const doc = await coco()
     const [fromArray, fromString] = doc.annotations.filter((a: Json) => a.loupe.annotation_type === 'segmentation')
-    expect(fromArray.segmentation.size).toEqual([20, 30])
-    expect(decodeRle(fromArray.segmentation.counts)).toEqual([37, 100, 3, 250, 40, 170])
-    expect(fromArray.bbox).toEqual([0, 0, 30, 20])
-    expect(fromArray.area).toBe(393)
-    expect(fromString.segmentation).toEqual({ size: [10, 10], counts: '3:7:e1' })
-    expect(decodeRle(fromString.segmentation.counts).reduce((a, b) => a + b)).toBe(100)
+    expect(fromArray.segmentation.size).toEqual([300, 451])
+    expect(decodeRle(fromArray.segmentation.counts)).toEqual([37, 100, 3, 250, 40, 170, 134_700])
+    expect(fromArray.bbox).toEqual([0, 0, 2, 300])
+    expect(fromArray.area).toBe(520)
+    expect(fromString.segmentation).toEqual({ size: [300, 451], counts: '37jST4' })
+    expect(decodeRle(fromString.segmentation.counts)).toEqual([3, 7, 135_290])
   })
 
   it('writes polygons as flat [x1, y1, …] lists with their extent and area', async () => {
@@ -349,7 +349,7 @@ describe('COCO export, results form', () => {
       expect(r).not.toHaveProperty('id')
     })
     expect(results[0]).not.toHaveProperty('segmentation')
-    expect(decodeRle(results[3]!.segmentation.counts)).toEqual([37, 100, 3, 250, 40, 170])
+    expect(decodeRle(results[3]!.segmentation.counts)).toEqual([37, 100, 3, 250, 40, 170, 134_700])
     expect(results[5]!.keypoints).toEqual([150, 100, 2, 140, 95, 1, 160, 95, 2])
   })
 
@@ -365,7 +365,7 @@ describe('YOLO export', () => {
     const { owner, analysis } = await richOnce()
     const res = await exportOf(analysis.id, owner.token, '?format=yolo')
     expect(res.headers.get('Content-Type')).toBe('application/zip')
-    expect(res.headers.get('Content-Disposition')).toMatch(/filename="analysis_yolo_v8_\d{8}T\d{6}Z\.yolo\.zip"$/)
+    expect(res.headers.get('Content-Disposition')).toMatch(/filename="analysis_yolo_v8_\d{8}T\d{6}Z_[0-9a-f]{8}\.yolo\.zip"$/)
     const zip = await zipOf(res)
     expect(Object.keys(zip).sort()).toEqual(['classes.txt', 'data.yaml', 'images/chelsea.png', 'labels/chelsea.txt'])
     expect(strFromU8(zip['classes.txt']!)).toBe(`${TRICKY_CLASS.replace('\n', ' ')}\nperson\n`)
@@ -415,7 +415,7 @@ describe('provenance bundle', () => {
     const { owner, analysis, annotationIds } = await richOnce()
     const res = await api(`/api/analyses/${analysis.id}/bundle`, { token: owner.token })
     expect(res.status).toBe(200)
-    expect(res.headers.get('Content-Disposition')).toMatch(/filename="analysis_yolo_v8_\d{8}T\d{6}Z\.bundle\.zip"$/)
+    expect(res.headers.get('Content-Disposition')).toMatch(/filename="analysis_yolo_v8_\d{8}T\d{6}Z_[0-9a-f]{8}\.bundle\.zip"$/)
     const zip = await zipOf(res)
     expect(Object.keys(zip).sort()).toEqual(['annotations.jsonl', 'artifacts/heatmap.png', 'artifacts/run.log', 'manifest.json'])
     const lines = strFromU8(zip['annotations.jsonl']!).trimEnd().split('\n').map((l) => JSON.parse(l))

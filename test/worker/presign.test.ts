@@ -66,6 +66,46 @@ describe('presign response', () => {
     expect(await artifactRow(ticket.storage_path)).toMatchObject({ artifact_type: artifactType, content_type: expected, status: 'pending' })
   })
 
+  it.each([
+    ['heatmap', 'image/webp', 'image/webp'],
+    ['mask', 'IMAGE/PNG', 'image/png'],
+    ['other', 'application/zip', 'application/zip'],
+    ['model', 'application/octet-stream', 'application/octet-stream'],
+    ['log', 'text/plain', 'text/plain'],
+  ])('takes artifact_type %s with the allowed content_type %s (as %s)', async (artifactType, contentType, expected) => {
+    const { analysis } = await scenario()
+    const ticket = await ticketFor(analysis.id, { artifact_type: artifactType, filename: 'file.bin', content_type: contentType })
+    expect(ticket.headers).toEqual({ 'Content-Type': expected })
+  })
+
+  // Served from Loupe's origin, any of these would run as a page or a script there.
+  const ACTIVE = ['text/html', 'application/xhtml+xml', 'image/svg+xml', 'text/xml', 'application/xml', 'text/javascript', 'application/javascript', 'application/pdf', 'text/css', 'application/rss+xml', 'multipart/x-mixed-replace']
+  it.each(['other', 'model', 'heatmap', 'log', 'metadata'].flatMap((t) => ACTIVE.map((c) => [t, c])))(
+    'refuses artifact_type %s with active content %s: 400 naming content_type, no row',
+    async (artifactType, contentType) => {
+      const { analysis } = await scenario()
+      const res = await presign(analysis.id, { artifact_type: artifactType, filename: 'x.html', content_type: contentType })
+      expect(res.status).toBe(400)
+      const { error } = await res.json<{ error: { code: string; details: { issues: { path: string[] }[] } } }>()
+      expect(error.code).toBe('validation_error')
+      expect(error.details.issues[0]!.path).toEqual(['content_type'])
+      const n = await env.DB.prepare('SELECT count(*) AS n FROM artifacts WHERE analysis_id = ?').bind(analysis.id).first()
+      expect(n).toEqual({ n: 0 })
+    },
+  )
+
+  it.each([
+    ['heatmap', 'application/octet-stream'],
+    ['mask', 'image/jpeg'],
+    ['segmentation', 'text/plain'],
+    ['log', 'application/json'],
+    ['metadata', 'text/plain'],
+  ])('refuses artifact_type %s with %s, a type it cannot hold', async (artifactType, contentType) => {
+    const { analysis } = await scenario()
+    const res = await presign(analysis.id, { artifact_type: artifactType, filename: 'f', content_type: contentType })
+    expect(res.status).toBe(400)
+  })
+
   it('rejects an unknown artifact_type', async () => {
     const { analysis } = await scenario()
     expect((await presign(analysis.id, { artifact_type: 'video', filename: 'x.mp4' })).status).toBe(400)
@@ -216,6 +256,35 @@ describe('uploading to the presigned URL', () => {
     expect((await res.json<Envelope>()).error.code).toBe('forbidden')
     expect(await env.BUCKET.head(ticket.storage_path)).toBeNull()
     expect(await artifactRow(ticket.storage_path)).toMatchObject({ status: 'pending' })
+  })
+
+  it('writes exactly the key it signed: a URL for "heat map.png" cannot be bent to overwrite "heat+map.png"', async () => {
+    const { analysis } = await scenario()
+    const spaced = await ticketFor(analysis.id, { artifact_type: 'heatmap', filename: 'heat map.png' })
+    const plussed = await ticketFor(analysis.id, { artifact_type: 'heatmap', filename: 'heat+map.png' })
+    expect((await put(plussed.upload_url, PNG_1x1, plussed.headers)).status).toBe(200)
+    const url = new URL(spaced.upload_url)
+    expect(url.pathname.endsWith('/heat%20map.png')).toBe(true)
+    // `+` is a literal plus in a path, but aws4fetch's canonical form reads it as a space.
+    url.pathname = url.pathname.replace('heat%20map.png', 'heat+map.png')
+    const res = await put(url.toString(), new Uint8Array([1, 2, 3]), spaced.headers)
+    expect(res.status).toBe(403)
+    expect(new Uint8Array(await (await env.BUCKET.get(plussed.storage_path))!.arrayBuffer())).toEqual(PNG_1x1)
+    expect(await env.BUCKET.head(spaced.storage_path)).toBeNull()
+  })
+
+  it.each([
+    ['a malformed escape', (u: URL) => (u.pathname = u.pathname.replace('attention_map.png', 'attention%E0%A4%A.png'))],
+    ['an encoded slash', (u: URL) => (u.pathname = u.pathname.replace('/attention_map.png', '%2Fattention_map.png'))],
+    ['an encoded dot segment', (u: URL) => (u.pathname = u.pathname.replace('attention_map.png', '%2e%2e/attention_map.png'))],
+  ])('answers 403, never 500, to a URL whose key has %s', async (_what, tamper) => {
+    const { analysis } = await scenario()
+    const ticket = await ticketFor(analysis.id)
+    const url = new URL(ticket.upload_url)
+    tamper(url)
+    const res = await put(url.toString(), PNG_1x1, ticket.headers)
+    expect(res.status).toBe(403)
+    expect((await res.json<Envelope>()).error.code).toBe('forbidden')
   })
 
   it.each([

@@ -1,4 +1,5 @@
 import { toHex } from '../../digest'
+import { exportedAnnotation } from './frame'
 import { annotationPages, reviewSummary, type AnalysisSource, type ExportArtifact } from './reader'
 import type { Chunk, ZipEntry } from './stream'
 
@@ -30,7 +31,7 @@ async function* measured(source: AsyncIterable<Chunk>, into: Measured): AsyncGen
 async function* annotationsJsonl(src: AnalysisSource, counted: { count: number }): AsyncGenerator<Chunk> {
   for await (const page of annotationPages(src.d1, src.analysis.id)) {
     counted.count += page.length
-    yield page.map((a) => `${JSON.stringify(a)}\n`).join('')
+    yield page.map((a) => `${JSON.stringify(exportedAnnotation(a, src.image))}\n`).join('')
   }
 }
 

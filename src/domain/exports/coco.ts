@@ -1,7 +1,9 @@
 import type { Annotation } from '../../schemas/analyses'
 import type { AnnotationType } from '../../schemas/annotation-types'
 import type { Dataset, DatasetImage } from './dataset'
-import { boxOf, encodeRleCounts, extentOf, flatPoints, polygonArea, xywh } from './geometry'
+import { encodeCounts, rleArea, rleBbox, runsOf, type RleCounts } from '../../schemas/rle'
+import { inImagePixels, type Rescaled } from './frame'
+import { boxOf, extentOf, flatPoints, polygonArea, xywh } from './geometry'
 import { annotationPages, classOf, distinctClasses, inChunks, UNLABELED } from './reader'
 import type { Chunk } from './stream'
 
@@ -27,6 +29,7 @@ interface Geometry {
   keypoints?: number[]
   num_keypoints?: number
   unmapped_keypoints?: string[]
+  rescaled_from?: Rescaled
 }
 
 type KeypointData = { keypoints: { name: string; x: number; y: number; confidence?: number; visible?: boolean }[]; skeleton?: [number, number][] }
@@ -82,8 +85,17 @@ function keypointGeometry(data: KeypointData, category: Category): Geometry | nu
   return { bbox, area: bbox[2] * bbox[3], keypoints, num_keypoints: labeled, ...(unmapped.length && { unmapped_keypoints: unmapped }) }
 }
 
-/** COCO geometry for one annotation, or null when it has none COCO can hold. */
+/**
+ * COCO geometry for one annotation in the image's own pixels, or null when it has none COCO can
+ * hold. An RLE mask without bbox or area gets them from its runs, as pycocotools would compute them.
+ */
 export function cocoGeometry(a: Annotation, category: Category, image: Pick<DatasetImage, 'width' | 'height'>): Geometry | null {
+  const { annotation, rescaled } = inImagePixels(a, image)
+  const g = geometryOf(annotation, category, image)
+  return g && rescaled ? { ...g, rescaled_from: rescaled } : g
+}
+
+function geometryOf(a: Annotation, category: Category, image: Pick<DatasetImage, 'width' | 'height'>): Geometry | null {
   const data = a.data
   switch (a.annotation_type) {
     case 'bounding_box': {
@@ -98,10 +110,15 @@ export function cocoGeometry(a: Annotation, category: Category, image: Pick<Data
       return extent ? { bbox: xywh(extent), area: polygonArea(flat), segmentation: [flat] } : null
     }
     case 'segmentation': {
+      // Rows stored before `size` was required take the image's size, as the viewer does.
       const size = (data.size as [number, number] | undefined) ?? (image.height && image.width ? [image.height, image.width] : null)
-      if (!('counts' in data) || !size) return null
-      const counts = typeof data.counts === 'string' ? data.counts : encodeRleCounts(data.counts as number[])
-      return { bbox: data.bbox as Geometry['bbox'], area: data.area as number, segmentation: { size, counts } }
+      const runs = 'counts' in data ? runsOf(data.counts as RleCounts) : null
+      if (!size || !runs) return null
+      return {
+        bbox: (data.bbox as Geometry['bbox'] | undefined) ?? rleBbox(runs, size[0]),
+        area: (data.area as number | undefined) ?? rleArea(runs),
+        segmentation: { size, counts: typeof data.counts === 'string' ? data.counts : encodeCounts(runs) },
+      }
     }
     case 'keypoint':
       return keypointGeometry(data as KeypointData, category)
@@ -121,6 +138,7 @@ const extension = (a: Annotation, image: DatasetImage, g: Geometry) => ({
   model_name: image.analysis.model_name,
   model_version: image.analysis.model_version,
   ...(g.unmapped_keypoints && { unmapped_keypoints: g.unmapped_keypoints }),
+  ...(g.rescaled_from && { rescaled_from: g.rescaled_from }),
 })
 
 /** Each exportable annotation of the dataset with its image, category and geometry, page by page. */

@@ -7,9 +7,13 @@ export function compactTimestamp(iso: string | null, now = new Date()): string {
 /** Only `[A-Za-z0-9._-]` survives, so the name needs no quoting rules in Content-Disposition. */
 export const filenameSafe = (s: string, fallback: string) => s.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100) || fallback
 
-/** `analysis_{model_name}_{timestamp}.{ext}`, stamped with when the analysis completed (or now). */
-export const analysisFilename = (analysis: { model_name: string; completed_at: string | null }, ext: string) =>
-  `analysis_${filenameSafe(analysis.model_name, 'model')}_${compactTimestamp(analysis.completed_at)}.${ext}`
+/**
+ * `analysis_{model_name}_{timestamp}_{id8}.{ext}`, stamped with when the analysis completed (or
+ * now). The short id keeps two runs of one model that finished in the same second apart in a
+ * downloads folder.
+ */
+export const analysisFilename = (analysis: { id: string; model_name: string; completed_at: string | null }, ext: string) =>
+  `analysis_${filenameSafe(analysis.model_name, 'model')}_${compactTimestamp(analysis.completed_at)}_${filenameSafe(analysis.id.slice(0, 8), 'id')}.${ext}`
 
 export function download(body: ReadableStream<Uint8Array>, filename: string, contentType: string): Response {
   return new Response(body, {

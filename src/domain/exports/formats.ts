@@ -8,7 +8,7 @@ import { zipStream, type Chunk } from './stream'
 import { yoloEntries } from './yolo'
 
 export interface ExportFile {
-  /** Goes after the dot in `analysis_{model}_{timestamp}.{ext}`. */
+  /** Goes after the dot in `analysis_{model}_{timestamp}_{id8}.{ext}`. */
   ext: string
   contentType: string
   body: AsyncIterable<Chunk>

@@ -1,4 +1,4 @@
-/** Geometry shared by the exporters: the guide's two box forms, polygons, and COCO's RLE strings. */
+/** Geometry shared by the exporters: the guide's two box forms and polygons. RLE is in src/schemas/rle.ts. */
 
 export interface Box {
   x_min: number
@@ -50,24 +50,4 @@ export function polygonArea(flat: readonly number[]): number {
     twice += flat[2 * i]! * flat[2 * j + 1]! - flat[2 * j]! * flat[2 * i + 1]!
   }
   return Math.abs(twice) / 2
-}
-
-/**
- * Run lengths in COCO's compressed string form, as pycocotools' `rleToString` writes them: each
- * count after the second is stored as the difference from the count two before, in 5-bit groups
- * offset by 48. Results files need this form; pycocotools cannot take the area of an array.
- */
-export function encodeRleCounts(counts: readonly number[]): string {
-  let out = ''
-  for (let i = 0; i < counts.length; i++) {
-    let x = counts[i]! - (i > 2 ? counts[i - 2]! : 0)
-    for (let more = true; more; ) {
-      let c = x & 0x1f
-      x >>= 5
-      more = c & 0x10 ? x !== -1 : x !== 0
-      if (more) c |= 0x20
-      out += String.fromCharCode(c + 48)
-    }
-  }
-  return out
 }

@@ -1,3 +1,4 @@
+import { exportedAnnotation } from './frame'
 import { annotationPages, reviewSummary, type AnalysisSource } from './reader'
 import type { Chunk } from './stream'
 
@@ -6,7 +7,8 @@ export const artifactDownloadPath = (storagePath: string) => `/api/ml/artifacts/
 
 /**
  * The whole analysis as one JSON document: metadata, provenance, artifact references and a review
- * summary up front, then `annotations` (with their review states) written one page at a time.
+ * summary up front, then `annotations` (with their review states) written one page at a time, in
+ * the image's pixels; one posted in another frame says which under `rescaled_from`.
  */
 export async function* analysisJson(src: AnalysisSource): AsyncGenerator<Chunk> {
   const { analysis, image } = src
@@ -25,7 +27,7 @@ export async function* analysisJson(src: AnalysisSource): AsyncGenerator<Chunk> 
   yield `${json.slice(0, -1)},"annotations":[`
   let first = true
   for await (const page of annotationPages(src.d1, analysis.id)) {
-    yield (first ? '' : ',') + page.map((a) => JSON.stringify(a)).join(',')
+    yield (first ? '' : ',') + page.map((a) => JSON.stringify(exportedAnnotation(a, image))).join(',')
     first = false
   }
   yield ']}'

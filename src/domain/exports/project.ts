@@ -1,3 +1,4 @@
+import { AppError } from '../../errors'
 import type { ProjectExportQuery } from '../../schemas/exports'
 import { cocoDataset } from './coco'
 import { imageEntry, uniqueNamer, type Dataset, type DatasetImage } from './dataset'
@@ -62,13 +63,34 @@ export const PROJECT_DATASETS = {
   yolo: yoloEntries,
 } as const
 
-/** The project's dataset for retraining: one image list, annotations read per image as the zip streams. */
+/** The models with a completed analysis in the project: the ones a dataset export can be asked for. */
+export async function completedModels(d1: D1Database, projectId: string): Promise<string[]> {
+  const { results } = await d1
+    .prepare("SELECT DISTINCT model_name FROM analyses WHERE project_id = ? AND status = 'completed' AND deleted_at IS NULL ORDER BY model_name")
+    .bind(projectId)
+    .all<{ model_name: string }>()
+  return results.map((r) => r.model_name)
+}
+
+/**
+ * The project's dataset for retraining: one image list, annotations read per image as the zip
+ * streams. A model nothing completed with is 404 naming the models there are, not an empty zip.
+ */
 export async function projectDataset(
   d1: D1Database,
   bucket: R2Bucket,
   project: { id: string; name: string },
   query: ProjectExportQuery,
 ): Promise<Dataset> {
+  if (query.model) {
+    const known = await completedModels(d1, project.id)
+    if (!known.includes(query.model)) {
+      throw new AppError(404, 'not_found', `No completed analysis of model "${query.model}" in this project; models: ${known.join(', ') || 'none yet'}`, {
+        model: query.model,
+        known_models: known,
+      })
+    }
+  }
   const exportedAt = new Date().toISOString()
   return {
     d1,

@@ -1,5 +1,6 @@
 import type { Annotation } from '../../schemas/analyses'
 import { imageEntry, type Dataset, type DatasetImage } from './dataset'
+import { inImagePixels } from './frame'
 import { boxOf } from './geometry'
 import { annotationPages, classOf, distinctClasses } from './reader'
 import type { Chunk, ZipEntry } from './stream'
@@ -8,13 +9,15 @@ const clamp01 = (n: number) => Math.min(1, Math.max(0, n))
 const fixed = (n: number) => n.toFixed(6)
 
 /**
- * `class cx cy w h`, normalized by the image's size (its row, else the box's own image_width and
- * image_height) and clamped to 0..1. Without a size there is nothing to normalize by: null.
+ * `class cx cy w h`, normalized by the image's size and clamped to 0..1, after the box is taken to
+ * the image's pixels. Without an image size the box's own image_width/image_height normalize it;
+ * without either there is nothing to normalize by: null.
  */
 export function yoloLine(a: Annotation, classIndex: number, image: Pick<DatasetImage, 'width' | 'height'>): string | null {
-  const b = boxOf(a.data)?.box
-  const width = image.width ?? (a.data.image_width as number | undefined)
-  const height = image.height ?? (a.data.image_height as number | undefined)
+  const { data } = inImagePixels(a, image).annotation
+  const b = boxOf(data)?.box
+  const width = image.width ?? (data.image_width as number | undefined)
+  const height = image.height ?? (data.image_height as number | undefined)
   if (!b || !width || !height) return null
   const [x0, x1] = [clamp01(b.x_min / width), clamp01(b.x_max / width)]
   const [y0, y1] = [clamp01(b.y_min / height), clamp01(b.y_max / height)]
