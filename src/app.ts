@@ -12,6 +12,7 @@ import { exportRoutes } from './routes/exports'
 import { auth } from './routes/auth'
 import { deletionRoutes } from './routes/deletion'
 import { searchRoutes } from './routes/search'
+import { groupRoutes } from './routes/groups'
 import { metricsRoutes } from './routes/metrics'
 import { health } from './routes/health'
 import { imageRoutes } from './routes/images'
@@ -41,6 +42,7 @@ export function createApp() {
   app.route('/', exportRoutes)
   app.route('/', deletionRoutes)
   app.route('/', searchRoutes)
+  app.route('/', groupRoutes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -190,6 +190,32 @@ const ROWS: Row[] = [
     call: async (w, token) => api(`/api/projects/${await freshProject(w, true)}/restore`, { method: 'POST', token }),
   },
   { endpoint: 'GET /api/projects/{id}/trash', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/trash`, { token }) },
+  {
+    endpoint: 'GET /api/projects/{id}/groups/{id}',
+    expected: READ,
+    call: async (w, token) => {
+      await createAnalysis(w.users.owner, w.imageId, { group_id: 'matrix-read' })
+      return api(`/api/projects/${w.projectId}/groups/matrix-read`, { token })
+    },
+  },
+  {
+    endpoint: 'POST /api/projects/{id}/groups/{id}/cancel',
+    expected: write(200),
+    call: async (w, token) => {
+      const group = crypto.randomUUID()
+      await createAnalysis(w.users.owner, w.imageId, { group_id: group })
+      return api(`/api/projects/${w.projectId}/groups/${group}/cancel`, { method: 'POST', token })
+    },
+  },
+  {
+    endpoint: 'DELETE /api/projects/{id}/groups/{id}',
+    expected: write(204),
+    call: async (w, token) => {
+      const group = crypto.randomUUID()
+      await createAnalysis(w.users.owner, w.imageId, { group_id: group })
+      return api(`/api/projects/${w.projectId}/groups/${group}`, { method: 'DELETE', token })
+    },
+  },
   { endpoint: 'GET /api/metrics', expected: SIGNED_IN(200), call: (_w, token) => api('/api/metrics', { token }) },
   { endpoint: 'GET /api/slos', expected: SIGNED_IN(200), call: (_w, token) => api('/api/slos', { token }) },
   { endpoint: 'GET /api/trash/projects', expected: SIGNED_IN(200), call: (_w, token) => api('/api/trash/projects', { token }) },
