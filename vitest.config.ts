@@ -27,6 +27,9 @@ export default defineConfig({
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],
           setupFiles: ['./test/worker/apply-migrations.ts'],
+          // A test's work is real D1, R2 and objects in workerd: on a shared 2-core machine the
+          // heavier ones (exports of every geometry, zips) can take several seconds.
+          testTimeout: 30_000,
         },
       },
       {

@@ -16,7 +16,7 @@ const RUNS = Number(process.env.RUNS ?? 7)
 function annotations() {
   return Array.from({ length: N }, (_, i) => ({
     annotation_type: 'bounding_box',
-    class_name: ['person', 'car', 'dog', 'cup'][i % 4],
+    class_name: ['person', 'car', 'dog', 'cup'][i % 4]!,
     confidence: Math.round(Math.random() * 1000) / 1000,
     data: { x_min: i % 500, y_min: i % 300, x_max: (i % 500) + 20, y_max: (i % 300) + 30, image_width: 1024, image_height: 768 },
     ordering: i,

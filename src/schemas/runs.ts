@@ -1,22 +1,13 @@
 import { z } from 'zod'
 import { Timestamp } from './common'
+import { FINAL_STATUSES, RUN_STATUSES, type RunStatus } from './run-statuses'
 
 /**
  * The lifecycle every run shares, analyses and project-level jobs alike: the same statuses, the
  * same transition table (docs/state-machine.md), stages, progress and the version the run's
  * Durable Object bumps on every write-through.
  */
-export const RUN_STATUSES = ['queued', 'processing', 'completed', 'failed', 'canceled'] as const
-export type RunStatus = (typeof RUN_STATUSES)[number]
-
-export const TERMINAL_STATUSES = ['completed', 'failed', 'canceled'] as const satisfies readonly RunStatus[]
-export type TerminalStatus = (typeof TERMINAL_STATUSES)[number]
-
-const terminal: ReadonlySet<RunStatus> = new Set(TERMINAL_STATUSES)
-export const isTerminal = (status: RunStatus): status is TerminalStatus => terminal.has(status)
-
-/** The two ways a pipeline may end a run itself; `canceled` belongs to people and deadlines. */
-export const FINAL_STATUSES = ['completed', 'failed'] as const satisfies readonly TerminalStatus[]
+export { FINAL_STATUSES, isTerminal, RUN_STATUSES, TERMINAL_STATUSES, type RunStatus, type TerminalStatus } from './run-statuses'
 
 export const Stage = z
   .object({

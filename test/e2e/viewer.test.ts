@@ -192,6 +192,7 @@ describe('viewer', () => {
   })
 
   it('downloads a valid JSON export', async () => {
+    await openExportMenu()
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()])
     expect(download.suggestedFilename()).toMatch(/^analysis_yolo_v8_.*\.json$/)
     const text = readFileSync((await download.path())!, 'utf8')
@@ -222,8 +223,15 @@ describe('viewer', () => {
   })
 })
 
+/** The image page keeps its exports in a menu beside the image's name, so they stay in view. */
+async function openExportMenu() {
+  const menu = page.getByTestId('export-menu')
+  if ((await menu.count()) && !(await menu.evaluate((el) => (el as HTMLDetailsElement).open))) await menu.locator('summary').click()
+}
+
 /** Clicks a download link and returns the file's bytes, after checking its name. */
 async function downloaded(testid: string, name: RegExp): Promise<Uint8Array> {
+  await openExportMenu()
   const [download]: [Download, void] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()])
   expect(download.suggestedFilename()).toMatch(name)
   return new Uint8Array(readFileSync((await download.path())!))

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { AnalysisCanceled, VERSION as SDK_VERSION, type LoupeClient } from '@loupe/sdk'
+import { AnalysisCanceled, VERSION as SDK_VERSION, type LoupeClient, type TerminalStatus } from '@loupe/sdk'
 import type { ModelAdapter } from './adapters/adapter'
+import { allowedModelsOf, modelNotAllowedMessage } from './model-name'
 import type { PipelineParameters } from './parameters'
 import { analyzeImage } from './pipeline'
 import { VERSION } from './version'
@@ -15,12 +16,14 @@ export interface BatchOptions {
   log: (line: string) => void
   /** A wait between images, so someone watching the viewer sees each one arrive. */
   pauseMs?: number
+  /** How the person started this run, for the fix to paste when the server refuses the model name. */
+  invokedAs?: string
 }
 
 export interface BatchResult {
   image_id: string
   analysis_id: string
-  status: 'completed' | 'failed' | 'canceled'
+  status: TerminalStatus
   annotations?: number
   error?: string
 }
@@ -32,14 +35,19 @@ export interface BatchResult {
 export async function analyzeImages(o: BatchOptions): Promise<BatchResult[]> {
   const analyses: { imageId: string; analysisId: string }[] = []
   for (const imageId of o.imageIds) {
-    const analysis = await o.client.createAnalysis(imageId, {
-      model_name: o.modelName,
-      model_version: VERSION,
-      parameters: { adapter: o.adapter.kind, ...o.parameters },
-      provenance: { pipeline: `@loupe/reference-pipeline ${VERSION}`, sdk: `@loupe/sdk ${SDK_VERSION}`, ...o.adapter.provenance },
-      // Makes the create idempotent, so the SDK may retry it after a lost answer.
-      external_job_id: `reference-${randomUUID()}`,
-    })
+    const analysis = await o.client
+      .createAnalysis(imageId, {
+        model_name: o.modelName,
+        model_version: VERSION,
+        parameters: { adapter: o.adapter.kind, ...o.parameters },
+        provenance: { pipeline: `@loupe/reference-pipeline ${VERSION}`, sdk: `@loupe/sdk ${SDK_VERSION}`, ...o.adapter.provenance },
+        // Makes the create idempotent, so the SDK may retry it after a lost answer.
+        external_job_id: `reference-${randomUUID()}`,
+      })
+      .catch((err: unknown) => {
+        const allowed = allowedModelsOf(err)
+        throw allowed ? new Error(modelNotAllowedMessage(o.modelName, allowed, o.invokedAs ?? 'npm run analyze -- …'), { cause: err }) : err
+      })
     analyses.push({ imageId, analysisId: analysis.id })
     o.log(`queued analysis ${analysis.id} for image ${imageId}`)
   }

@@ -2,13 +2,15 @@
  * `npm run demo`: with `npm run dev` running, analyzes every photo of the seeded "Demo" project
  * with the real models, so the viewer shows the stages, logs and results arrive live.
  *
- * Defaults fit `npm run dev`: LOUPE_URL http://127.0.0.1:8787; the secret from the repository's
+ * Defaults fit `npm run dev`: the server at http://127.0.0.1:$PORT (8787 when PORT is unset, as
+ * `npm run dev` does; LOUPE_URL or API_BASE_URL override it); the secret from the repository's
  * .dev.vars; and, without LOUPE_TOKEN, a fresh token for the demo user minted with
  * `npm run admin -- create-token` against the same local D1.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { devServerUrl } from './dev-server-url'
 import { adapterSettings, clientFor, launch } from './launch'
 import { findProject, projectImages } from './loupe-api'
 
@@ -39,15 +41,18 @@ function devToken(): string {
 }
 
 async function main(): Promise<number> {
-  const baseUrl = process.env.LOUPE_URL ?? 'http://127.0.0.1:8787'
+  const baseUrl = devServerUrl()
   const health = await fetch(`${baseUrl}/api/health`).catch(() => null)
-  if (!health?.ok) throw new Error(`Loupe does not answer at ${baseUrl}; start it with \`npm run dev\` at the repository root`)
+  if (!health?.ok) {
+    const how = process.env.PORT ? `PORT=${process.env.PORT} npm run dev` : '`npm run dev`'
+    throw new Error(`Loupe does not answer at ${baseUrl}; start it with ${how} at the repository root (or set LOUPE_URL)`)
+  }
   const client = clientFor(baseUrl, devToken(), devSecret())
   const project = await findProject(client, DEMO_PROJECT)
   if (!project) throw new Error(`no project named "${DEMO_PROJECT}" for this user; \`npm run dev\` seeds it`)
   const images = await projectImages(client, project.id)
   console.log(`analyzing ${images.length} images of "${project.name}"; watch them at ${baseUrl}/projects/${project.id}`)
-  return launch(client, images.map((image) => image.id), adapterSettings({}), { pauseMs: Number(process.env.DEMO_PAUSE_MS ?? 1500) })
+  return launch(client, images.map((image) => image.id), adapterSettings({}), { pauseMs: Number(process.env.DEMO_PAUSE_MS ?? 1500), invokedAs: 'npm run demo' })
 }
 
 try {

@@ -2,9 +2,10 @@ import { LoupeClient } from '@loupe/sdk'
 import { ADAPTER_KINDS, type AdapterKind } from './adapters/adapter'
 import { createAdapter, type AdapterSettings } from './adapters/create'
 import { analyzeImages } from './batch'
+import { defaultModelName } from './model-name'
 import { DEFAULT_PARAMETERS } from './parameters'
 
-/** Seed 004's variable names where it has one; Loupe's own for the platform. */
+/** Command-line flags; each has an environment variable too (`npm run analyze -- --help`). */
 export interface LaunchFlags {
   adapter?: string | undefined
   modelUrl?: string | undefined
@@ -33,7 +34,7 @@ export async function launch(
   client: LoupeClient,
   imageIds: string[],
   settings: AdapterSettings,
-  options: { modelName?: string | undefined; pauseMs?: number } = {},
+  options: { modelName?: string | undefined; pauseMs?: number; invokedAs?: string } = {},
 ): Promise<number> {
   const log = (line: string) => console.log(line)
   if (!imageIds.length) {
@@ -50,10 +51,11 @@ export async function launch(
       client,
       adapter,
       imageIds,
-      modelName: options.modelName ?? process.env.MODEL_NAME ?? (settings.kind === 'mock' ? 'loupe-reference-mock' : 'loupe-reference'),
+      modelName: options.modelName ?? process.env.MODEL_NAME ?? defaultModelName(settings.kind),
       parameters: DEFAULT_PARAMETERS,
       log,
       pauseMs: options.pauseMs ?? 0,
+      ...(options.invokedAs && { invokedAs: options.invokedAs }),
     })
     console.log(JSON.stringify({ analyses }))
     return analyses.every((a) => a.status === 'completed') ? 0 : 1

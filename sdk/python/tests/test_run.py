@@ -6,7 +6,7 @@ import unittest
 
 from _support import ANALYSIS_ID, FakeClock, StubServer, make_client
 
-from loupe import AnalysisCanceled, LoupeError, SEED_STAGE_RANGES
+from loupe import DEFAULT_STAGE_RANGES, AnalysisCanceled, LoupeError, SEED_STAGE_RANGES
 
 BASE = f"/api/analyses/{ANALYSIS_ID}"
 
@@ -97,8 +97,9 @@ class AnnotateTest(ServerTest):
 
 
 class StageTest(ServerTest):
-    def test_seed_004_ranges(self) -> None:
-        self.assertEqual(SEED_STAGE_RANGES["inference"], (0.15, 0.65))
+    def test_stages_map_progress_into_the_default_ranges_by_name(self) -> None:
+        self.assertEqual(DEFAULT_STAGE_RANGES["inference"], (0.15, 0.65))
+        self.assertIs(SEED_STAGE_RANGES, DEFAULT_STAGE_RANGES)
         run = self.client.analysis(ANALYSIS_ID)
         with run.stage("preprocess"):
             pass

@@ -13,7 +13,8 @@ export { LoupeClient, type LoupeClientOptions } from './client'
 export { AnalysisCanceled, errorFromResponse, LoupeError, type LoupeErrorInit } from './errors'
 export { normalizeLevel, type LevelLike } from './log-lines'
 export type { AnnotateSummary } from './bulk'
-export { AnalysisRun, type OnProgress, type UploadData } from './run'
+export { gridSize, heatmapPng, maskPng, viridis, type Grid, type HeatmapOptions, type MaskOptions } from './png'
+export { AnalysisRun, type OnProgress, type RasterUploadOptions, type UploadData } from './run'
 export {
   computeSignature,
   NONCE_HEADER,
@@ -25,7 +26,16 @@ export {
   type SignedRequest,
   type SignOptions,
 } from './signing'
-export { SEED_STAGE_RANGES, Stage, type ProgressOptions, type SeedStageName, type StageOptions, type StageProgress } from './stage'
+export {
+  DEFAULT_STAGE_RANGES,
+  SEED_STAGE_RANGES,
+  Stage,
+  type DefaultStageName,
+  type ProgressOptions,
+  type SeedStageName,
+  type StageOptions,
+  type StageProgress,
+} from './stage'
 export { parseRetryAfter, Transport, type Logger, type RetryMode, type TransportOptions } from './transport'
 export * from './types'
 export { VERSION } from './version'

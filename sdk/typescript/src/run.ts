@@ -11,6 +11,7 @@ import {
   normalizeLevel,
   type LevelLike,
 } from './log-lines'
+import { gridSize, heatmapPng, maskPng, type Grid, type HeatmapOptions, type MaskOptions } from './png'
 import { checkFraction, Stage, stageRange, type ProgressOptions, type StageOptions, type StageProgress } from './stage'
 import {
   ARTIFACT_CONTENT_TYPES,
@@ -20,7 +21,9 @@ import {
   type ArtifactType,
   type BulkAnnotationsResponse,
   type BulkMode,
+  type HeatmapAnnotationInput,
   type LogLine,
+  type MaskAnnotationInput,
   type PresignResponse,
 } from './types'
 
@@ -28,6 +31,14 @@ import {
 export type OnProgress = (done: number, total: number) => void
 
 export type UploadData = Uint8Array | ArrayBuffer | Blob | string
+
+/** Where a raster goes and what its annotation says, besides the pixels. */
+export interface RasterUploadOptions {
+  /** The artifact's file name; default `heatmap.png` or `mask.png`. */
+  filename?: string
+  class_name?: string
+  confidence?: number
+}
 
 /**
  * Reports on one analysis. Get it from `client.analysis(id)`, or let `client.withAnalysis(id, fn)`
@@ -286,6 +297,23 @@ export class AnalysisRun {
     return presign.storage_path
   }
 
+  /**
+   * Encodes `scores` (rows of numbers, 0..1 unless `range` says otherwise) as a viridis heatmap PNG,
+   * uploads it, and resolves to its `heatmap` annotation, ready for `annotate`.
+   */
+  async uploadHeatmap(scores: Grid<number>, options: HeatmapOptions & RasterUploadOptions = {}): Promise<HeatmapAnnotationInput> {
+    const { width, height } = gridSize(scores)
+    const storage_path = await this.upload('heatmap', options.filename ?? 'heatmap.png', heatmapPng(scores, options), 'image/png')
+    return { annotation_type: 'heatmap', ...described(options), data: { width, height, color_map: 'viridis' }, storage_path }
+  }
+
+  /** Encodes a mask (rows of booleans or 0/1) as a PNG, uploads it, and resolves to its `mask` annotation. */
+  async uploadMask(mask: Grid<number | boolean>, options: MaskOptions & RasterUploadOptions = {}): Promise<MaskAnnotationInput> {
+    const { width, height } = gridSize(mask)
+    const storage_path = await this.upload('mask', options.filename ?? 'mask.png', maskPng(mask, options), 'image/png')
+    return { annotation_type: 'mask', ...described(options), data: { width, height }, storage_path }
+  }
+
   // ---- annotations -------------------------------------------------------------------------
 
   /**
@@ -352,6 +380,11 @@ export class AnalysisRun {
     return result
   }
 }
+
+const described = ({ class_name, confidence }: RasterUploadOptions) => ({
+  ...(class_name !== undefined && { class_name }),
+  ...(confidence !== undefined && { confidence }),
+})
 
 export function errorText(error: unknown): string {
   if (error instanceof Error) return error.message || error.name

@@ -1,7 +1,10 @@
 import type { Analysis } from './types'
 
-/** Seed 004's stage percentages, as fractions of the whole run. */
-export const SEED_STAGE_RANGES = {
+/**
+ * The share of the overall progress a stage gets by its name alone, as [start, end] fractions of
+ * the whole run (docs/ML_PIPELINE_INTEGRATION.md, "3. Progress, stages and logs").
+ */
+export const DEFAULT_STAGE_RANGES = {
   preprocess: [0.1, 0.15],
   inference: [0.15, 0.65],
   postprocess: [0.65, 0.75],
@@ -10,12 +13,17 @@ export const SEED_STAGE_RANGES = {
   finalization: [0.95, 1.0],
 } as const satisfies Record<string, readonly [number, number]>
 
-export type SeedStageName = keyof typeof SEED_STAGE_RANGES
+export type DefaultStageName = keyof typeof DEFAULT_STAGE_RANGES
+
+/** @deprecated The former name of {@link DEFAULT_STAGE_RANGES}, kept so existing imports work. */
+export const SEED_STAGE_RANGES = DEFAULT_STAGE_RANGES
+/** @deprecated The former name of {@link DefaultStageName}. */
+export type SeedStageName = DefaultStageName
 
 /**
  * A stage's share of the overall progress: `span: [start, end]`, or `weight` (a fraction of the
- * whole, starting where the previous stage ended). Without either, seed 004's range for its name,
- * else an empty range at the current progress.
+ * whole, starting where the previous stage ended). Without either, its name's range in
+ * `DEFAULT_STAGE_RANGES`, else an empty range at the current progress.
  */
 export type StageOptions = { weight?: number; span?: undefined } | { span?: readonly [number, number]; weight?: undefined }
 
@@ -50,8 +58,8 @@ export function stageRange(name: string, options: StageOptions, cursor: number):
     if (!(options.weight >= 0)) throw new RangeError('weight must be >= 0')
     return [cursor, Math.min(1, cursor + options.weight)]
   }
-  if (Object.hasOwn(SEED_STAGE_RANGES, name)) {
-    const [start, end] = SEED_STAGE_RANGES[name as SeedStageName]
+  if (Object.hasOwn(DEFAULT_STAGE_RANGES, name)) {
+    const [start, end] = DEFAULT_STAGE_RANGES[name as DefaultStageName]
     return [start, end]
   }
   return [cursor, cursor]

@@ -1,6 +1,7 @@
 /**
  * The wire types, derived from the server's zod schemas in `src/schemas/`. Type-only imports: zod
- * is never loaded at runtime, and a schema change on the server is a type error here.
+ * is never loaded at runtime, and a schema change on the server is a type error here. The published
+ * declarations spell these types out (`scripts/declarations.ts`), so a consumer needs no zod.
  */
 import type { z } from 'zod'
 import type * as analyses from '../../../src/schemas/analyses'
@@ -23,10 +24,14 @@ export type Annotation = z.output<typeof analyses.Annotation>
  * optional here, and the server still refuses a heatmap or mask without one.
  */
 export type AnnotationInput = OptionalStoragePath<z.input<typeof annotationTypes.AnnotationInput>>
-type OptionalStoragePath<A> = A extends { storage_path: infer S } ? Omit<A, 'storage_path'> & { storage_path?: S } : A
+type OptionalStoragePath<A> = A extends { storage_path: infer S } ? Flat<Omit<A, 'storage_path'> & { storage_path?: S }> : A
+/** One object type instead of an intersection, so editors and the published declarations show the fields. */
+type Flat<T> = { [K in keyof T]: T[K] } & {}
+export type HeatmapAnnotationInput = Extract<AnnotationInput, { annotation_type: 'heatmap' }>
+export type MaskAnnotationInput = Extract<AnnotationInput, { annotation_type: 'mask' }>
 export type AnnotationType = annotationTypes.AnnotationType
 export type BulkMode = (typeof analyses.BULK_MODES)[number]
-export type BulkAnnotationsRequest = z.input<typeof analyses.BulkAnnotationsRequest>
+export type BulkAnnotationsRequest = Flat<Omit<z.input<typeof analyses.BulkAnnotationsRequest>, 'annotations'> & { annotations: AnnotationInput[] }>
 export type BulkAnnotationsResponse = z.output<typeof analyses.BulkAnnotationsResponse>
 export type StatusUpdate = z.input<typeof analyses.StatusUpdate>
 export type ProgressUpdate = z.input<typeof analyses.ProgressUpdate>
@@ -61,11 +66,22 @@ export const LOG_LEVELS: typeof events.LOG_LEVELS = ['debug', 'info', 'warning',
 
 export const BULK_MODES: typeof analyses.BULK_MODES = ['append', 'replace', 'upsert']
 
-/** The guide's content type per artifact type; others default to application/octet-stream. */
+/** The statuses an analysis never leaves (docs/state-machine.md). */
+export const TERMINAL_STATUSES = ['completed', 'failed', 'canceled'] as const satisfies readonly AnalysisStatus[]
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number]
+
+/** The statuses a pipeline may finalize with; `canceled` belongs to people and deadlines. */
+export const FINAL_STATUSES = ['completed', 'failed'] as const satisfies readonly Finalize['status'][]
+export type FinalStatus = (typeof FINAL_STATUSES)[number]
+
+/**
+ * The content type the server stores for these artifact types whatever the upload says; others keep
+ * theirs, or application/octet-stream (docs/ML_PIPELINE_INTEGRATION.md, "Artifact upload").
+ */
 export const ARTIFACT_CONTENT_TYPES = {
   heatmap: 'image/png',
   mask: 'image/png',
   segmentation: 'image/png',
   log: 'text/plain',
   metadata: 'application/json',
-} as const satisfies Partial<Record<ArtifactType, string>>
+} as const satisfies typeof artifacts.ARTIFACT_CONTENT_TYPES

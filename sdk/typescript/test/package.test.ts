@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import type { Analysis, AnnotationInput, LiveMessage, LoupeClient } from '../src'
+import { TRANSITIONS } from '../../../durable-objects/transitions'
+import { ARTIFACT_CONTENT_TYPES as SERVER_CONTENT_TYPES } from '../../../src/schemas/artifacts'
+import { ARTIFACT_CONTENT_TYPES, TERMINAL_STATUSES, type Analysis, type AnnotationInput, type Finalize, type LiveMessage, type LoupeClient, type FinalStatus, type TerminalStatus } from '../src'
 
 const SRC = join(import.meta.dirname, '..', 'src')
 
@@ -29,5 +31,13 @@ describe('the package', () => {
     const unknown: AnnotationInput = { annotation_type: 'sparkles', data: {} }
     expectTypeOf<Parameters<LoupeClient['createAnalysis']>[1]>().toHaveProperty('model_name')
     expect([box, bad, unknown]).toHaveLength(3)
+    expectTypeOf<FinalStatus>().toEqualTypeOf<Finalize['status']>()
+    expectTypeOf<TerminalStatus>().toEqualTypeOf<'completed' | 'failed' | 'canceled'>()
+  })
+
+  it("holds its statuses and content types to the server's", () => {
+    const never = Object.entries(TRANSITIONS).filter(([, next]) => next.length === 0)
+    expect([...TERMINAL_STATUSES].sort()).toEqual(never.map(([status]) => status).sort())
+    expect(ARTIFACT_CONTENT_TYPES).toEqual(SERVER_CONTENT_TYPES)
   })
 })

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { AnalysisCanceled, LoupeError, SEED_STAGE_RANGES, type AnnotationInput } from '../src'
+import { AnalysisCanceled, DEFAULT_STAGE_RANGES, LoupeError, SEED_STAGE_RANGES, type AnnotationInput } from '../src'
 import { ANALYSIS_ID, BASE, envelope, FakeClock, makeClient, StubServer } from './stub-server'
 
 let server: StubServer
@@ -101,8 +101,9 @@ describe('annotate', () => {
 })
 
 describe('stages', () => {
-  it("map progress into seed 004's ranges and report start and end", async () => {
-    expect(SEED_STAGE_RANGES.inference).toEqual([0.15, 0.65])
+  it('map progress into the default ranges by stage name and report start and end', async () => {
+    expect(DEFAULT_STAGE_RANGES.inference).toEqual([0.15, 0.65])
+    expect(SEED_STAGE_RANGES).toBe(DEFAULT_STAGE_RANGES)
     const { client } = makeClient(server, { now: clock.now })
     const run = client.analysis(ANALYSIS_ID)
     await run.stage('preprocess', () => undefined)

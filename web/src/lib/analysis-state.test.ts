@@ -62,7 +62,7 @@ describe('analysisReducer', () => {
     expect(s.analysis?.progress).toBe(0.4)
     expect(s.analysis?.stage).toBe('inference')
     expect(s.progressMessage).toBe('batch 2 of 5')
-    s = live(s, { type: 'finalized', seq: 3, at, analysis: done })
+    s = live(s, { type: 'finalized', seq: 3, at, analysis: done, stages: [] })
     expect(s.analysis?.status).toBe('completed')
   })
 
@@ -85,5 +85,42 @@ describe('analysisReducer', () => {
     expect(s.annotations.list).toHaveLength(1)
     expect(s.loading).toBe(true)
     expect(s.generation).toBe(1)
+  })
+})
+
+describe('stages and reviews from the live stream', () => {
+  const stage = (name: string, started_at: string, ended_at: string | null = null) => ({ name, started_at, ended_at, duration_ms: ended_at ? Date.parse(ended_at) - Date.parse(started_at) : null })
+  const running = analysisFixture({ status: 'processing' })
+  const base = () =>
+    live(initialAnalysisState(running), { type: 'snapshot', seq: 1, reset: false, analysis: running, stages: [stage('inference', '2025-01-15T10:30:00.000Z')], logs: [] })
+
+  it('takes the stages the server sends with status and finalized', () => {
+    const done = { ...running, status: 'completed' as const }
+    const sent = [stage('inference', '2025-01-15T10:30:00.000Z', '2025-01-15T10:30:01.500Z')]
+    const s = live(base(), { type: 'finalized', seq: 2, at, analysis: done, stages: sent })
+    expect(s.stages).toEqual(sent)
+  })
+
+  it('leaves stages open while the run goes on', () => {
+    const s = live(base(), { type: 'status', seq: 2, at, analysis: { ...running, progress: 0.5 }, stages: base().stages })
+    expect(s.stages[0]!.ended_at).toBeNull()
+  })
+
+  it('applies another reviewer’s decisions', () => {
+    const a = annotationFixture()
+    let s = analysisReducer(base(), { type: 'page', generation: base().generation, annotations: [a], done: true })
+    s = analysisReducer(s, { type: 'live', message: { type: 'review', seq: 2, at, annotations: [{ ...a, review_state: 'accepted' }] } })
+    expect(s.annotations.list.map((x) => x.review_state)).toEqual(['accepted'])
+    expect(s.lastSeq).toBe(2)
+  })
+
+  it('lists again on its own when the stream reconnects after a failed listing', () => {
+    let s = analysisReducer(base(), { type: 'load-error', generation: base().generation, error: new Error('offline') })
+    expect(s.error).not.toBeNull()
+    const generation = s.generation
+    s = live(s, { type: 'connected', analysis_id: running.id, seq: 1 })
+    expect(s.error).toBeNull()
+    expect(s.loading).toBe(true)
+    expect(s.generation).toBe(generation + 1)
   })
 })

@@ -1,10 +1,11 @@
 import { EMPTY_SET, mergeAnnotations, type AnnotationSet } from './merge'
-import type { Analysis, Annotation, LiveMessage, LogLine, Stage } from './types'
+import { type Analysis, type Annotation, type LiveMessage, type LogLine, type Stage } from './types'
 
 /**
  * Everything the viewer knows about one analysis, as a pure reducer over REST pages and live
  * messages, so the ordering rules (seq, replace, reset) are testable without a socket.
  */
+
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
 
@@ -83,7 +84,11 @@ export function analysisReducer(state: AnalysisState, action: AnalysisAction): A
 }
 
 function applyLive(state: AnalysisState, m: LiveMessage): AnalysisState {
-  if (m.type === 'connected') return { ...state, connection: 'open' }
+  if (m.type === 'connected') {
+    // The server is back: a listing that failed while it was away is tried again without a click.
+    if (state.error) return { ...state, connection: 'open', error: null, loading: true, generation: state.generation + 1 }
+    return { ...state, connection: 'open' }
+  }
   if (m.type === 'snapshot') {
     const next: AnalysisState = {
       ...state,
@@ -101,7 +106,11 @@ function applyLive(state: AnalysisState, m: LiveMessage): AnalysisState {
   switch (m.type) {
     case 'status':
     case 'finalized':
-      return { ...seen, analysis: m.analysis }
+      // The server closes every open stage on finalize, so none says "running" after the fact.
+      return { ...seen, analysis: m.analysis, stages: m.stages }
+    case 'review':
+      // Another reviewer's decisions; our own come back this way too, and merge harmlessly.
+      return { ...seen, annotations: mergeAnnotations(seen.annotations, m.annotations) }
     case 'progress':
       return {
         ...seen,

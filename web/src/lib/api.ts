@@ -9,6 +9,7 @@ import type {
   ErrorEnvelope,
   Image,
   ImageList,
+  LogsPage,
   Me,
   Project,
   ProjectExportQuery,
@@ -123,10 +124,15 @@ export const api = {
   review: (annotationId: string, update: ReviewUpdate) =>
     json<Annotation>('PATCH', `/api/annotations/${enc(annotationId)}/review`, { body: update }),
   cancel: (analysisId: string) => json<Analysis>('POST', `/api/analyses/${enc(analysisId)}/cancel`),
+  logs: (analysisId: string, page: { offset: number; limit: number }, signal?: AbortSignal) =>
+    json<LogsPage>('GET', `/api/analyses/${enc(analysisId)}/logs`, { query: page, signal }),
 
   artifactUrl: (storagePath: string, signal?: AbortSignal) =>
     json<DownloadResponse>('GET', '/api/ml/artifacts/download', { query: { storage_path: storagePath }, signal }),
 }
+
+/** The whole run log as plain text, one line per entry, straight from the server. */
+export const logsTextUrl = (analysisId: string) => `/api/analyses/${enc(analysisId)}/logs?format=text`
 
 /**
  * Export downloads are plain same-origin links: the session cookie authorizes them, and the

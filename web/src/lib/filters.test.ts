@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { classCounts, DEFAULT_FILTERS, isVisible, NO_CLASS, reviewCounts, type OverlayFilters } from './filters'
+import { classCounts, DEFAULT_FILTERS, isVisible, matchesQuery, NO_CLASS, reviewCounts, type OverlayFilters } from './filters'
 import { annotationFixture } from './test-fixtures'
 
 const f = (over: Partial<OverlayFilters>): OverlayFilters => ({ ...DEFAULT_FILTERS, ...over })
@@ -32,5 +32,16 @@ describe('filters', () => {
 
   it('counts review states', () => {
     expect(reviewCounts([low, high, none])).toEqual({ accepted: 1, rejected: 0, unreviewed: 2, total: 3 })
+  })
+})
+
+describe('search', () => {
+  it('matches part of a class name or the type, any case, every word', () => {
+    const a = annotationFixture({ class_name: 'Traffic Light', annotation_type: 'bounding_box' })
+    expect(matchesQuery(a, 'light')).toBe(true)
+    expect(matchesQuery(a, 'TRAF box')).toBe(true)
+    expect(matchesQuery(a, 'traffic polygon')).toBe(false)
+    expect(matchesQuery(a, '  ')).toBe(true)
+    expect(isVisible(a, f({ query: 'dog' }))).toBe(false)
   })
 })

@@ -8,9 +8,11 @@ export interface OverlayFilters {
   threshold: number
   hiddenClasses: ReadonlySet<string>
   review: ReviewFilter
+  /** Text typed into the annotation list's search: part of a class name or a type. */
+  query: string
 }
 
-export const DEFAULT_FILTERS: OverlayFilters = { hiddenTypes: new Set(), threshold: 0, hiddenClasses: new Set(), review: 'all' }
+export const DEFAULT_FILTERS: OverlayFilters = { hiddenTypes: new Set(), threshold: 0, hiddenClasses: new Set(), review: 'all', query: '' }
 
 export const NO_CLASS = '(no class)'
 
@@ -21,12 +23,21 @@ export function passesThreshold(a: Pick<Annotation, 'confidence'>, threshold: nu
   return a.confidence === null || a.confidence >= threshold
 }
 
+/** Case-insensitive, on the class name or the type; every word must match. */
+export function matchesQuery(a: Pick<Annotation, 'class_name' | 'annotation_type'>, query: string): boolean {
+  const q = query.trim().toLowerCase()
+  if (!q) return true
+  const hay = `${a.class_name ?? NO_CLASS} ${a.annotation_type.replace('_', ' ')}`.toLowerCase()
+  return q.split(/\s+/).every((word) => hay.includes(word))
+}
+
 export function isVisible(a: Annotation, f: OverlayFilters): boolean {
   return (
     !f.hiddenTypes.has(a.annotation_type) &&
     passesThreshold(a, f.threshold) &&
     !f.hiddenClasses.has(classKey(a)) &&
-    (f.review === 'all' || a.review_state === f.review)
+    (f.review === 'all' || a.review_state === f.review) &&
+    matchesQuery(a, f.query)
   )
 }
 
@@ -45,7 +56,7 @@ export function classCounts(annotations: readonly Annotation[], f: OverlayFilter
     let c = counts.get(name)
     if (!c) counts.set(name, (c = { name, visible: 0, total: 0 }))
     c.total++
-    if (!f.hiddenTypes.has(a.annotation_type) && passesThreshold(a, f.threshold) && (f.review === 'all' || a.review_state === f.review)) c.visible++
+    if (!f.hiddenTypes.has(a.annotation_type) && passesThreshold(a, f.threshold) && (f.review === 'all' || a.review_state === f.review) && matchesQuery(a, f.query)) c.visible++
   }
   return [...counts.values()].sort((x, y) => y.total - x.total || x.name.localeCompare(y.name))
 }

@@ -1,6 +1,6 @@
 import { annotationScale, boxFromData, polygonPoints, type Size } from './geometry'
 import { rleBounds, type Rle } from './rle'
-import type { Annotation } from './types'
+import type { Annotation, ReviewState } from './types'
 
 /**
  * A scene is everything the overlay canvas needs, in natural image pixels, grouped so that a frame
@@ -14,20 +14,25 @@ export interface SceneEntry {
   annotation: Annotation
   color: string
   dashed?: boolean
+  /** How the reviewer's decision shows; left out where decisions are not the point (comparison). */
+  review?: ReviewState
 }
 
-export interface BoxLayer {
+/** Everything that decides how a layer is stroked and filled. */
+interface LayerStyle {
   color: string
   dashed: boolean
+  review: ReviewState
+}
+
+export interface BoxLayer extends LayerStyle {
   /** x0, y0, x1, y1 per box */
   rects: Float32Array
   /** Scene item index per box, for labels and highlight. */
   items: Uint32Array
 }
 
-export interface PolygonLayer {
-  color: string
-  dashed: boolean
+export interface PolygonLayer extends LayerStyle {
   coords: Float32Array
   /** Offsets into coords where each ring starts, plus a final end offset. */
   rings: Uint32Array
@@ -46,6 +51,8 @@ export interface RasterEntry {
   color: string
   /** 'rle' is decoded here in the browser; the others come from a PNG artifact. */
   source: 'rle' | 'png'
+  /** Heatmaps carry values and a colour map; masks and segmentations are tinted in the class colour. */
+  kind: 'mask' | 'heatmap'
   item: number
 }
 
@@ -66,12 +73,14 @@ export interface Scene {
   polygonRefs: Map<number, [number, number]>
 }
 
-export function labelFor(a: Pick<Annotation, 'class_name' | 'confidence' | 'annotation_type'>): string {
+const REVIEW_MARK: Record<ReviewState, string> = { unreviewed: '', accepted: '✓ ', rejected: '✗ ' }
+
+export function labelFor(a: Pick<Annotation, 'class_name' | 'confidence' | 'annotation_type'>, review: ReviewState = 'unreviewed'): string {
   const name = a.class_name ?? a.annotation_type.replace('_', ' ')
-  return a.confidence === null ? name : `${name} ${Math.round(a.confidence * 100)}%`
+  return REVIEW_MARK[review] + (a.confidence === null ? name : `${name} ${Math.round(a.confidence * 100)}%`)
 }
 
-const layerKey = (color: string, dashed: boolean) => (dashed ? `${color}-` : color)
+const layerKey = (color: string, dashed: boolean, review: ReviewState) => `${color}|${dashed ? '-' : ''}|${review}`
 
 interface Growable {
   values: number[]
@@ -80,6 +89,7 @@ interface Growable {
   segments: number[]
   color: string
   dashed: boolean
+  review: ReviewState
   index: number
 }
 
@@ -93,10 +103,10 @@ export function buildScene(entries: readonly SceneEntry[], natural: Size): Scene
   const pointGroups = new Map<string, Growable>()
   const rasters: RasterEntry[] = []
   const polygonRefs = new Map<number, [number, number]>()
-  const group = (groups: Map<string, Growable>, color: string, dashed: boolean) => {
-    const key = layerKey(color, dashed)
+  const group = (groups: Map<string, Growable>, color: string, dashed: boolean, review: ReviewState) => {
+    const key = layerKey(color, dashed, review)
     let g = groups.get(key)
-    if (!g) groups.set(key, (g = { values: [], items: [], rings: [], segments: [], color, dashed, index: groups.size }))
+    if (!g) groups.set(key, (g = { values: [], items: [], rings: [], segments: [], color, dashed, review, index: groups.size }))
     return g
   }
   const setBounds = (i: number, x0: number, y0: number, x1: number, y1: number) => {
@@ -106,8 +116,8 @@ export function buildScene(entries: readonly SceneEntry[], natural: Size): Scene
     bounds[i * 4 + 3] = y1
   }
 
-  entries.forEach(({ annotation: a, color, dashed = false }, i) => {
-    labels[i] = labelFor(a)
+  entries.forEach(({ annotation: a, color, dashed = false, review = 'unreviewed' }, i) => {
+    labels[i] = labelFor(a, review)
     const data = a.data
     const { sx, sy } = annotationScale(data, natural)
     switch (a.annotation_type) {
@@ -115,7 +125,7 @@ export function buildScene(entries: readonly SceneEntry[], natural: Size): Scene
         const box = boxFromData(data)
         if (!box) return
         kinds[i] = ItemKind.Box
-        const g = group(boxGroups, color, dashed)
+        const g = group(boxGroups, color, dashed, review)
         g.values.push(box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
         g.items.push(i)
         setBounds(i, box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
@@ -125,7 +135,7 @@ export function buildScene(entries: readonly SceneEntry[], natural: Size): Scene
         const pts = polygonPoints(data.points)
         if (pts.length < 6) return
         kinds[i] = ItemKind.Polygon
-        const g = group(polyGroups, color, dashed)
+        const g = group(polyGroups, color, dashed, review)
         const ring = g.rings.length
         g.rings.push(g.values.length)
         let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity
@@ -141,7 +151,7 @@ export function buildScene(entries: readonly SceneEntry[], natural: Size): Scene
       }
       case 'keypoint': {
         const kps = Array.isArray(data.keypoints) ? (data.keypoints as { x?: unknown; y?: unknown; visible?: unknown }[]) : []
-        const g = group(pointGroups, color, false)
+        const g = group(pointGroups, color, false, 'unreviewed')
         const at = (k: number): [number, number] | null => {
           const kp = kps[k]
           if (!kp || kp.visible === false || typeof kp.x !== 'number' || typeof kp.y !== 'number') return null
@@ -171,13 +181,14 @@ export function buildScene(entries: readonly SceneEntry[], natural: Size): Scene
       case 'mask':
       case 'heatmap': {
         kinds[i] = ItemKind.Raster
+        const kind = a.annotation_type === 'heatmap' ? 'heatmap' : 'mask'
         const isRle = a.annotation_type === 'segmentation' && data.format === 'rle' && data.counts !== undefined
         if (isRle) {
           const b = rleBoundsInNatural(data, natural)
           if (b) setBounds(i, b[0], b[1], b[2], b[3])
-          rasters.push({ annotation: a, color, source: 'rle', item: i })
+          rasters.push({ annotation: a, color, source: 'rle', kind, item: i })
         } else if (a.storage_path) {
-          rasters.push({ annotation: a, color, source: 'png', item: i })
+          rasters.push({ annotation: a, color, source: 'png', kind, item: i })
         }
         return
       }
@@ -187,7 +198,7 @@ export function buildScene(entries: readonly SceneEntry[], natural: Size): Scene
     }
   })
 
-  const seal = (g: Growable) => ({ color: g.color, dashed: g.dashed })
+  const seal = (g: Growable): LayerStyle => ({ color: g.color, dashed: g.dashed, review: g.review })
   return {
     entries,
     natural,
@@ -224,4 +235,23 @@ function rleBoundsInNatural(data: Record<string, unknown>, natural: Size): [numb
   } catch {
     return null
   }
+}
+
+export interface Joint {
+  name: string
+  confidence: number | null
+  x: number
+  y: number
+}
+
+/** A keypoint annotation's visible joints in natural pixels, with names and confidences for labels. */
+export function keypointJoints(a: Annotation, natural: Size): Joint[] {
+  if (a.annotation_type !== 'keypoint' || !Array.isArray(a.data.keypoints)) return []
+  const { sx, sy } = annotationScale(a.data, natural)
+  const out: Joint[] = []
+  for (const kp of a.data.keypoints as { name?: unknown; x?: unknown; y?: unknown; confidence?: unknown; visible?: unknown }[]) {
+    if (!kp || kp.visible === false || typeof kp.x !== 'number' || typeof kp.y !== 'number') continue
+    out.push({ name: typeof kp.name === 'string' ? kp.name : '', confidence: typeof kp.confidence === 'number' ? kp.confidence : null, x: kp.x * sx, y: kp.y * sy })
+  }
+  return out
 }

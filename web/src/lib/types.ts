@@ -17,7 +17,7 @@ import type { AnnotationType as AnnotationTypeName } from '../../../src/schemas/
 import type { DownloadResponse as DownloadResponseSchema } from '../../../src/schemas/artifacts'
 import type { ErrorEnvelope as ErrorEnvelopeSchema } from '../../../src/schemas/common'
 import type { Me as MeSchema } from '../../../src/schemas/auth'
-import type { LiveMessage as LiveMessageSchema, LogLevel as LogLevelSchema, LogLine as LogLineSchema } from '../../../src/schemas/events'
+import type { LiveMessage as LiveMessageSchema, LogLevel as LogLevelSchema, LogLine as LogLineSchema, LogsPage as LogsPageSchema } from '../../../src/schemas/events'
 import type { AnalysisSummary as AnalysisSummarySchema, Image as ImageSchema, ImageList as ImageListSchema } from '../../../src/schemas/images'
 import type { Project as ProjectSchema, ProjectList as ProjectListSchema } from '../../../src/schemas/projects'
 
@@ -35,6 +35,7 @@ export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>
 export type LiveMessage = z.infer<typeof LiveMessageSchema>
 export type LogLevel = z.infer<typeof LogLevelSchema>
 export type LogLine = z.infer<typeof LogLineSchema>
+export type LogsPage = z.infer<typeof LogsPageSchema>
 export type AnalysisSummary = z.infer<typeof AnalysisSummarySchema>
 export type Image = z.infer<typeof ImageSchema>
 export type ImageList = z.infer<typeof ImageListSchema>
@@ -45,4 +46,5 @@ export type Me = z.infer<typeof MeSchema>
 
 export type { AnalysisExportFormat, CocoVariant, ProjectExportQuery } from '../../../src/schemas/exports'
 
-export const TERMINAL_STATUSES: ReadonlySet<AnalysisStatus> = new Set(['completed', 'failed', 'canceled'])
+// Values, not types: run-statuses.ts holds no zod, so importing it keeps zod out of the bundle.
+export { isTerminal, RUN_STATUSES, TERMINAL_STATUSES } from '../../../src/schemas/run-statuses'

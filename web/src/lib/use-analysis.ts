@@ -2,7 +2,7 @@ import { useCallback, useEffect, useReducer, useRef } from 'preact/hooks'
 import { analysisReducer, initialAnalysisState, type AnalysisState } from './analysis-state'
 import { api } from './api'
 import { connectLive } from './live-connection'
-import { TERMINAL_STATUSES, type Analysis, type Annotation } from './types'
+import type { Analysis, Annotation } from './types'
 
 export const PAGE_SIZE = 2000
 /** Annotation events arrive in chunks; wait for a lull before deciding that some were missed. */
@@ -58,12 +58,17 @@ export function useAnalysis(analysis: Analysis | null, options: { live?: boolean
       onMessage: (message) => dispatch({ type: 'live', message }),
       onStatus: (status) => dispatch({ type: 'connection', status }),
       lastSeq: () => latest.current.lastSeq,
-      shouldReconnect: () => {
-        const status = latest.current.analysis?.status
-        return !status || !TERMINAL_STATUSES.has(status)
-      },
+      // A finished analysis still changes: reviewers' decisions arrive on the same stream.
+      shouldReconnect: () => true,
     })
   }, [stateId, live])
+
+  // Back online: a listing that failed meanwhile runs again, without waiting for a click.
+  useEffect(() => {
+    const onOnline = () => latest.current.error && dispatch({ type: 'resync' })
+    window.addEventListener('online', onOnline)
+    return () => window.removeEventListener('online', onOnline)
+  }, [])
 
   const expected = state.analysis?.annotation_count ?? 0
   const have = state.annotations.list.length

@@ -29,6 +29,13 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: rea
   }, [...deps, tick])
 
   const reload = useCallback(() => setTick((t) => t + 1), [])
+  // An error from a lost connection should not outlive the connection's return.
+  const failed = state.error !== null
+  useEffect(() => {
+    if (!failed) return
+    window.addEventListener('online', reload)
+    return () => window.removeEventListener('online', reload)
+  }, [failed, reload])
   const setData = useCallback((update: (data: T | undefined) => T | undefined) => setState((s) => ({ ...s, data: update(s.data) })), [])
   return { ...state, reload, setData }
 }

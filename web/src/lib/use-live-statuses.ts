@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks'
 import { connectLive } from './live-connection'
-import { TERMINAL_STATUSES, type Analysis } from './types'
+import { isTerminal, type Analysis } from './types'
 
 /** Enough for a busy image; beyond it the rest update when they are opened. */
 const MAX_WATCHED = 8
@@ -13,7 +13,7 @@ export function useLiveStatuses(analyses: readonly Analysis[] | undefined, excep
   const update = useRef(onUpdate)
   update.current = onUpdate
   const watched = (analyses ?? [])
-    .filter((a) => a.id !== exceptId && !TERMINAL_STATUSES.has(a.status))
+    .filter((a) => a.id !== exceptId && !isTerminal(a.status))
     .slice(0, MAX_WATCHED)
     .map((a) => a.id)
     .sort()
@@ -27,7 +27,7 @@ export function useLiveStatuses(analyses: readonly Analysis[] | undefined, excep
       let current: Analysis | null = null
       return connectLive(id, {
         onMessage(m) {
-          if (m.type === 'connected') return
+          if (m.type === 'connected' || m.type === 'review') return
           lastSeq = m.seq
           if (m.type === 'snapshot' || m.type === 'status' || m.type === 'finalized') current = m.analysis
           else if (m.type === 'progress' && current) current = { ...current, progress: m.progress, stage: m.stage }
@@ -38,7 +38,7 @@ export function useLiveStatuses(analyses: readonly Analysis[] | undefined, excep
         },
         onStatus() {},
         lastSeq: () => lastSeq,
-        shouldReconnect: () => !status || !TERMINAL_STATUSES.has(status),
+        shouldReconnect: () => !status || !isTerminal(status),
       })
     })
     return () => stops.forEach((stop) => stop())

@@ -3,7 +3,8 @@ import { api } from './api'
 import type { Size } from './geometry'
 import type { PlacedRaster } from './overlay-draw'
 import { rleSize, type RasterEntry } from './overlay-scene'
-import { maskToRgba, tintMaskPixels } from './raster'
+import { colorizeHeatmap, colorMap, isSingleChannel, type ColorMap } from './color-map'
+import { coverageBounds, maskToRgba, sampleCoverage, tintMaskPixels, type Coverage } from './raster'
 import { decodeRle, rleBounds, type Rle } from './rle'
 
 /**
@@ -57,6 +58,30 @@ export function useRasters(entries: readonly RasterEntry[], natural: Size, retry
   return state
 }
 
+function canvasOf(rgba: { width: number; height: number; data: Uint8ClampedArray }): HTMLCanvasElement {
+  const canvas = document.createElement('canvas')
+  canvas.width = rgba.width
+  canvas.height = rgba.height
+  canvas.getContext('2d')!.putImageData(new ImageData(rgba.data as Uint8ClampedArray<ArrayBuffer>, rgba.width, rgba.height), 0, 0)
+  return canvas
+}
+
+/** Places a bitmap of `c`'s size over the whole image, with bounds and a sampler in natural pixels. */
+function placeWhole(source: CanvasImageSource, c: Coverage, natural: Size, bounds: [number, number, number, number] | null, colorMap: ColorMap | null = null): PlacedRaster {
+  const sx = natural.width / c.width
+  const sy = natural.height / c.height
+  return {
+    source,
+    x: 0,
+    y: 0,
+    width: natural.width,
+    height: natural.height,
+    bounds: bounds && [bounds[0] * sx, bounds[1] * sy, bounds[2] * sx, bounds[3] * sy],
+    sample: (x, y) => sampleCoverage(c, x / sx, y / sy),
+    colorMap,
+  }
+}
+
 async function makeRaster(entry: RasterEntry, natural: Size): Promise<PlacedRaster | null> {
   const a = entry.annotation
   if (entry.source === 'rle') {
@@ -65,29 +90,45 @@ async function makeRaster(entry: RasterEntry, natural: Size): Promise<PlacedRast
     const bounds = rleBounds(rle)
     if (!bounds) return null
     const rgba = maskToRgba(decodeRle(rle), entry.color, bounds)
-    const canvas = document.createElement('canvas')
-    canvas.width = rgba.width
-    canvas.height = rgba.height
-    canvas.getContext('2d')!.putImageData(new ImageData(rgba.data as Uint8ClampedArray<ArrayBuffer>, rgba.width, rgba.height), 0, 0)
     const sx = natural.width / size[1]
     const sy = natural.height / size[0]
-    return { source: canvas, x: bounds[0] * sx, y: bounds[1] * sy, width: rgba.width * sx, height: rgba.height * sy }
+    const x = bounds[0] * sx
+    const y = bounds[1] * sy
+    return {
+      source: canvasOf(rgba),
+      x,
+      y,
+      width: rgba.width * sx,
+      height: rgba.height * sy,
+      bounds: [x, y, bounds[2] * sx, bounds[3] * sy],
+      sample: (px, py) => sampleCoverage(rgba.coverage, (px - x) / sx, (py - y) / sy),
+    }
   }
   if (!a.storage_path) return null
   const { download_url } = await api.artifactUrl(a.storage_path)
   const res = await fetch(download_url)
   if (!res.ok) throw new Error(`artifact ${res.status}`)
-  const bitmap = await createImageBitmap(await res.blob())
-  const whole = { x: 0, y: 0, width: natural.width, height: natural.height }
-  if (a.annotation_type === 'heatmap') return { source: bitmap, ...whole }
+  // Raw values: no colour management or premultiplication between the PNG and the numbers read.
+  const bitmap = await createImageBitmap(await res.blob(), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' })
+  const { width, height } = bitmap
   const canvas = document.createElement('canvas')
-  canvas.width = bitmap.width
-  canvas.height = bitmap.height
+  canvas.width = width
+  canvas.height = height
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!
   ctx.drawImage(bitmap, 0, 0)
-  const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height)
-  tintMaskPixels(pixels.data, entry.color)
-  ctx.putImageData(pixels, 0, 0)
   bitmap.close()
-  return { source: canvas, ...whole }
+  const pixels = ctx.getImageData(0, 0, width, height)
+  if (entry.kind === 'heatmap') {
+    const map = isSingleChannel(pixels.data) ? colorMap(typeof a.data.color_map === 'string' ? a.data.color_map : null) : null
+    if (map) colorizeHeatmap(pixels.data, map)
+    ctx.putImageData(pixels, 0, 0)
+    // Strength is what shows: the alpha, which for a coloured single-channel map is its value.
+    const strength = new Uint8Array(width * height)
+    for (let i = 0; i < strength.length; i++) strength[i] = pixels.data[i * 4 + 3]!
+    const coverage = { width, height, data: strength }
+    return placeWhole(canvas, coverage, natural, [0, 0, width, height], map)
+  }
+  const coverage = tintMaskPixels(pixels.data, width, height, entry.color)
+  ctx.putImageData(pixels, 0, 0)
+  return placeWhole(canvas, coverage, natural, coverageBounds(coverage))
 }

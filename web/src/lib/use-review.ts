@@ -1,9 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
+import { nextAfterDecision, stepFrom } from './annotation-order'
 import { api } from './api'
 import type { Annotation, ReviewState } from './types'
 
 export interface ReviewControls {
-  review(annotation: Annotation, state: ReviewState, note?: string | null): Promise<void>
+  /** Records a decision. With `advance`, the selection moves on to the next item in the list. */
+  review(annotation: Annotation, state: ReviewState, options?: { note?: string | null; advance?: boolean }): Promise<void>
+  /** Takes back the last decision made here and selects its item again. */
+  undo(): Promise<void>
+  canUndo: boolean
   next(): void
   previous(): void
   error: string | null
@@ -26,9 +31,17 @@ export function isShortcutTarget(event: KeyboardEvent): boolean {
   return true
 }
 
+interface Decision {
+  id: string
+  before: { state: ReviewState; note: string | null }
+}
+
+const MAX_UNDO = 200
+
 /**
- * Accept, reject or undo the selected annotation (A, R, U) and step through the visible ones with
- * the arrow keys. The change shows at once and is rolled back if the server refuses it.
+ * Accept (A) or reject (R) the selected annotation and move on to the next, undo the last decision
+ * (U), and step through the list with the arrow keys. A change shows at once and is rolled back if
+ * the server refuses it.
  */
 export function useReview(
   order: readonly Annotation[],
@@ -40,9 +53,10 @@ export function useReview(
 ): ReviewControls {
   const [error, setError] = useState<string | null>(null)
   const [pending, setPending] = useState(false)
+  const [history, setHistory] = useState<readonly Decision[]>([])
 
-  const review = useCallback(
-    async (annotation: Annotation, state: ReviewState, note?: string | null) => {
+  const save = useCallback(
+    async (annotation: Annotation, state: ReviewState, note: string | null | undefined) => {
       setError(null)
       setPending(true)
       const optimistic = { ...annotation, review_state: state, review_note: note === undefined ? annotation.review_note : note }
@@ -51,9 +65,11 @@ export function useReview(
         const saved = await api.review(annotation.id, note === undefined ? { state } : { state, note })
         // The server answers with the annotation, reviewer and time included; keep ours if it does not.
         apply(saved && typeof saved === 'object' && saved.id === annotation.id ? saved : optimistic)
+        return true
       } catch (err) {
         apply(annotation)
         setError((err as Error).message)
+        return false
       } finally {
         setPending(false)
       }
@@ -61,38 +77,61 @@ export function useReview(
     [apply],
   )
 
-  const step = useCallback(
-    (delta: number) => {
-      if (order.length === 0) return
-      const at = selectedId ? order.findIndex((a) => a.id === selectedId) : -1
-      const next = at === -1 ? (delta > 0 ? 0 : order.length - 1) : Math.min(order.length - 1, Math.max(0, at + delta))
-      select(order[next]!.id)
+  const review = useCallback(
+    async (annotation: Annotation, state: ReviewState, options: { note?: string | null; advance?: boolean } = {}) => {
+      const next = options.advance ? nextAfterDecision(order, annotation.id) : undefined
+      if (next !== undefined && state !== annotation.review_state) select(next)
+      const ok = await save(annotation, state, options.note)
+      if (!ok) {
+        if (next !== undefined) select(annotation.id)
+        return
+      }
+      if (state !== annotation.review_state || options.note !== undefined) {
+        setHistory((h) => [...h.slice(-(MAX_UNDO - 1)), { id: annotation.id, before: { state: annotation.review_state, note: annotation.review_note } }])
+      }
     },
-    [order, selectedId, select],
+    [order, save, select],
   )
 
-  const ref = useRef({ lookup, selectedId, review, step })
-  ref.current = { lookup, selectedId, review, step }
+  const undo = useCallback(async () => {
+    const last = history.at(-1)
+    if (!last) {
+      // Nothing decided here yet: U clears the selected item's decision, whoever made it.
+      const current = selectedId ? lookup(selectedId) : undefined
+      if (current && current.review_state !== 'unreviewed') await save(current, 'unreviewed', undefined)
+      return
+    }
+    const current = lookup(last.id)
+    setHistory((h) => h.slice(0, -1))
+    if (!current) return
+    select(last.id)
+    await save(current, last.before.state, last.before.note)
+  }, [history, lookup, save, select, selectedId])
+
+  const step = useCallback((delta: number) => select(stepFrom(order, selectedId, delta)), [order, selectedId, select])
+
+  const ref = useRef({ lookup, selectedId, review, step, undo })
+  ref.current = { lookup, selectedId, review, step, undo }
 
   useEffect(() => {
     if (!enabled) return
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented || !isShortcutTarget(event)) return
-      const { lookup, selectedId, review, step } = ref.current
-      const key = event.key
-      if (key === 'ArrowRight' || key === 'ArrowDown') step(1)
-      else if (key === 'ArrowLeft' || key === 'ArrowUp') step(-1)
-      else {
+      const { lookup, selectedId, review, step, undo } = ref.current
+      const key = event.key.toLowerCase()
+      if (key === 'arrowright' || key === 'arrowdown' || key === 'j') step(1)
+      else if (key === 'arrowleft' || key === 'arrowup' || key === 'k') step(-1)
+      else if (key === 'u') void undo()
+      else if (key === 'a' || key === 'r') {
         const target = selectedId ? lookup(selectedId) : undefined
-        const state: ReviewState | null = key === 'a' || key === 'A' ? 'accepted' : key === 'r' || key === 'R' ? 'rejected' : key === 'u' || key === 'U' ? 'unreviewed' : null
-        if (!state || !target) return
-        void review(target, state)
-      }
+        if (!target) return
+        void review(target, key === 'a' ? 'accepted' : 'rejected', { advance: true })
+      } else return
       event.preventDefault()
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
   }, [enabled])
 
-  return { review, next: () => step(1), previous: () => step(-1), error, pending }
+  return { review, undo, canUndo: history.length > 0, next: () => step(1), previous: () => step(-1), error, pending }
 }

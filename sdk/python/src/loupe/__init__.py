@@ -8,16 +8,34 @@
         with run.stage("inference") as stage:
             ...
             stage.progress(0.5)
-        run.annotate(annotations)
+        run.annotate(annotations + [run.upload_heatmap(scores)])
 
-Standard library only.
+Standard library only. ``SEED_STAGE_RANGES`` is a deprecated alias of ``DEFAULT_STAGE_RANGES``.
 """
 
 from ._version import __version__
 from .client import LoupeClient
 from .errors import AnalysisCanceled, LoupeError
-from .run import ARTIFACT_CONTENT_TYPES, LOG_LEVELS, SEED_STAGE_RANGES, AnalysisRun, Stage
+from .png import heatmap_png, mask_png, viridis
+from .run import AnalysisRun, Stage
 from .signing import compute_signature, generate_hmac_headers, serialize_body, sign_request
+from .wire import (
+    ANALYSIS_STATUSES,
+    ANNOTATION_TYPES,
+    ARTIFACT_CONTENT_TYPES,
+    ARTIFACT_TYPES,
+    BULK_MODES,
+    DEFAULT_STAGE_RANGES,
+    FINAL_STATUSES,
+    LOG_LEVELS,
+    MAX_ERROR_MESSAGE_CHARS,
+    MAX_LOG_LINES_PER_REQUEST,
+    MAX_LOG_MESSAGE_CHARS,
+    MAX_PROGRESS_MESSAGE_CHARS,
+    MAX_STAGE_CHARS,
+    SEED_STAGE_RANGES,
+    TERMINAL_STATUSES,
+)
 
 __all__ = [
     "__version__",
@@ -26,9 +44,24 @@ __all__ = [
     "Stage",
     "LoupeError",
     "AnalysisCanceled",
+    "DEFAULT_STAGE_RANGES",
     "SEED_STAGE_RANGES",
-    "LOG_LEVELS",
+    "ANALYSIS_STATUSES",
+    "TERMINAL_STATUSES",
+    "FINAL_STATUSES",
+    "ANNOTATION_TYPES",
+    "ARTIFACT_TYPES",
     "ARTIFACT_CONTENT_TYPES",
+    "LOG_LEVELS",
+    "BULK_MODES",
+    "MAX_LOG_LINES_PER_REQUEST",
+    "MAX_LOG_MESSAGE_CHARS",
+    "MAX_STAGE_CHARS",
+    "MAX_PROGRESS_MESSAGE_CHARS",
+    "MAX_ERROR_MESSAGE_CHARS",
+    "heatmap_png",
+    "mask_png",
+    "viridis",
     "compute_signature",
     "generate_hmac_headers",
     "serialize_body",

@@ -11,12 +11,11 @@ from ._version import __version__
 from .errors import LoupeError
 from .run import AnalysisRun
 from .signing import sign_request, serialize_body
+from .wire import MAX_LOG_LINES_PER_REQUEST
 
 __all__ = ["LoupeClient"]
 
 JSONDict = Dict[str, Any]
-
-MAX_LOG_LINES_PER_REQUEST = 1000
 
 
 class LoupeClient:

@@ -13,41 +13,27 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Type, Union, cast
 
 from .errors import AnalysisCanceled, LoupeError
+from .png import grid_size, heatmap_png, mask_png
+from .wire import (
+    ARTIFACT_CONTENT_TYPES,
+    DEFAULT_STAGE_RANGES,
+    LOG_LEVELS,
+    MAX_ERROR_MESSAGE_CHARS,
+    MAX_LOG_MESSAGE_CHARS,
+    MAX_PROGRESS_MESSAGE_CHARS,
+    MAX_STAGE_CHARS,
+    SEED_STAGE_RANGES,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import LoupeClient
 
-__all__ = ["AnalysisRun", "Stage", "SEED_STAGE_RANGES", "LOG_LEVELS", "ARTIFACT_CONTENT_TYPES"]
+__all__ = ["AnalysisRun", "Stage", "DEFAULT_STAGE_RANGES", "SEED_STAGE_RANGES", "LOG_LEVELS", "ARTIFACT_CONTENT_TYPES"]
 
 logger = logging.getLogger("loupe")
 
 JSONDict = Dict[str, Any]
 
-SEED_STAGE_RANGES: Dict[str, Tuple[float, float]] = {
-    "preprocess": (0.10, 0.15),
-    "inference": (0.15, 0.65),
-    "postprocess": (0.65, 0.75),
-    "stitch": (0.75, 0.85),
-    "thumbnails": (0.85, 0.95),
-    "finalization": (0.95, 1.00),
-}
-"""Seed 004's stage percentages, as fractions of the whole run."""
-
-LOG_LEVELS = ("debug", "info", "warning", "error")
-
-ARTIFACT_CONTENT_TYPES: Dict[str, str] = {
-    "heatmap": "image/png",
-    "mask": "image/png",
-    "segmentation": "image/png",
-    "log": "text/plain",
-    "metadata": "application/json",
-}
-"""The guide's content type per artifact type; other types default to application/octet-stream."""
-
-MAX_LOG_MESSAGE_CHARS = 8000
-MAX_STAGE_CHARS = 100
-MAX_PROGRESS_MESSAGE_CHARS = 2000
-MAX_ERROR_MESSAGE_CHARS = 10_000
 MAX_LOG_BATCH_BYTES = 900_000  # the server takes JSON bodies up to 1 MiB
 
 LevelLike = Union[str, int]
@@ -244,10 +230,10 @@ class AnalysisRun:
         """A stage as a context manager: ``with run.stage("inference") as stage: ...``.
 
         Its share of the overall progress is, in order of precedence: ``span=(start, end)``;
-        ``weight`` (a fraction of the whole, starting where the previous stage ended); seed 004's
-        range for its name (preprocess 10–15 %, inference 15–65 %, postprocess 65–75 %, stitch
-        75–85 %, thumbnails 85–95 %, finalization 95–100 %); otherwise an empty range at the
-        current progress (the stage and its timing are still reported).
+        ``weight`` (a fraction of the whole, starting where the previous stage ended); its name's
+        range in :data:`DEFAULT_STAGE_RANGES` (preprocess 10–15 %, inference 15–65 %, postprocess
+        65–75 %, stitch 75–85 %, thumbnails 85–95 %, finalization 95–100 %); otherwise an empty
+        range at the current progress (the stage and its timing are still reported).
         """
         if not name or not name.strip():
             raise ValueError("a stage needs a name")
@@ -260,8 +246,8 @@ class AnalysisRun:
                 raise ValueError("weight must be >= 0")
             start = self._cursor
             end = min(1.0, start + float(weight))
-        elif name in SEED_STAGE_RANGES:
-            start, end = SEED_STAGE_RANGES[name]
+        elif name in DEFAULT_STAGE_RANGES:
+            start, end = DEFAULT_STAGE_RANGES[name]
         else:
             start = end = self._cursor
         return Stage(self, name, start, end)
@@ -400,6 +386,39 @@ class AnalysisRun:
         self.client.put_bytes(str(presign["upload_url"]), body, headers)
         return str(presign["storage_path"])
 
+    def upload_heatmap(
+        self,
+        scores: Any,
+        filename: str = "heatmap.png",
+        *,
+        value_range: Tuple[float, float] = (0.0, 1.0),
+        alpha: str = "score",
+        class_name: Optional[str] = None,
+        confidence: Optional[float] = None,
+    ) -> JSONDict:
+        """Encodes ``scores`` (rows of numbers, 0..1 unless ``value_range`` says otherwise) as a
+        viridis heatmap PNG (:func:`loupe.heatmap_png`), uploads it, and returns its ``heatmap``
+        annotation, ready for :meth:`annotate`."""
+        width, height = grid_size(scores)
+        path = self.upload("heatmap", filename, heatmap_png(scores, value_range, alpha), "image/png")
+        data = {"width": width, "height": height, "color_map": "viridis"}
+        return _raster_annotation("heatmap", data, path, class_name, confidence)
+
+    def upload_mask(
+        self,
+        mask: Any,
+        filename: str = "mask.png",
+        *,
+        threshold: float = 0.5,
+        class_name: Optional[str] = None,
+        confidence: Optional[float] = None,
+    ) -> JSONDict:
+        """Encodes a mask (rows of booleans or 0/1) as a PNG (:func:`loupe.mask_png`), uploads it,
+        and returns its ``mask`` annotation, ready for :meth:`annotate`."""
+        width, height = grid_size(mask)
+        path = self.upload("mask", filename, mask_png(mask, threshold), "image/png")
+        return _raster_annotation("mask", {"width": width, "height": height}, path, class_name, confidence)
+
     # ---- annotations -------------------------------------------------------------------------
 
     def annotate(self, annotations: Iterable[JSONDict], mode: str = "append") -> JSONDict:
@@ -491,6 +510,15 @@ class AnalysisRun:
 
     def __repr__(self) -> str:
         return f"AnalysisRun({self.id!r}, status={self.status!r})"
+
+
+def _raster_annotation(kind: str, data: JSONDict, path: str, class_name: Optional[str], confidence: Optional[float]) -> JSONDict:
+    annotation: JSONDict = {"annotation_type": kind, "data": data, "storage_path": path}
+    if class_name is not None:
+        annotation["class_name"] = class_name
+    if confidence is not None:
+        annotation["confidence"] = confidence
+    return annotation
 
 
 def _smaller_limit(exc: LoupeError, sent: int) -> Optional[int]:

@@ -1,4 +1,4 @@
-import type { LiveMessage, LogLine } from '../types'
+import { TERMINAL_STATUSES, type LiveMessage, type LogLine } from '../types'
 
 const time = (iso: string | undefined) => (iso && iso.length >= 23 ? iso.slice(11, 23) : (iso ?? ''))
 const percent = (p: number) => `${(p * 100).toFixed(1)}%`
@@ -40,7 +40,8 @@ export function formatLiveMessage(message: LiveMessage): string[] {
   }
 }
 
-export const FINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'canceled'])
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_STATUSES)
+export const isTerminal = (status: string) => TERMINAL.has(status)
 
 /**
  * The final status once nothing more will come: a `finalized` event, or a snapshot of an analysis
@@ -48,6 +49,6 @@ export const FINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed
  */
 export function finalStatus(message: LiveMessage): string | undefined {
   if (message.type === 'finalized') return message.analysis.status
-  if (message.type === 'snapshot' && FINAL_STATUSES.has(message.analysis.status)) return message.analysis.status
+  if (message.type === 'snapshot' && isTerminal(message.analysis.status)) return message.analysis.status
   return undefined
 }

@@ -5,7 +5,7 @@ import { LoupeError } from '../errors'
 import type { LiveMessage } from '../types'
 import { connectionOptions, requireToken, resolveConnection } from './config'
 import { UsageError, type CliIO } from './io'
-import { FINAL_STATUSES, finalStatus, formatLiveMessage } from './live-format'
+import { finalStatus, formatLiveMessage, isTerminal } from './live-format'
 
 export const usage = `loupe tail <analysis-id> [--json] [--follow] [--since SEQ]
   Streams the analysis's live events (GET /api/analyses/{id}/live, a WebSocket) as lines, and
@@ -56,7 +56,7 @@ export async function tail(argv: string[], io: CliIO, wait: (ms: number) => Prom
       io.stdout.write(values.json ? `${raw}\n` : formatLiveMessage(message).map((line) => `${line}\n`).join(''))
       // `connected` carries the latest seq, not the last one we saw: resuming from it would skip events.
       if (message.type !== 'connected') lastSeq = Math.max(lastSeq ?? 0, message.seq)
-      if (message.type === 'status' && FINAL_STATUSES.has(message.analysis.status)) finalStatusSeen = message.analysis.status
+      if (message.type === 'status' && isTerminal(message.analysis.status)) finalStatusSeen = message.analysis.status
       final = finalStatus(message) ?? final
       return final !== undefined && !values.follow
     })

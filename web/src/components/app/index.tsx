@@ -15,6 +15,7 @@ import styles from './style.module.css'
 // The image and compare screens carry the canvas, RLE and review code; the first screen does not need it.
 const ImagePage = lazy(() => import('../../pages/image'))
 const ComparePage = lazy(() => import('../../pages/compare'))
+const DatasetPage = lazy(() => import('../../pages/dataset'))
 
 type AuthState = { status: 'checking' } | { status: 'signed-out' } | { status: 'signed-in'; me: Me } | { status: 'error'; error: Error }
 
@@ -68,6 +69,7 @@ export function App() {
                   <Router>
                     <Route path="/" component={Projects} />
                     <Route path="/projects/:projectId" component={ProjectPage} />
+                    <Route path="/projects/:projectId/dataset" component={DatasetPage} />
                     <Route path="/images/:imageId" component={ImagePage} />
                     <Route path="/images/:imageId/compare" component={ComparePage} />
                     <Route default component={NotFound} />

@@ -1,7 +1,7 @@
 import type { ConnectionStatus } from '../../lib/analysis-state'
 import { formatDuration } from '../../lib/format'
 import type { Analysis, LogLine, Stage } from '../../lib/types'
-import { TERMINAL_STATUSES } from '../../lib/types'
+import { isTerminal } from '../../lib/types'
 import { LogConsole } from '../log-console'
 import styles from './style.module.css'
 
@@ -23,7 +23,7 @@ const CONNECTION_TEXT: Record<ConnectionStatus, string> = {
 
 export function LiveRun({ analysis: a, stages, message, connection, logs }: Props) {
   const pct = Math.round(Math.max(0, Math.min(1, a.status === 'completed' ? 1 : a.progress)) * 100)
-  const running = !TERMINAL_STATUSES.has(a.status)
+  const running = !isTerminal(a.status)
   return (
     <div class={styles.run}>
       <div class={styles.head}>
@@ -51,16 +51,16 @@ export function LiveRun({ analysis: a, stages, message, connection, logs }: Prop
         {message && <span class={styles.message}>{message}</span>}
       </div>
       {stages.length > 0 && (
-        <ol class={styles.stages}>
+        <ol class={styles.stages} data-testid="stages">
           {stages.map((s) => (
-            <li key={s.name + s.started_at} data-done={s.ended_at ? '' : undefined}>
+            <li key={s.name + s.started_at} data-done={s.ended_at || !running ? '' : undefined} data-testid="stage">
               <span>{s.name}</span>
-              <span class="muted">{s.ended_at ? formatDuration(s.duration_ms) : 'running'}</span>
+              <span class="muted" data-testid="stage-state">{s.ended_at ? formatDuration(s.duration_ms) : running ? 'running' : a.status}</span>
             </li>
           ))}
         </ol>
       )}
-      <LogConsole lines={logs} />
+      <LogConsole lines={logs} analysisId={a.id} fileName={`${a.model_name}-${a.model_version}-${a.id.slice(0, 8)}.log`} />
     </div>
   )
 }

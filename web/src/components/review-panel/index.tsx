@@ -1,17 +1,8 @@
-import type { ReviewCounts, ReviewFilter } from '../../lib/filters'
+import type { ReviewCounts } from '../../lib/filters'
 import styles from './style.module.css'
 
-interface Props {
-  counts: ReviewCounts
-  filter: ReviewFilter
-  onFilter: (filter: ReviewFilter) => void
-  onPrevious: () => void
-  onNext: () => void
-  position: string
-  error: string | null
-}
-
-export function ReviewPanel({ counts, filter, onFilter, onPrevious, onNext, position, error }: Props) {
+/** How far the review has got: a bar, and the counts by decision. */
+export function ReviewProgress({ counts }: { counts: ReviewCounts }) {
   const done = counts.accepted + counts.rejected
   const pct = counts.total ? (done / counts.total) * 100 : 0
   return (
@@ -32,34 +23,64 @@ export function ReviewPanel({ counts, filter, onFilter, onPrevious, onNext, posi
         </span>
         <span>{counts.unreviewed} to do</span>
       </p>
+    </div>
+  )
+}
+
+interface StepsProps {
+  hideReviewed: boolean
+  onHideReviewed: (hide: boolean) => void
+  onPrevious: () => void
+  onNext: () => void
+  onUndo: () => void
+  canUndo: boolean
+  position: string
+  error: string | null
+}
+
+/** Stepping through the list, taking a decision back, and hiding what is decided. */
+export function ReviewSteps({ hideReviewed, onHideReviewed, onPrevious, onNext, onUndo, canUndo, position, error }: StepsProps) {
+  return (
+    <div class={styles.review}>
       <div class={styles.row}>
-        <label>
-          <span class="visually-hidden">Show</span>
-          <select value={filter} onChange={(e) => onFilter(e.currentTarget.value as ReviewFilter)} data-testid="review-filter">
-            <option value="all">All states</option>
-            <option value="unreviewed">Unreviewed</option>
-            <option value="accepted">Accepted</option>
-            <option value="rejected">Rejected</option>
-          </select>
-        </label>
         <button type="button" onClick={onPrevious} aria-label="Previous annotation" data-testid="review-previous">
           ←
         </button>
-        <span class={styles.position} aria-live="polite">
+        <span class={styles.position} aria-live="polite" data-testid="review-position">
           {position}
         </span>
         <button type="button" onClick={onNext} aria-label="Next annotation" data-testid="review-next">
           →
         </button>
+        <button type="button" onClick={onUndo} disabled={!canUndo} data-testid="review-undo-last" title="Take back the last decision (U)">
+          ↶ Undo
+        </button>
+        <label class={styles.hide}>
+          <input type="checkbox" checked={hideReviewed} onChange={(e) => onHideReviewed(e.currentTarget.checked)} data-testid="hide-reviewed" />
+          Hide reviewed
+        </label>
       </div>
       {error && (
         <p class={styles.error} role="alert" data-testid="review-error">
           Could not save the review: {error}
         </p>
       )}
+    </div>
+  )
+}
+
+/** The keys, and how each decision looks on the image. */
+export function ReviewKeys() {
+  return (
+    <div class={styles.help}>
       <p class={styles.keys}>
-        <kbd>A</kbd> accept · <kbd>R</kbd> reject · <kbd>U</kbd> undo · <kbd>←</kbd>
-        <kbd>→</kbd> previous / next
+        <kbd>A</kbd> accept · <kbd>R</kbd> reject, then on to the next · <kbd>U</kbd> undo · <kbd>↑</kbd>
+        <kbd>↓</kbd> step · <kbd>H</kbd> overlays off
+      </p>
+      <p class={styles.legend} aria-label="How decisions look on the image">
+        <span class={styles.styleUnreviewed} aria-hidden="true" /> to do
+        <span class={styles.styleAccepted} aria-hidden="true" /> accepted ✓
+        <span class={styles.styleRejected} aria-hidden="true" /> rejected ✗
       </p>
     </div>
   )

@@ -1,10 +1,15 @@
+import type { ComponentChildren } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { panBy, toImage, zoomAt, type Size } from '../../lib/geometry'
 import { hitTest } from '../../lib/hit-test'
-import { drawScene, type DrawOptions, type PlacedRaster } from '../../lib/overlay-draw'
+import { bitmapState, drawLayerBitmap, type LayerBitmap } from '../../lib/layer-bitmap'
+import { drawHighlights } from '../../lib/highlight-layer'
+import type { Opacities, PlacedRaster } from '../../lib/overlay-draw'
 import type { Scene } from '../../lib/overlay-scene'
+import { placement } from '../../lib/scene-cache'
 import { useElementSize } from '../../lib/use-element-size'
 import type { ViewStore } from '../../lib/view-store'
+import { OverlayTooltip, type TooltipRefs } from '../overlay-tooltip'
 import styles from './style.module.css'
 
 export interface StageLayer {
@@ -18,6 +23,8 @@ export interface Hit {
   item: number
 }
 
+export type { Opacities }
+
 export interface StageProps {
   imageUrl: string | null
   natural: Size
@@ -28,35 +35,36 @@ export interface StageProps {
   store: ViewStore
   layers: readonly StageLayer[]
   rasters: ReadonlyMap<string, PlacedRaster>
-  opacity: number
+  opacity: Opacities
+  /** Overlays switched off for a look at the bare image; their bitmaps stay cached. */
+  overlaysHidden?: boolean
   selected?: Hit | null
   onSelect?: (hit: Hit | null) => void
   caption?: string
   /** Fraction of the width where the swipe divider sits. */
   divider?: number | null
   label: string
-}
-
-/** Label widths are measured once per scene and reused by every frame that draws it. */
-const labelWidths = new WeakMap<Scene, Float32Array>()
-function widthsFor(scene: Scene) {
-  let w = labelWidths.get(scene)
-  if (!w) labelWidths.set(scene, (w = new Float32Array(scene.labels.length)))
-  return w
+  /** Drawn over the image in screen space: legends, image-level labels. */
+  children?: ComponentChildren
 }
 
 const CLICK_SLOP = 4
 const WHEEL_ZOOM = 0.0015
+/** A zoom is over once the view has kept its scale this long; then the bitmap is drawn sharp. */
+const ZOOM_SETTLE_MS = 140
 
 /**
- * One pane: the image, transformed by CSS, and a canvas of overlays redrawn at most once per
- * animation frame. Pan and zoom go through the shared view store, so side-by-side panes move together.
+ * One pane: the image and each layer's cached overlay bitmap, both moved by CSS transforms, and a
+ * screen-sized canvas on top for the hovered and selected item. Pan and zoom go through the shared
+ * view store, so side-by-side panes move together.
  */
 export function Stage(props: StageProps) {
   const wrap = useRef<HTMLDivElement>(null)
   const img = useRef<HTMLImageElement>(null)
-  const canvas = useRef<HTMLCanvasElement>(null)
-  const tip = useRef<HTMLDivElement>(null)
+  const canvases = useRef<(HTMLCanvasElement | null)[]>([])
+  const bitmaps = useRef<(LayerBitmap | undefined)[]>([])
+  const top = useRef<HTMLCanvasElement>(null)
+  const tip: TooltipRefs = { box: useRef<HTMLDivElement>(null), value: useRef<HTMLSpanElement>(null), text: useRef('') }
   const size = useElementSize(wrap)
   const latest = useRef(props)
   latest.current = props
@@ -66,19 +74,8 @@ export function Stage(props: StageProps) {
   const hoverRef = useRef(hover)
   hoverRef.current = hover
   const frame = useRef(0)
-  const options = useRef<DrawOptions>({
-    view: { scale: 1, tx: 0, ty: 0 },
-    width: 0,
-    height: 0,
-    dpr: 1,
-    opacity: 1,
-    rasters: new Map(),
-    hover: -1,
-    selected: -1,
-    clip: null,
-    clear: false,
-  })
-  const clip = useRef<[number, number]>([0, 0])
+  const settle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  const sharpen = useRef(false)
 
   const draw = () => {
     frame.current = 0
@@ -90,52 +87,56 @@ export function Stage(props: StageProps) {
       // Past 3× a reviewer wants to see the real pixels, not a blur of them.
       img.current.style.imageRendering = view.scale > 3 ? 'pixelated' : 'auto'
     }
-    const c = canvas.current
-    if (!c || width === 0 || height === 0) return
+    if (width === 0 || height === 0) return
     const dpr = window.devicePixelRatio || 1
-    const bw = Math.round(width * dpr)
-    const bh = Math.round(height * dpr)
-    if (c.width !== bw || c.height !== bh) {
-      c.width = bw
-      c.height = bh
-    }
-    const ctx = c.getContext('2d')
-    if (!ctx) return
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
-    ctx.clearRect(0, 0, width, height)
-    const h = hoverRef.current
-    // One options object and one clip pair, reused: panning allocates nothing per frame.
-    const o = options.current
-    o.view = view
-    o.width = width
-    o.height = height
-    o.dpr = dpr
-    o.opacity = p.opacity
-    o.rasters = p.rasters
+    const forceSharp = sharpen.current
+    sharpen.current = false
+    let zooming = false
     for (let i = 0; i < p.layers.length; i++) {
-      const layer = p.layers[i]!
-      o.hover = h && h.layer === i ? h.item : -1
-      o.selected = p.selected && p.selected.layer === i ? p.selected.item : -1
-      if (layer.clip) {
-        clip.current[0] = layer.clip[0] * width
-        clip.current[1] = layer.clip[1] * width
-        o.clip = clip.current
-      } else {
-        o.clip = null
-      }
-      drawScene(ctx, layer.scene, o, widthsFor(layer.scene))
+      const c = canvases.current[i]
+      if (!c) continue
+      const input = { scene: p.layers[i]!.scene, rasters: p.rasters, opacity: p.opacity, view, viewport: sizeRef.current, natural: p.natural, dpr }
+      const state = bitmapState(bitmaps.current[i], input)
+      if (state === 'redraw' || (state === 'scaled' && forceSharp)) bitmaps.current[i] = drawLayerBitmap(c, input)
+      else zooming ||= state === 'scaled'
+      c.style.transform = placement(bitmaps.current[i]!.area, view)
     }
+    if (zooming) {
+      clearTimeout(settle.current)
+      settle.current = setTimeout(() => {
+        sharpen.current = true
+        schedule()
+      }, ZOOM_SETTLE_MS)
+    }
+    drawTop(width, height, dpr)
   }
+
+  const drawTop = (width: number, height: number, dpr: number) => {
+    const p = latest.current
+    const h = hoverRef.current
+    const layers = p.overlaysHidden
+      ? []
+      : p.layers.map((l, i) => ({ scene: l.scene, clip: l.clip, selected: p.selected?.layer === i ? p.selected.item : -1, hovered: h?.layer === i ? h.item : -1 }))
+    if (top.current) drawHighlights(top.current, width, height, dpr, p.store.get(), layers, p.rasters)
+  }
+
   const schedule = () => {
     if (!frame.current) frame.current = requestAnimationFrame(draw)
   }
 
   useEffect(() => props.store.subscribe(schedule), [props.store])
-  useEffect(() => () => cancelAnimationFrame(frame.current), [])
-  // Any new props (scene, opacity, rasters, selection) mean a new frame.
+  useEffect(
+    () => () => {
+      cancelAnimationFrame(frame.current)
+      clearTimeout(settle.current)
+    },
+    [],
+  )
+  // Any new props (scene, opacity, rasters, selection) mean a new frame; the caches decide what it costs.
   useEffect(schedule)
   useEffect(() => {
     if (size.width > 0) props.onResize?.(size)
+    bitmaps.current = []
   }, [size.width, size.height])
 
   const localPoint = (e: { clientX: number; clientY: number }): [number, number] => {
@@ -145,6 +146,7 @@ export function Stage(props: StageProps) {
 
   const hitAt = (sx: number, sy: number): Hit | null => {
     const p = latest.current
+    if (p.overlaysHidden) return null
     const view = p.store.get()
     const [x, y] = toImage(view, sx, sy)
     const tolerance = 4 / view.scale
@@ -152,7 +154,7 @@ export function Stage(props: StageProps) {
     for (let i = p.layers.length - 1; i >= 0; i--) {
       const layer = p.layers[i]!
       if (layer.clip && (sx < layer.clip[0] * width || sx >= layer.clip[1] * width)) continue
-      const item = hitTest(layer.scene, x, y, tolerance)
+      const item = hitTest(layer.scene, x, y, tolerance, p.rasters)
       if (item !== -1) return { layer: i, item }
     }
     return null
@@ -197,7 +199,14 @@ export function Stage(props: StageProps) {
     const hit = hitAt(sx, sy)
     const prev = hoverRef.current
     if (hit?.layer !== prev?.layer || hit?.item !== prev?.item) setHover(hit)
-    if (tip.current) tip.current.style.transform = `translate(${sx + 14}px, ${sy + 14}px)`
+    if (tip.box.current) tip.box.current.style.transform = `translate(${sx + 14}px, ${sy + 14}px)`
+    // A heatmap's value under the pointer changes with every move: written straight to the DOM.
+    const p = latest.current
+    const a = hit && p.layers[hit.layer]?.scene.entries[hit.item]?.annotation
+    const placed = a && a.annotation_type === 'heatmap' ? p.rasters.get(a.id) : undefined
+    const [x, y] = toImage(p.store.get(), sx, sy)
+    tip.text.current = placed ? `value ${placed.sample(x, y).toFixed(2)}` : ''
+    if (tip.value.current) tip.value.current.textContent = tip.text.current
   }
   const onPointerUp = (e: PointerEvent) => {
     const d = drag.current
@@ -225,6 +234,7 @@ export function Stage(props: StageProps) {
 
   const hovered = hover ? props.layers[hover.layer]?.scene.entries[hover.item]?.annotation : undefined
   const hasOverlay = props.layers.length > 0
+  canvases.current.length = props.layers.length
 
   return (
     <figure class={styles.pane}>
@@ -265,21 +275,23 @@ export function Stage(props: StageProps) {
             onError={props.onImageError}
           />
         )}
-        {hasOverlay && <canvas ref={canvas} class={styles.canvas} data-testid="overlay-canvas" aria-hidden="true" />}
+        <div class={styles.overlays} hidden={props.overlaysHidden} aria-hidden="true">
+          {props.layers.map((layer, i) => (
+            <div
+              key={i}
+              class={styles.layer}
+              style={layer.clip ? { clipPath: `inset(0 ${(1 - layer.clip[1]) * 100}% 0 ${layer.clip[0] * 100}%)` } : undefined}
+            >
+              <canvas ref={(el) => void (canvases.current[i] = el)} class={styles.canvas} data-testid="overlay-canvas" />
+            </div>
+          ))}
+          {hasOverlay && <canvas ref={top} class={styles.top} data-testid="overlay-highlight" />}
+        </div>
         {props.divider !== null && props.divider !== undefined && (
           <div class={styles.divider} style={{ left: `${props.divider * 100}%` }} aria-hidden="true" />
         )}
-        <div ref={tip} class={styles.tooltip} hidden={!hovered} role="tooltip" data-testid="overlay-tooltip">
-          {hovered && (
-            <>
-              <strong>{hovered.class_name ?? hovered.annotation_type}</strong>
-              {hovered.confidence !== null && <span> {(hovered.confidence * 100).toFixed(1)}%</span>}
-              <div class="muted">
-                {hovered.annotation_type.replace('_', ' ')} · {hovered.review_state}
-              </div>
-            </>
-          )}
-        </div>
+        {!props.overlaysHidden && props.children}
+        <OverlayTooltip annotation={hovered} refs={tip} />
       </div>
     </figure>
   )

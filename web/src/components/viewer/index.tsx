@@ -3,13 +3,15 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { fitView, zoomAt, type Size } from '../../lib/geometry'
 import type { PlacedRaster } from '../../lib/overlay-draw'
 import type { ViewStore } from '../../lib/view-store'
-import { Stage, type Hit, type StageLayer } from '../stage'
+import { Stage, type Hit, type Opacities, type StageLayer } from '../stage'
 import styles from './style.module.css'
 
 export interface Pane {
   caption?: string
   layers: readonly StageLayer[]
   divider?: number | null
+  /** Over the image in screen space: legends, image-level labels. */
+  decor?: ComponentChildren
 }
 
 export interface ViewerProps {
@@ -20,7 +22,8 @@ export interface ViewerProps {
   store: ViewStore
   panes: readonly Pane[]
   rasters: ReadonlyMap<string, PlacedRaster>
-  opacity: number
+  opacity: Opacities
+  overlaysHidden?: boolean
   /** With `pane`, only that pane highlights it; without, every pane that has the layer does. */
   selected?: (Hit & { pane?: number }) | null
   onSelect?: (pane: number, hit: Hit | null) => void
@@ -103,12 +106,15 @@ export function Viewer(props: ViewerProps) {
             layers={pane.layers}
             rasters={props.rasters}
             opacity={props.opacity}
+            overlaysHidden={props.overlaysHidden}
             selected={props.selected && (props.selected.pane ?? i) === i ? props.selected : null}
             onSelect={props.onSelect && ((hit) => props.onSelect!(i, hit))}
             caption={pane.caption}
             divider={pane.divider}
             label={pane.caption ? `${props.label}: ${pane.caption}` : props.label}
-          />
+          >
+            {pane.decor}
+          </Stage>
         ))}
       </div>
       {props.footer}

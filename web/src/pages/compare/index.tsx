@@ -18,6 +18,7 @@ import styles from './style.module.css'
 
 type CompareMode = 'overlay' | 'swipe' | 'side-by-side'
 const NO_RASTERS = new Map()
+const FULL_OPACITY = { shapes: 1, masks: 1, heatmaps: 1 }
 
 const describe = (a: Analysis | null | undefined) => (a ? `${a.model_name} v${a.model_version}` : '—')
 
@@ -105,7 +106,7 @@ function CompareScreen({ imageId }: { imageId: string }) {
           store={store}
           panes={panes}
           rasters={NO_RASTERS}
-          opacity={1}
+          opacity={FULL_OPACITY}
           selected={selectedHit}
           onSelect={onSelect}
           tools={

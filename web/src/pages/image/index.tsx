@@ -1,32 +1,42 @@
 import { useLocation } from 'preact-iso'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { AnalysisPanel } from '../../components/analysis-panel'
-import { AnnotationDetail } from '../../components/annotation-detail'
 import { ClassificationBars } from '../../components/classification-bars'
+import { DatasetNav } from '../../components/dataset-nav'
 import { ExportButtons } from '../../components/export-buttons'
+import { HeatmapLegend, type LegendEntry } from '../../components/heatmap-legend'
+import { ImageLabels } from '../../components/image-labels'
 import { JsonInspector } from '../../components/json-inspector'
 import { LiveRun } from '../../components/live-run'
-import { OverlayControls } from '../../components/overlay-controls'
-import { ReviewPanel } from '../../components/review-panel'
+import { Menu } from '../../components/menu'
+import { OverlayControls, VisibleCount } from '../../components/overlay-controls'
+import { ReviewSection } from '../../components/review-section'
+import { RunDetails } from '../../components/run-details'
 import { Section } from '../../components/section'
+import type { Opacities } from '../../lib/overlay-draw'
 import { Empty, ErrorState, Loading } from '../../components/states'
 import { Viewer, type Pane } from '../../components/viewer'
 import { pickDefaultAnalysis, replaceById } from '../../lib/analysis-summary'
+import { DEFAULT_SORT, type Sort } from '../../lib/annotation-order'
 import { api } from '../../lib/api'
 import { DEFAULT_FILTERS, type OverlayFilters } from '../../lib/filters'
+import { durationBetween, formatDuration } from '../../lib/format'
 import { revealBox } from '../../lib/geometry'
-import { TERMINAL_STATUSES, type Analysis } from '../../lib/types'
+import { isTerminal, type Analysis } from '../../lib/types'
 import { useAnalysis } from '../../lib/use-analysis'
 import { useAsync } from '../../lib/use-async'
-import { useNaturalSize } from '../../lib/use-natural-size'
 import { useLiveStatuses } from '../../lib/use-live-statuses'
+import { useNaturalSize } from '../../lib/use-natural-size'
 import { useOverlayModel } from '../../lib/use-overlay-model'
 import { useRasters } from '../../lib/use-rasters'
-import { useReview } from '../../lib/use-review'
+import { isShortcutTarget, useReview } from '../../lib/use-review'
 import { createViewStore } from '../../lib/view-store'
 import styles from './style.module.css'
 
 type ViewMode = 'overlay' | 'side-by-side'
+
+/** Shapes strong, masks and heatmaps light: together they tint the subject instead of hiding it. */
+export const DEFAULT_OPACITY: Opacities = { shapes: 0.9, masks: 0.5, heatmaps: 0.4 }
 
 /** Keyed by image, so moving to another image starts from a clean slate (view, filters, sizes). */
 export default function ImagePage({ imageId }: { imageId: string }) {
@@ -36,9 +46,14 @@ export default function ImagePage({ imageId }: { imageId: string }) {
 function ImageScreen({ imageId }: { imageId: string }) {
   const { query, route } = useLocation()
   const image = useAsync((signal) => api.image(imageId, signal), [imageId])
+  const projectId = image.data?.project_id
+  const project = useAsync((signal) => (projectId ? api.project(projectId, signal) : Promise.resolve(null)), [projectId])
   const analyses = useAsync((signal) => api.analyses(imageId, signal), [imageId])
   const list = analyses.data?.analyses ?? []
-  const selected = (query.analysis ? list.find((a) => a.id === query.analysis) : pickDefaultAnalysis(list)) ?? null
+  // `?model=` (from the dataset grid) names the newest analysis of that model on this image.
+  const named = query.analysis ? list.find((a) => a.id === query.analysis) : query.model ? list.find((a) => a.model_name === query.model) : undefined
+  const unknownAnalysis = !!query.analysis && !!analyses.data && !named
+  const selected = named ?? pickDefaultAnalysis(list) ?? null
   const session = useAnalysis(selected)
 
   const updateListed = useCallback((a: Analysis) => analyses.setData((d) => d && { ...d, analyses: replaceById(d.analyses, a) }), [analyses.setData])
@@ -58,17 +73,30 @@ function ImageScreen({ imageId }: { imageId: string }) {
 
   const store = useMemo(() => createViewStore(), [imageId])
   const [filters, setFilters] = useState<OverlayFilters>(DEFAULT_FILTERS)
-  const [opacity, setOpacity] = useState(0.8)
+  const [sort, setSort] = useState<Sort>(DEFAULT_SORT)
+  const [opacity, setOpacity] = useState<Opacities>(DEFAULT_OPACITY)
+  const [overlaysHidden, setOverlaysHidden] = useState(false)
   const [mode, setMode] = useState<ViewMode>('overlay')
   const [selectedAnnotation, setSelectedAnnotation] = useState<string | null>(null)
   useEffect(() => setSelectedAnnotation(null), [selected?.id])
 
-  const model = useOverlayModel(session.list, filters, natural)
+  const model = useOverlayModel(session.list, filters, natural, sort)
   const { rasters } = useRasters(model.scene.rasters, natural, session.artifactTick)
   const lookup = useCallback((id: string) => model.byId.get(id), [model.byId])
-  const review = useReview(model.visible, lookup, selectedAnnotation, setSelectedAnnotation, session.updateAnnotation, selected !== null)
+  const review = useReview(model.ordered, lookup, selectedAnnotation, setSelectedAnnotation, session.updateAnnotation, selected !== null)
   const current = selectedAnnotation ? model.byId.get(selectedAnnotation) : undefined
   const item = selectedAnnotation ? (model.itemOf.get(selectedAnnotation) ?? -1) : -1
+
+  // H: a look at the bare image, as in CVAT and FiftyOne.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || !isShortcutTarget(e) || e.key.toLowerCase() !== 'h') return
+      setOverlaysHidden((h) => !h)
+      e.preventDefault()
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [])
 
   // Stepping with the arrow keys while zoomed in should not leave the selection off screen.
   useEffect(() => {
@@ -80,18 +108,49 @@ function ImageScreen({ imageId }: { imageId: string }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [selectedAnnotation, store])
 
+  const legend: LegendEntry[] = useMemo(
+    () =>
+      model.scene.rasters.flatMap((r) => {
+        const placed = rasters.get(r.annotation.id)
+        if (r.kind !== 'heatmap' || !placed) return []
+        const declared = typeof r.annotation.data.color_map === 'string' ? r.annotation.data.color_map : null
+        return [{ id: r.annotation.id, label: r.annotation.class_name ?? 'heatmap', map: placed.colorMap ?? null, declared }]
+      }),
+    [model.scene.rasters, rasters],
+  )
+  const decor = (
+    <>
+      <ImageLabels classifications={model.classification} colors={model.colors} selectedId={selectedAnnotation} onSelect={setSelectedAnnotation} />
+      <HeatmapLegend entries={legend} />
+    </>
+  )
   const layers = useMemo(() => [{ scene: model.scene }], [model.scene])
   const panes: Pane[] = useMemo(
-    () => (mode === 'overlay' ? [{ layers }] : [{ caption: 'Original', layers: [] }, { caption: selected ? `${selected.model_name} overlay` : 'Overlay', layers }]),
-    [mode, layers, selected?.model_name],
+    () =>
+      mode === 'overlay'
+        ? [{ layers, decor }]
+        : [
+            { caption: 'Original', layers: [] },
+            { caption: selected ? `${selected.model_name} overlay` : 'Overlay', layers, decor },
+          ],
+    // `decor` is rebuilt every render; the panes only need to follow its inputs.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [mode, layers, selected?.model_name, model.classification, model.colors, selectedAnnotation, legend],
   )
 
   if (image.error) return <ErrorState error={image.error} retry={image.reload} />
   if (!image.data) return <Loading label="Loading image…" />
 
   const a = session.analysis
+  const terminal = !!a && isTerminal(a.status)
   const other = list.find((x) => x.id !== selected?.id)
-  const position = item >= 0 ? `${item + 1} / ${model.visible.length}` : `– / ${model.visible.length}`
+  const canCancel = !!project.data && project.data.role !== 'viewer'
+  const took = a ? durationBetween(a.started_at ?? a.created_at, a.completed_at) : null
+  const run = a && (!terminal || session.logs.length > 0 || session.stages.length > 0) && (
+    <Section key={`run-${a.id}-${terminal}`} title="Run" testid="live-run" open={!terminal} aside={terminal ? `${a.status}${took !== null ? ` in ${formatDuration(took)}` : ''}` : undefined}>
+      <LiveRun analysis={a} stages={session.stages} message={session.progressMessage} connection={session.connection} logs={session.logs} />
+    </Section>
+  )
 
   return (
     <div class={styles.page}>
@@ -111,11 +170,15 @@ function ImageScreen({ imageId }: { imageId: string }) {
           panes={panes}
           rasters={rasters}
           opacity={opacity}
+          overlaysHidden={overlaysHidden}
           selected={item >= 0 ? { layer: 0, item } : null}
           onSelect={(_, hit) => setSelectedAnnotation(hit ? (model.scene.entries[hit.item]?.annotation.id ?? null) : null)}
           tools={
             <>
               {session.loading && selected && <span class="muted">Loading annotations… {session.list.length.toLocaleString()}</span>}
+              <button type="button" aria-pressed={!overlaysHidden} onClick={() => setOverlaysHidden((h) => !h)} data-testid="overlays-toggle" title="Show or hide every overlay (H)">
+                {overlaysHidden ? 'Overlays off' : 'Overlays on'}
+              </button>
               <label>
                 <span class="visually-hidden">View</span>
                 <select value={mode} onChange={(e) => setMode(e.currentTarget.value as ViewMode)} data-testid="view-mode">
@@ -128,23 +191,39 @@ function ImageScreen({ imageId }: { imageId: string }) {
         />
       </div>
 
-      <aside class={styles.sidebar} aria-label="Analysis">
+      <aside class={styles.sidebar} aria-label="Analysis" data-testid="sidebar">
         <header class={styles.head}>
-          <nav class={styles.crumbs} aria-label="Breadcrumb">
-            <a href={`/projects/${image.data.project_id}`}>Project</a>
+          <nav class={styles.crumbs} aria-label="Breadcrumb" data-testid="breadcrumb">
+            <a href="/">Projects</a>
+            <span aria-hidden="true">/</span>
+            <a href={`/projects/${image.data.project_id}`}>{project.data?.name ?? 'Project'}</a>
             <span aria-hidden="true">/</span>
           </nav>
+          <DatasetNav imageId={imageId} />
           <h1 title={image.data.filename}>{image.data.filename}</h1>
           <span class={styles.sub}>
             <span class="muted">
               {natural.width || image.data.width || '?'} × {natural.height || image.data.height || '?'}
             </span>
-            <button type="button" class={styles.refresh} onClick={analyses.reload} disabled={analyses.loading} data-testid="refresh-analyses" title="Look for new analyses">
-              ↻ Refresh
-            </button>
+            <span class={styles.actions}>
+              {a && (
+                <Menu label="Export ▾" testid="export-menu">
+                  <ExportButtons analysisId={a.id} />
+                </Menu>
+              )}
+              <button type="button" class={styles.refresh} onClick={analyses.reload} disabled={analyses.loading} data-testid="refresh-analyses" title="Look for new analyses">
+                ↻ Refresh
+              </button>
+            </span>
           </span>
         </header>
 
+        {unknownAnalysis && (
+          <p class={styles.notice} role="alert" data-testid="unknown-analysis">
+            This image has no analysis <span class="mono">{query.analysis}</span>.{' '}
+            {selected ? `Showing ${selected.model_name} v${selected.model_version} instead.` : ''}
+          </p>
+        )}
         {analyses.error && <ErrorState error={analyses.error} retry={analyses.reload} title="Could not load analyses" />}
         {analyses.loading && !analyses.data && <Loading label="Loading analyses…" />}
         {analyses.data && list.length === 0 && <p class={styles.none}>No ML analyses for this image yet.</p>}
@@ -154,26 +233,29 @@ function ImageScreen({ imageId }: { imageId: string }) {
             selectedId={selected?.id ?? null}
             onSelect={(id) => route(`/images/${imageId}?analysis=${id}`, true)}
             compareHref={other && selected ? `/images/${imageId}/compare?a=${selected.id}&b=${other.id}` : null}
+            canCancel={canCancel}
+            onCanceled={updateListed}
           />
         )}
 
         {a && (
           <>
-            {(!TERMINAL_STATUSES.has(a.status) || session.logs.length > 0 || session.stages.length > 0) && (
-              <Section title="Run" testid="live-run">
-                <LiveRun analysis={a} stages={session.stages} message={session.progressMessage} connection={session.connection} logs={session.logs} />
+            {a.status === 'failed' && a.error_message && (
+              <pre class={styles.failed} role="alert" data-testid="analysis-error">
+                {a.error_message}
+              </pre>
+            )}
+            {!terminal && run}
+            {model.classification.length > 0 && (
+              <Section title="Classification" testid="classification-section">
+                <ClassificationBars annotations={model.classification} colors={model.colors} selectedId={selectedAnnotation} onSelect={setSelectedAnnotation} />
               </Section>
             )}
-            {a.status === 'failed' && a.error_message && (
-              <p class={styles.failed} role="alert">
-                {a.error_message}
-              </p>
-            )}
-            <Section title="Overlays" testid="overlay-controls">
+            <Section title="Overlays" testid="overlay-controls" aside={session.list.length > 0 && <VisibleCount shown={model.visible.length} total={session.list.length} />}>
               {session.error ? (
                 <ErrorState error={session.error} retry={session.retry} title="Could not load annotations" />
               ) : session.list.length === 0 ? (
-                session.loading ? <Loading label="Loading annotations…" /> : <Empty title="No annotations">{TERMINAL_STATUSES.has(a.status) ? 'This analysis produced none.' : 'They will appear here as the pipeline posts them.'}</Empty>
+                session.loading ? <Loading label="Loading annotations…" /> : <Empty title="No annotations">{terminal ? 'This analysis produced none.' : 'They will appear here as the pipeline posts them.'}</Empty>
               ) : (
                 <OverlayControls
                   filters={filters}
@@ -182,35 +264,25 @@ function ImageScreen({ imageId }: { imageId: string }) {
                   onOpacity={setOpacity}
                   types={model.types}
                   classes={model.classes}
+                  colors={model.colors}
                   histogram={model.histogram}
-                  shown={model.visible.length}
-                  total={session.list.length}
                 />
               )}
             </Section>
-            {model.classification.length > 0 && (
-              <Section title="Classification">
-                <ClassificationBars annotations={model.classification} onSelect={setSelectedAnnotation} />
-              </Section>
-            )}
             {session.list.length > 0 && (
-              <Section title="Review" testid="review-section">
-                <ReviewPanel
+              <Section title="Review" testid="review-section" aside={`${model.reviews.accepted + model.reviews.rejected} / ${model.reviews.total}`}>
+                <ReviewSection
+                  ordered={model.ordered}
                   counts={model.reviews}
-                  filter={filters.review}
-                  onFilter={(r) => setFilters((f) => ({ ...f, review: r }))}
-                  onPrevious={review.previous}
-                  onNext={review.next}
-                  position={position}
-                  error={review.error}
+                  colors={model.colors}
+                  filters={filters}
+                  onFilters={setFilters}
+                  sort={sort}
+                  onSort={setSort}
+                  current={current}
+                  onSelect={setSelectedAnnotation}
+                  review={review}
                 />
-                <div class={styles.detail}>
-                  {current ? (
-                    <AnnotationDetail annotation={current} onReview={(state, note) => review.review(current, state, note)} onClose={() => setSelectedAnnotation(null)} pending={review.pending} />
-                  ) : (
-                    <p class="muted">Click an overlay, or press → to step through them.</p>
-                  )}
-                </div>
               </Section>
             )}
             {model.custom.length > 0 && (
@@ -220,8 +292,9 @@ function ImageScreen({ imageId }: { imageId: string }) {
                 ))}
               </Section>
             )}
-            <Section title="Export" testid="export">
-              <ExportButtons analysisId={a.id} />
+            {terminal && run}
+            <Section key={`details-${a.id}`} title="Parameters and provenance" testid="run-details-section" open={false}>
+              <RunDetails analysis={a} />
             </Section>
           </>
         )}

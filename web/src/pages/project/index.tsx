@@ -29,11 +29,17 @@ export default function ProjectPage({ projectId }: { projectId: string }) {
           <h1>{project.data.name}</h1>
           {project.data.description && <p class="muted">{project.data.description}</p>}
           {images.loaded && <span class="muted">{plural(total, 'image')}</span>}
+          {images.loaded && total > 0 && (
+            <a href={`/projects/${projectId}/dataset`} data-testid="dataset-link">
+              Dataset view →
+            </a>
+          )}
         </header>
       )}
       {images.loaded && total > 0 && <DatasetExport projectId={projectId} />}
-      {images.loading && !images.loaded && <Loading label="Loading images…" />}
-      {images.error && <ErrorState error={images.error} retry={images.more} />}
+      {images.loading && !images.loaded && !project.error && <Loading label="Loading images…" />}
+      {/* A bad project id fails both requests; one message says it. */}
+      {images.error && !project.error && <ErrorState error={images.error} retry={images.more} />}
       {images.loaded && list.length === 0 && (
         <Empty title="No images in this project">
           Upload with <span class="mono">POST /api/projects/{projectId}/images</span>.
