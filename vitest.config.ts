@@ -5,6 +5,8 @@ export const TEST_HMAC_SECRET = 'test_secret_123'
 
 export default defineConfig({
   test: {
+    // One JSON line per request and per run move (docs/operations.md#logs) would drown the output; tests that read them spy on console.
+    onConsoleLog: (line) => !/"message":"(request|run moved|retention purge)"/.test(line),
     projects: [
       {
         plugins: [

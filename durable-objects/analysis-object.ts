@@ -39,7 +39,7 @@ export class AnalysisObject extends RunObject<'analysis', Analysis> {
       // Decided before any further await: a finalize that lands after this point waits for us.
       if (isTerminal(this.state!.status)) return strip(await replayFrozen(this.data, this.id, items, body.mode, this.state!.status))
       return strip(await this.track(this.write(items, body.annotations, body.mode, meta)))
-    })
+    }, meta)
   }
 
   /** Someone reviewed annotations of this analysis: everyone watching sees the decision. */

@@ -1,3 +1,4 @@
+import { log } from '../src/observability/log'
 import type { LogLine } from '../src/schemas/events'
 import type { EventLog } from './event-log'
 import { LOG_CHUNK_LINES } from './log-store'
@@ -59,7 +60,7 @@ export class LiveChannel<Bodies extends { log: { lines: LogLine[] } }> {
   }
 
   failed(ws: WebSocket, error: unknown, runId: string): void {
-    console.warn(JSON.stringify({ level: 'warn', message: 'live socket error', run: runId, error: String(error) }))
+    log.warn('live socket error', { run: runId, error: String(error) })
     ws.close(1011, 'socket error')
   }
 

@@ -1,8 +1,9 @@
 import { DurableObject } from 'cloudflare:workers'
-import type { CallbackMeta } from '../src/app-env'
+import type { CallbackMeta, RpcMeta } from '../src/app-env'
 import { getConfig } from '../src/config'
 import { connect, type DataAccess } from '../src/db/client'
 import { AppError, notFound } from '../src/errors'
+import { log } from '../src/observability/log'
 import type { Artifact } from '../src/schemas/artifacts'
 import type { LogLine, RunEventBodies } from '../src/schemas/events'
 import { isTerminal, type FINAL_STATUSES, type ProgressPatch, type RunLifecycle, type RunStatus } from '../src/schemas/runs'
@@ -78,7 +79,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
       if (moved && isTerminal(this.state!.status)) await this.inflight.settle()
       await this.commit(moved, progressed, 'status', meta.requestId)
       return publicRecord(this.state!)
-    })
+    }, meta)
   }
 
   async reportProgress(body: ProgressPatch, meta: CallbackMeta) {
@@ -87,7 +88,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
       if (isTerminal(state.status)) throw this.finalizedError('its progress is closed')
       await this.commit(false, this.progress(body), 'progress', meta.requestId)
       return publicRecord(this.state!)
-    })
+    }, meta)
   }
 
   async finalize(body: { status: (typeof FINAL_STATUSES)[number]; error_message?: string }, meta: CallbackMeta) {
@@ -97,7 +98,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
       await this.inflight.settle()
       await this.commit(moved, false, 'finalized', meta.requestId)
       return publicRecord(this.state!)
-    })
+    }, meta)
   }
 
   /** Checks that an artifact may still be added; a late one would change what a finished run attests. */
@@ -106,7 +107,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
       const state = await this.openGate(meta)
       if (isTerminal(state.status)) throw this.finalizedError('it takes no more artifacts')
       return publicRecord(state)
-    })
+    }, meta)
   }
 
   async appendLogs(lines: LogLine[], meta: CallbackMeta) {
@@ -116,7 +117,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
       this.live.queueLines(lines)
       await this.logs.flush(false)
       return { accepted: lines.length, total: this.logs.count() }
-    })
+    }, meta)
   }
 
   async readLogs(offset: number, limit: number) {
@@ -134,13 +135,25 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
   }
 
   /** Cancels the run: for a person (`by`, their user id), or for the system when `by` is null, with `reason` as its error message. */
-  async cancel(by: string | null, requestId: string | null, reason?: string) {
+  async cancel(by: string | null, meta: RpcMeta | null, reason?: string) {
     return asRpcResult(async () => {
       await this.ready()
       const moved = this.store.transition('canceled', 'cancel', reason)
-      await this.commit(moved, false, 'canceled', requestId, by ? { actorType: 'user', actorId: by } : { actorType: 'system' })
+      await this.commit(moved, false, 'canceled', meta?.requestId ?? null, by ? { actorType: 'user', actorId: by } : { actorType: 'system' })
       return publicRecord(this.state!)
-    })
+    }, meta ?? undefined)
+  }
+
+  /**
+   * Deletes everything the object stores (state, events, nonces, recent log lines, the alarm): the
+   * retention purge calls it before the run's row leaves D1, so nothing of the run outlives it.
+   */
+  async purge() {
+    for (const ws of this.ctx.getWebSockets()) ws.close(1001, 'deleted')
+    await this.ctx.storage.deleteAlarm()
+    await this.ctx.storage.deleteAll()
+    this.store.forget()
+    this.logStore = undefined
   }
 
   /** Disconnects a user who lost access to the project; returns how many sockets were closed. */
@@ -268,6 +281,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
         await this.beforeFinal()
       }
       await this.sync.writeMove(actor, action, requestId)
+      log.info('run moved', { kind: this.kind.name, run_id: this.id, status: this.state!.status, action, actor: actor.actorType })
       const body = recordBody(this.kind.name, this.state!)
       this.live.broadcast('status', body)
       if (terminal) {

@@ -30,6 +30,11 @@ export class RunStore<R extends RunLifecycle> {
     return this.current
   }
 
+  /** After the object's storage was deleted: the next call loads from D1 again, or finds nothing. */
+  forget(): void {
+    this.current = undefined
+  }
+
   save(next: RunState<R>): RunState<R> {
     this.current = next
     this.ctx.storage.kv.put(STATE_KEY, next)

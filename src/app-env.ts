@@ -1,5 +1,6 @@
 import type { Config } from './config'
 import type { Database } from './db/client'
+import type { TraceContext } from './observability/trace-context'
 import type { SIGN_IN_METHODS } from './schemas/auth'
 
 export interface CurrentUser {
@@ -20,9 +21,15 @@ export interface PipelinePrincipal {
   keyPrefix: string
 }
 
-/** What a verified pipeline callback carries into the run's object. */
-export interface CallbackMeta {
+/** What a call into a run's object carries: the request, and the trace to continue (docs/operations.md#traces). */
+export interface RpcMeta {
   requestId: string
+  traceparent?: string
+  tracestate?: string
+}
+
+/** What a verified pipeline callback carries into the run's object. */
+export interface CallbackMeta extends RpcMeta {
   nonce?: string
 }
 
@@ -30,6 +37,8 @@ export type AppEnv = {
   Bindings: Env
   Variables: {
     requestId: string
+    /** The W3C trace this request continues or started. */
+    trace: TraceContext
     config: Config
     db: Database
     /** The same D1 binding, limits-wrapped, for raw statements. */
@@ -39,5 +48,7 @@ export type AppEnv = {
     /** The request body exactly as received; HMAC is computed over these bytes. */
     rawBody: Uint8Array
     callback: CallbackMeta
+    /** On the metrics routes: the projects the caller may see, or null for a scraper's whole deployment. */
+    metricsScope: string[] | null
   }
 }

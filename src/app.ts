@@ -4,6 +4,7 @@ import { identify } from './auth/middleware'
 import { AppError, renderError } from './errors'
 import { ML_PATHS, mlEnabled, withContext } from './http/context'
 import { createRouter } from './http/router'
+import { traced } from './observability/request-log'
 import { analysisRoutes } from './routes/analyses'
 import { annotationRoutes } from './routes/annotations'
 import { artifactRoutes } from './routes/artifacts'
@@ -12,6 +13,10 @@ import { evaluationRoutes } from './routes/evaluations'
 import { exportRoutes } from './routes/exports'
 import { auth } from './routes/auth'
 import { groundTruthRoutes } from './routes/ground-truth'
+import { deletionRoutes } from './routes/deletion'
+import { searchRoutes } from './routes/search'
+import { groupRoutes } from './routes/groups'
+import { metricsRoutes } from './routes/metrics'
 import { health } from './routes/health'
 import { imageRoutes } from './routes/images'
 import { grantRoutes } from './routes/grants'
@@ -32,8 +37,10 @@ export function createApp() {
   const app = createRouter()
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }))
+  app.use('*', traced)
   app.use('*', withContext)
   app.route('/', storageRoutes)
+  app.route('/', metricsRoutes)
   app.use('/api/*', identify)
   for (const path of ML_PATHS) app.use(path, mlEnabled)
 
@@ -59,6 +66,9 @@ export function createApp() {
   app.route('/', projectJobRoutes)
   app.route('/', groundTruthRoutes)
   app.route('/', evaluationRoutes)
+  app.route('/', deletionRoutes)
+  app.route('/', searchRoutes)
+  app.route('/', groupRoutes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

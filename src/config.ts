@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { SloDefinition } from './schemas/slos'
 
 const flag = (fallback: boolean) =>
   z
@@ -41,6 +42,31 @@ const optionalUrl = z
       ctx.addIssue({ code: 'custom', message: `must be an absolute URL, got "${v}"` })
       return z.NEVER
     }
+  })
+
+const sloList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v?.trim()) return []
+    let json: unknown
+    try {
+      json = JSON.parse(v)
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of SLOs (docs/operations.md#slos)' })
+      return z.NEVER
+    }
+    const parsed = z.array(SloDefinition).safeParse(json)
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') })
+      return z.NEVER
+    }
+    const names = parsed.data.map((s) => s.name)
+    if (new Set(names).size !== names.length) {
+      ctx.addIssue({ code: 'custom', message: 'SLO names must be unique' })
+      return z.NEVER
+    }
+    return parsed.data
   })
 
 /** Every setting Loupe reads; the `ML_*` family keeps the names and defaults of docs/ML_PIPELINE_INTEGRATION.md. */
@@ -98,6 +124,11 @@ export const configSchema = z.object({
   ML_WEBHOOK_TIMEOUT_SECONDS: int(15, 1, 60),
   // Loopback webhook URLs are for local development; production refuses them with private addresses.
   ML_WEBHOOK_ALLOW_LOOPBACK: flag(false),
+  // Operations (docs/operations.md): how long deleted things can be restored before the Cron
+  // Trigger purges them, the scrapers' tokens for /api/metrics (comma-separated to rotate), and SLOs.
+  ML_RETENTION_DAYS: int(30, 1, 3650),
+  LOUPE_METRICS_TOKEN: list,
+  ML_SLOS: sloList,
 })
 
 export type Config = z.infer<typeof configSchema>

@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ConfigError } from './config'
+import { log } from './observability/log'
 
 export type ErrorCode =
   | 'bad_request'
@@ -98,13 +99,13 @@ export function renderError(err: unknown, c: Context): Response {
     return envelope(err.status, err.toJSON().error)
   }
   if (err instanceof ConfigError) {
-    console.error(JSON.stringify({ level: 'error', requestId, message: err.message }))
+    log.error(err.message, { issues: err.issues })
     return envelope(500, { code: 'misconfigured', message: err.message, details: err.issues })
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode
     return envelope(status, { code: HTTP_CODES[status] ?? 'bad_request', message: err.message || 'Bad request', details: null })
   }
-  console.error(JSON.stringify({ level: 'error', requestId, message: String(err), stack: (err as Error)?.stack }))
+  log.error(String(err), { stack: (err as Error)?.stack })
   return envelope(500, { code: 'internal_error', message: 'Internal server error', details: null })
 }

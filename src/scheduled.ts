@@ -1,12 +1,31 @@
 import { pruneAuditLog } from './retention/audit-retention'
+import { log } from './observability/log'
+import { continueTrace } from './observability/propagation'
+import { purgeDeleted } from './retention/purge'
 
-/** The Cron Trigger's one entry point (wrangler.toml `[triggers]`): each retention job runs on its own, and one failing does not stop the rest. */
-export async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
-  const jobs: Record<string, () => Promise<number>> = { audit_log: () => pruneAuditLog(env) }
-  const results = await Promise.allSettled(Object.values(jobs).map((job) => job()))
-  Object.keys(jobs).forEach((name, i) => {
-    const r = results[i]!
-    const line = r.status === 'fulfilled' ? { level: 'info', job: name, deleted: r.value } : { level: 'error', job: name, error: String(r.reason) }
-    console.log(JSON.stringify({ message: 'retention', ...line }))
-  })
+/**
+ * The Cron Trigger's one entry point (wrangler.toml `[triggers]`). Each job runs on its own, in its
+ * own trace, and one failing does not stop the rest.
+ */
+const JOBS: Record<string, (env: Env) => Promise<unknown>> = {
+  purge_deleted: (env) => purgeDeleted(env),
+  audit_log: (env) => pruneAuditLog(env),
+}
+
+export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+  const failures: unknown[] = []
+  await Promise.all(
+    Object.entries(JOBS).map(([job, run]) =>
+      continueTrace(undefined, async () => {
+        try {
+          await run(env)
+        } catch (err) {
+          failures.push(err)
+          log.error('scheduled job failed', { job, cron: controller.cron, error: String(err), stack: (err as Error)?.stack })
+        }
+      }),
+    ),
+  )
+  // Rethrown after every job had its turn, so the Cron's own status shows the failure.
+  if (failures.length) throw new AggregateError(failures, `${failures.length} scheduled job(s) failed`)
 }

@@ -128,6 +128,13 @@ export const analyses = sqliteTable(
     index('idx_analyses_model_version_id').on(t.modelVersionId),
     // One analysis per image per batch: a pipeline's retried result finds the analysis it made.
     uniqueIndex('uq_analyses_job_image').on(t.jobId, t.imageId),
+    // Project search (docs/search.md): each sort's key after the project, live rows only.
+    index('idx_analyses_project_created').on(t.projectId, t.createdAt, t.id).where(sql`deleted_at IS NULL`),
+    index('idx_analyses_project_status_created').on(t.projectId, t.status, t.createdAt).where(sql`deleted_at IS NULL`),
+    index('idx_analyses_project_model_created').on(t.projectId, t.modelName, t.modelVersion, t.createdAt).where(sql`deleted_at IS NULL`),
+    index('idx_analyses_project_completed').on(t.projectId, t.completedAt, t.id).where(sql`deleted_at IS NULL`),
+    index('idx_analyses_project_annotation_count').on(t.projectId, t.annotationCount, t.id).where(sql`deleted_at IS NULL`),
+    index('idx_analyses_project_id_live').on(t.projectId, t.id).where(sql`deleted_at IS NULL`),
   ],
 )
 
@@ -155,6 +162,8 @@ export const annotations = sqliteTable(
   (t) => [
     index('idx_ml_annotations_analysis_id').on(t.analysisId),
     index('idx_ml_annotations_annotation_type').on(t.analysisId, t.annotationType),
+    // Search by class within an analysis, in row order (docs/search.md#annotations).
+    index('idx_annotations_analysis_class').on(t.analysisId, t.className),
     uniqueIndex('uq_annotations_content_hash').on(t.analysisId, t.contentHash),
     uniqueIndex('uq_annotations_upsert_key').on(t.analysisId, t.upsertKey),
     // Reviewed predictions are few among many; ground truth from reviews reads only them.

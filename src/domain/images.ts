@@ -161,14 +161,11 @@ export async function listImages(db: Database, principal: Principal, projectId: 
 
 export async function getImageWithUrl(db: Database, config: Config, origin: string, principal: Principal, imageId: string) {
   const { image } = await imageFor(db, principal, imageId, 'read')
-  const signed = await presign(config, origin, image.storageKey, { method: 'GET', expiresIn: IMAGE_URL_TTL_SECONDS })
+  // Signed as of the start of a window half the URL's lifetime long: every read in the window gets
+  // the same URL, so the response's ETag matches (docs/operations.md#conditional-reads), and a URL
+  // handed out is still good for at least half its lifetime.
+  const window = (IMAGE_URL_TTL_SECONDS / 2) * 1000
+  const signedAt = Math.floor(Date.now() / window) * window
+  const signed = await presign(config, origin, image.storageKey, { method: 'GET', expiresIn: IMAGE_URL_TTL_SECONDS, signedAt })
   return { ...toImage(image), url: signed.url, url_expires_at: signed.expiresAt }
-}
-
-export async function softDeleteImage(db: Database, user: CurrentUser, imageId: string, requestId: string) {
-  const { image } = await imageForUser(db, user, imageId, 'write')
-  await db.batch([
-    db.update(images).set({ deletedAt: new Date().toISOString() }).where(eq(images.id, imageId)),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'image.deleted', targetType: 'image', targetId: imageId, projectId: image.projectId, requestId }),
-  ])
 }

@@ -1,6 +1,6 @@
 import type { AccessRole } from '../auth/permissions'
-import type { analyses, artifacts, datasetSnapshots, images, jobArtifacts, jobs, modelVersions, projects } from '../db/schema'
-import type { Analysis } from '../schemas/analyses'
+import type { analyses, annotations, artifacts, datasetSnapshots, images, jobArtifacts, jobs, modelVersions, projects } from '../db/schema'
+import type { Analysis, Annotation } from '../schemas/analyses'
 import type { Artifact } from '../schemas/artifacts'
 import type { DatasetSnapshot } from '../schemas/datasets'
 import type { Job, JobArtifact } from '../schemas/jobs'
@@ -142,5 +142,22 @@ export const toModelVersion = (r: Row<typeof modelVersions>): ModelVersion => ({
   artifacts: r.artifacts as ModelArtifact[],
   provenance: r.provenance,
   created_by_id: r.createdById,
+  created_at: r.createdAt,
+})
+
+export const toAnnotation = (r: Row<typeof annotations>): Annotation => ({
+  id: r.id,
+  analysis_id: r.analysisId,
+  annotation_type: r.annotationType as Annotation['annotation_type'],
+  class_name: r.className,
+  confidence: r.confidence,
+  data: r.data,
+  storage_path: r.storagePath,
+  ordering: r.ordering,
+  key: r.upsertKey,
+  review_state: r.reviewState,
+  review_note: r.reviewNote,
+  reviewed_by_id: r.reviewedById,
+  reviewed_at: r.reviewedAt,
   created_at: r.createdAt,
 })

@@ -9,6 +9,8 @@ import { requestOrigin } from '../http/context'
 import { analysisFor, analysisForUser, createAnalysis, listAnalysesForImage } from '../domain/analyses'
 import { listAnnotations, streamAnalysisWithAnnotations } from '../domain/annotations-read'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
+import { conditionalRead } from '../http/conditional'
+import { analysisEtag } from '../domain/analysis-etag'
 import {
   Analysis,
   AnalysisCreate,
@@ -26,6 +28,7 @@ import { errorResponses, Uuid } from '../schemas/common'
 import { LiveQuery, LogsPage, LogsQuery } from '../schemas/events'
 import { formatLogText } from '../domain/log-text'
 import { AppError, unwrapRpc } from '../errors'
+import { rpcMeta } from '../observability/rpc-meta'
 
 const ImageParam = z.object({ image_id: Uuid })
 const AnalysisParam = z.object({ id: Uuid })
@@ -83,13 +86,15 @@ analysisRoutes
       tags: ['Analyses'],
       summary: 'An analysis with all its annotations (streamed)',
       security: principalSecurity,
-      middleware: [requirePrincipal] as const,
+      middleware: [requirePrincipal, conditionalRead] as const,
       request: { params: AnalysisParam },
-      responses: { 200: jsonContent(AnalysisWithAnnotations, 'The analysis'), ...errorResponses(401, 404) },
+      responses: { 200: jsonContent(AnalysisWithAnnotations, 'The analysis'), 304: { description: 'Not modified since the ETag in If-None-Match' }, ...errorResponses(401, 404) },
     }),
     async (c) => {
       const { analysis } = await analysisFor(c.get('db'), currentPrincipal(c), c.req.valid('param').id, 'read')
-      return streamedJson<z.infer<typeof AnalysisWithAnnotations>>(streamAnalysisWithAnnotations(c.get('d1'), analysis))
+      const res = streamedJson<z.infer<typeof AnalysisWithAnnotations>>(streamAnalysisWithAnnotations(c.get('d1'), analysis))
+      res.headers.set('ETag', await analysisEtag(c.get('db'), analysis))
+      return res
     },
   )
   .openapi(
@@ -99,9 +104,9 @@ analysisRoutes
       tags: ['Analyses'],
       summary: 'A page of annotations, by cursor or skip/limit, with filters',
       security: principalSecurity,
-      middleware: [requirePrincipal] as const,
+      middleware: [requirePrincipal, conditionalRead] as const,
       request: { params: AnalysisParam, query: AnnotationListQuery },
-      responses: { 200: jsonContent(AnnotationList, 'A page of annotations'), ...errorResponses(400, 401, 404) },
+      responses: { 200: jsonContent(AnnotationList, 'A page of annotations'), 304: { description: 'Not modified since the ETag in If-None-Match' }, ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
       const id = c.req.valid('param').id
@@ -125,7 +130,7 @@ analysisRoutes
       const id = c.req.valid('param').id
       await analysisForUser(c.get('db'), currentUser(c), id, 'write')
       try {
-        return c.json(await unwrapRpc(analysisStub(c.env, id).cancel(currentUser(c).id, c.get('requestId'))), 200)
+        return c.json(await unwrapRpc(analysisStub(c.env, id).cancel(currentUser(c).id, rpcMeta(c))), 200)
       } finally {
         // A pushed worker hears of it by webhook as well as on its next callback (docs/dispatch.md).
         c.executionCtx.waitUntil(dispatchFollowUp(c.env, c.get('db'), requestOrigin(c), { kind: 'analysis', id }, 'analysis.canceled'))

@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { AppEnv, CallbackMeta } from '../app-env'
 import { validationError } from '../http/validation'
+import { rpcMeta } from '../observability/rpc-meta'
 import { auditFailure, verifiedCallback } from '../pipeline/callback-auth'
 import { errorResponses, Uuid } from '../schemas/common'
 import { jsonContent, jsonRequest, pipelineSecurity } from './openapi'
@@ -52,7 +53,7 @@ export function callbackRoute<B extends z.ZodType, R extends z.ZodType>(router: 
     const id = parse(RunParam, { id: c.req.param('id') }, 'param').id
     const body = parse(def.body, await c.req.json(), 'json')
     try {
-      return c.json(await def.handle(c, { id, body, meta: c.get('callback') }), 200)
+      return c.json(await def.handle(c, { id, body, meta: { ...c.get('callback'), ...rpcMeta(c) } }), 200)
     } catch (err) {
       await auditFailure(c, err, kind)
       throw err

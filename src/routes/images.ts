@@ -3,7 +3,10 @@ import { createRouter } from '../http/router'
 import { bodyLimit } from 'hono/body-limit'
 import { currentUser, requirePrincipal, requireUser } from '../auth/middleware'
 import { currentPrincipal } from '../auth/principal'
-import { completeUpload, createUploadTicket, getImageWithUrl, listImages, softDeleteImage, storeUploadedImage } from '../domain/images'
+import { completeUpload, createUploadTicket, getImageWithUrl, listImages, storeUploadedImage } from '../domain/images'
+import { deleteImage } from '../domain/deletion'
+import { deletionDeps } from './deletion'
+import { conditionalRead } from '../http/conditional'
 import { AppError } from '../errors'
 import { requestOrigin } from '../http/context'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
@@ -104,10 +107,11 @@ export const imageRoutes = createRouter()
       path: '/api/images/{image_id}',
       tags: ['Images'],
       summary: 'One image, with a short-lived URL for its bytes',
+      description: 'The URL stays the same for half its lifetime, so the ETag matches while it does.',
       security: principalSecurity,
-      middleware: [requirePrincipal] as const,
+      middleware: [requirePrincipal, conditionalRead] as const,
       request: { params: ImageParam },
-      responses: { 200: jsonContent(Image, 'The image'), ...errorResponses(401, 404) },
+      responses: { 200: jsonContent(Image, 'The image'), 304: { description: 'Not modified since the ETag in If-None-Match' }, ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await getImageWithUrl(c.get('db'), c.get('config'), requestOrigin(c), currentPrincipal(c), c.req.valid('param').image_id), 200),
   )
@@ -116,14 +120,15 @@ export const imageRoutes = createRouter()
       method: 'delete',
       path: '/api/images/{image_id}',
       tags: ['Images'],
-      summary: 'Soft-delete an image',
+      summary: 'Soft-delete an image and its analyses (editor or owner)',
+      description: 'Running analyses are canceled first. `POST /api/images/{image_id}/restore` brings all of it back within ML_RETENTION_DAYS.',
       security: userSecurity,
       middleware: [requireUser] as const,
       request: { params: ImageParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
-      await softDeleteImage(c.get('db'), currentUser(c), c.req.valid('param').image_id, c.get('requestId'))
+      await deleteImage(deletionDeps(c), currentUser(c), c.req.valid('param').image_id)
       return c.body(null, 204)
     },
   )

@@ -9,6 +9,7 @@ import { createRouter } from '../http/router'
 import { errorResponses, Uuid } from '../schemas/common'
 import { Job, JobCreate, JobDetail, JobList, JobListQuery, JobQueue } from '../schemas/jobs'
 import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { rpcMeta } from '../observability/rpc-meta'
 
 const ProjectParam = z.object({ project_id: Uuid })
 const JobParam = z.object({ id: Uuid })
@@ -98,6 +99,6 @@ export const jobRoutes = createRouter()
     async (c) => {
       const id = c.req.valid('param').id
       await jobForUser(c.get('db'), currentUser(c), id, 'write')
-      return c.json(await unwrapRpc(jobStub(c.env, id).cancel(currentUser(c).id, c.get('requestId'))), 200)
+      return c.json(await unwrapRpc(jobStub(c.env, id).cancel(currentUser(c).id, rpcMeta(c))), 200)
     },
   )

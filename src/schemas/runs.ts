@@ -54,3 +54,6 @@ export type ProgressPatch = z.infer<typeof ProgressUpdate>
 export const Finalize = z
   .object({ status: z.enum(FINAL_STATUSES), error_message: z.string().max(10_000).optional() })
   .meta({ id: 'Finalize', example: { status: 'completed' } })
+
+/** A run in one of these is still someone's work: it can be canceled, and counts as active in metrics. */
+export const ACTIVE_STATUSES = ['queued', 'processing'] as const satisfies readonly RunStatus[]

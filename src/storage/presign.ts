@@ -49,8 +49,15 @@ export async function presign(
   config: Config,
   origin: string,
   key: string,
-  options: { method: 'PUT' | 'GET'; contentType?: string; expiresIn: number },
+  options: {
+    method: 'PUT' | 'GET'
+    contentType?: string
+    expiresIn: number
+    /** Sign as of this instant (ms) instead of now, so repeated requests can get the very same URL. */
+    signedAt?: number
+  },
 ): Promise<PresignedUrl> {
+  const signedAt = options.signedAt ?? Date.now()
   const s = signingFor(config, origin)
   const url = new URL(s.base + encodeKey(key))
   url.searchParams.set('X-Amz-Expires', String(options.expiresIn))
@@ -66,13 +73,14 @@ export async function presign(
     service: 's3',
     signQuery: true,
     allHeaders: true,
+    datetime: new Date(signedAt).toISOString().replace(/[:-]|\.\d{3}/g, ''),
   })
   const signed = await signer.sign()
   return {
     url: signed.url.toString(),
     method: options.method,
     headers: options.contentType ? { 'Content-Type': options.contentType } : {},
-    expiresAt: new Date(Date.now() + options.expiresIn * 1000).toISOString(),
+    expiresAt: new Date(Math.floor(signedAt / 1000) * 1000 + options.expiresIn * 1000).toISOString(),
   }
 }
 

@@ -83,6 +83,15 @@ async function freshTicketUpload(w: World) {
   return ticket.image.id
 }
 
+/** A project of its own with the world's members, for the rows that delete or restore a whole project. */
+async function freshProject(w: World, deleted: boolean) {
+  const project = await createProject(w.users.owner, 'Throwaway')
+  await addMember(w.users.owner, project.id, w.users.editor, 'editor')
+  await addMember(w.users.owner, project.id, w.users.viewer, 'viewer')
+  if (deleted) await api(`/api/projects/${project.id}`, { method: 'DELETE', token: w.users.owner.token })
+  return project.id
+}
+
 const ROWS: Row[] = [
   {
     endpoint: 'POST /api/projects',
@@ -332,6 +341,75 @@ const ROWS: Row[] = [
   { endpoint: 'GET /api/projects/{id}/datasets', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/datasets`, { token }) },
   { endpoint: 'GET /api/datasets/{id}', expected: READ, call: (w, token) => api(`/api/datasets/${w.snapshotId}`, { token }) },
   { endpoint: 'GET /api/datasets/{id}/download', expected: READ, call: (w, token) => api(`/api/datasets/${w.snapshotId}/download`, { token }) },
+  {
+    endpoint: 'DELETE /api/analyses/{id}',
+    expected: write(204),
+    call: async (w, token) => api(`/api/analyses/${(await createAnalysis(w.users.owner, w.imageId)).id}`, { method: 'DELETE', token }),
+  },
+  {
+    endpoint: 'POST /api/analyses/{id}/restore',
+    expected: write(200),
+    call: async (w, token) => {
+      const analysis = await createAnalysis(w.users.owner, w.imageId)
+      await api(`/api/analyses/${analysis.id}`, { method: 'DELETE', token: w.users.owner.token })
+      return api(`/api/analyses/${analysis.id}/restore`, { method: 'POST', token })
+    },
+  },
+  {
+    endpoint: 'POST /api/images/{id}/restore',
+    expected: write(200),
+    call: async (w, token) => {
+      const image = await uploadImage(w.users.owner, w.projectId)
+      await api(`/api/images/${image.id}`, { method: 'DELETE', token: w.users.owner.token })
+      return api(`/api/images/${image.id}/restore`, { method: 'POST', token })
+    },
+  },
+  {
+    endpoint: 'DELETE /api/projects/{id}',
+    expected: manage(204),
+    call: async (w, token) => api(`/api/projects/${await freshProject(w, false)}`, { method: 'DELETE', token }),
+  },
+  {
+    endpoint: 'POST /api/projects/{id}/restore',
+    expected: manage(200),
+    call: async (w, token) => api(`/api/projects/${await freshProject(w, true)}/restore`, { method: 'POST', token }),
+  },
+  { endpoint: 'GET /api/projects/{id}/trash', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/trash`, { token }) },
+  {
+    endpoint: 'GET /api/projects/{id}/groups/{id}',
+    expected: READ,
+    call: async (w, token) => {
+      await createAnalysis(w.users.owner, w.imageId, { group_id: 'matrix-read' })
+      return api(`/api/projects/${w.projectId}/groups/matrix-read`, { token })
+    },
+  },
+  {
+    endpoint: 'POST /api/projects/{id}/groups/{id}/cancel',
+    expected: write(200),
+    call: async (w, token) => {
+      const group = crypto.randomUUID()
+      await createAnalysis(w.users.owner, w.imageId, { group_id: group })
+      return api(`/api/projects/${w.projectId}/groups/${group}/cancel`, { method: 'POST', token })
+    },
+  },
+  {
+    endpoint: 'DELETE /api/projects/{id}/groups/{id}',
+    expected: write(204),
+    call: async (w, token) => {
+      const group = crypto.randomUUID()
+      await createAnalysis(w.users.owner, w.imageId, { group_id: group })
+      return api(`/api/projects/${w.projectId}/groups/${group}`, { method: 'DELETE', token })
+    },
+  },
+  { endpoint: 'GET /api/metrics', expected: SIGNED_IN(200), call: (_w, token) => api('/api/metrics', { token }) },
+  { endpoint: 'GET /api/slos', expected: SIGNED_IN(200), call: (_w, token) => api('/api/slos', { token }) },
+  { endpoint: 'GET /api/trash/projects', expected: SIGNED_IN(200), call: (_w, token) => api('/api/trash/projects', { token }) },
+  { endpoint: 'GET /api/projects/{id}/analyses', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/analyses`, { token }) },
+  {
+    endpoint: 'GET /api/projects/{id}/annotations',
+    expected: READ,
+    call: (w, token) => api(`/api/projects/${w.projectId}/annotations?class_name=cat`, { token }),
+  },
 ]
 
 /** How the rows name an endpoint's second id, after the project's or the pipeline's. */

@@ -177,7 +177,7 @@ describe('concurrent conflicting transitions', () => {
   it.each([
     ['finalize', 'completed', (id: string) => (o: AnalysisObject) => o.finalize({ status: 'completed' }, { requestId: crypto.randomUUID() })],
     ['a status update', 'failed', (id: string) => (o: AnalysisObject) => o.updateStatus({ status: 'failed' }, { requestId: crypto.randomUUID() })],
-    ['a user cancel', 'canceled', (id: string) => (o: AnalysisObject) => o.cancel(crypto.randomUUID(), crypto.randomUUID())],
+    ['a user cancel', 'canceled', (id: string) => (o: AnalysisObject) => o.cancel(crypto.randomUUID(), { requestId: crypto.randomUUID() })],
   ])('keeps D1 equal to the object when %s lands during a bulk write', async (_what, status, call) => {
     const { analysis } = await processingAnalysis()
     await bulkThen(analysis.id, call(analysis.id))

@@ -1,0 +1,138 @@
+import { env } from 'cloudflare:workers'
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { parseConfig } from '../../src/config'
+import { api, createAnalysis, createProject, createUser, fetchWithEnv, request, signed, uploadImage, type TestUser } from './helpers'
+
+const SCRAPER = 'scrape-token-0123456789abcdef'
+const MIN = 60_000
+
+let alice: TestUser
+let bob: TestUser
+const model = `m-${crypto.randomUUID().slice(0, 8)}`
+const bobModel = `${model}-bob`
+
+/** Sets an analysis's lifecycle timestamps, minutes before now. */
+async function times(id: string, status: string, createdMin: number, startedMin: number | null, completedMin: number | null) {
+  const ago = (m: number | null) => (m === null ? null : new Date(Date.now() - m * MIN).toISOString())
+  await env.DB.prepare('UPDATE analyses SET status = ?, created_at = ?, started_at = ?, completed_at = ? WHERE id = ?')
+    .bind(status, ago(createdMin), ago(startedMin), ago(completedMin), id)
+    .run()
+}
+
+beforeAll(async () => {
+  alice = await createUser('alice')
+  bob = await createUser('bob')
+  const image = await uploadImage(alice, (await createProject(alice)).id)
+  const make = async (status: string, c: number, s: number | null, f: number | null) => {
+    const a = await createAnalysis(alice, image.id, { model_name: model, model_version: '1' })
+    await times(a.id, status, c, s, f)
+    return a.id
+  }
+  // Waits of 2, 2 and 4 minutes; processing of 1 and 20 minutes.
+  await make('completed', 10, 8, 7)
+  await make('failed', 40, 38, 18)
+  await make('processing', 6, 2, null)
+  await make('queued', 1, null, null)
+  const target = await make('queued', 1, null, null)
+  // A callback with a bad signature is refused and audited by its code.
+  expect((await signed('PATCH', `/api/analyses/${target}/status`, { status: 'processing' }, { secret: 'wrong' })).status).toBe(401)
+  const bobImage = await uploadImage(bob, (await createProject(bob)).id)
+  await createAnalysis(bob, bobImage.id, { model_name: bobModel, model_version: '1' })
+})
+
+const scrapeText = async (token: string, overrides: Record<string, string> = {}) => {
+  const res = await fetchWithEnv(request('/api/metrics', { token }), { LOUPE_METRICS_TOKEN: SCRAPER, ...overrides })
+  expect(res.status).toBe(200)
+  expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
+  return res.text()
+}
+const scrape = async (token: string, overrides: Record<string, string> = {}) => parsePrometheusTextFormat(await scrapeText(token, overrides))
+const family = (parsed: ReturnType<typeof parsePrometheusTextFormat>, name: string) => parsed.find((f) => f.name === name)
+
+describe('GET /api/metrics', () => {
+  it('parses as Prometheus text, with counts, active runs and duration histograms per model and version', async () => {
+    const text = await scrapeText(alice.token)
+    const parsed = parsePrometheusTextFormat(text)
+    const analyses = family(parsed, 'loupe_analyses')!
+    expect(analyses.type).toBe('GAUGE')
+    const count = (status: string) => analyses.metrics.find((m) => m.labels?.model_name === model && m.labels?.status === status)?.value
+    expect([count('completed'), count('failed'), count('processing'), count('queued')]).toEqual(['1', '1', '1', '2'])
+    expect(family(parsed, 'loupe_analyses_active')!.metrics.find((m) => m.labels?.model_name === model)!.value).toBe('3')
+
+    // The parser checks every line and each family's type, but folds a labelled histogram into one
+    // entry, so the per-model buckets are read from the sample lines it accepted.
+    expect(family(parsed, 'loupe_analysis_queue_wait_seconds')!.type).toBe('HISTOGRAM')
+    expect(family(parsed, 'loupe_analysis_processing_seconds')!.type).toBe('HISTOGRAM')
+    const sample = (name: string, le?: string) => {
+      const labels = `model_name="${model}",model_version="1"${le ? `,le="${le}"` : ''}`
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `))
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
+    }
+    // Waits of 2, 2 and 4 minutes; processing of 1 and 20 minutes.
+    expect(sample('loupe_analysis_queue_wait_seconds_count')).toBe(3)
+    expect(sample('loupe_analysis_queue_wait_seconds_sum')).toBeCloseTo(8 * 60, 0)
+    expect(sample('loupe_analysis_queue_wait_seconds_bucket', '60')).toBe(0)
+    expect(sample('loupe_analysis_queue_wait_seconds_bucket', '300')).toBe(3)
+    expect(sample('loupe_analysis_processing_seconds_count')).toBe(2)
+    expect(sample('loupe_analysis_processing_seconds_bucket', '60')).toBe(1)
+    expect(sample('loupe_analysis_processing_seconds_bucket', '1800')).toBe(2)
+    expect(sample('loupe_analysis_processing_seconds_bucket', '+Inf')).toBe(2)
+
+    const rejections = family(parsed, 'loupe_callback_rejections_total')!
+    expect(rejections.type).toBe('COUNTER')
+    expect(rejections.metrics.find((m) => m.labels?.code === 'signature_invalid')?.value).toBe('1')
+  })
+
+  it("shows a user only their projects' numbers, and a scraper token the whole deployment", async () => {
+    const mine = await scrape(alice.token)
+    expect(family(mine, 'loupe_analyses')!.metrics.some((m) => m.labels?.model_name === bobModel)).toBe(false)
+    expect(family(mine, 'loupe_projects')!.metrics[0]!.value).toBe('1')
+    const all = await scrape(SCRAPER)
+    expect(family(all, 'loupe_analyses')!.metrics.some((m) => m.labels?.model_name === bobModel)).toBe(true)
+    expect(family(all, 'loupe_analyses')!.metrics.some((m) => m.labels?.model_name === model)).toBe(true)
+  })
+
+  it('refuses anonymous callers and unknown tokens with 401', async () => {
+    expect((await api('/api/metrics')).status).toBe(401)
+    const res = await fetchWithEnv(request('/api/metrics', { token: 'not-a-token' }), { LOUPE_METRICS_TOKEN: SCRAPER })
+    expect(res.status).toBe(401)
+    expect((await res.json<{ error: { code: string } }>()).error.code).toBe('unauthorized')
+  })
+})
+
+describe('SLOs', () => {
+  const SLOS = JSON.stringify([
+    { name: 'fast', model_name: model, objective: 0.9, threshold_minutes: 5 },
+    { name: 'lenient', model_name: model, objective: 0.5, threshold_minutes: 60, window_days: 7 },
+  ])
+
+  it('reports each SLO with its current value and error budget', async () => {
+    const res = await fetchWithEnv(request('/api/slos', { token: alice.token }), { ML_SLOS: SLOS })
+    expect(res.status).toBe(200)
+    const { slos } = await res.json<{ slos: { name: string; good: number; bad: number; pending: number; current: number; met: boolean; error_budget: { allowed: number; spent: number; remaining: number } }[] }>()
+    // fast (5 min): completed in 3 min is good; failed, and processing for 6 min, are bad; two queued 1 min ago are pending.
+    const fast = slos.find((s) => s.name === 'fast')!
+    expect(fast).toMatchObject({ good: 1, bad: 2, pending: 2, met: false })
+    expect(fast.current).toBeCloseTo(1 / 3)
+    expect(fast.error_budget.allowed).toBeCloseTo(0.3)
+    expect(fast.error_budget.remaining).toBeCloseTo(1 - 2 / 0.3)
+    // lenient (60 min): the failed one is bad; the processing and queued ones are still pending.
+    const lenient = slos.find((s) => s.name === 'lenient')!
+    expect(lenient).toMatchObject({ good: 1, bad: 1, pending: 3, met: true })
+    expect(lenient.error_budget.remaining).toBeCloseTo(0)
+  })
+
+  it('exposes the SLOs in the metrics too', async () => {
+    const parsed = await scrape(alice.token, { ML_SLOS: SLOS })
+    expect(family(parsed, 'loupe_slo_current')!.metrics.find((m) => m.labels?.slo === 'fast')!.value).toMatch(/^0\.333/)
+    expect(family(parsed, 'loupe_slo_objective')!.metrics.find((m) => m.labels?.slo === 'lenient')!.value).toBe('0.5')
+  })
+
+  it('refuses a malformed ML_SLOS, naming the variable and the field', () => {
+    expect(() => parseConfig({ ML_SLOS: '[{"name":"x","objective":2,"threshold_minutes":5}]' })).toThrow(/ML_SLOS[\s\S]*objective/)
+    expect(() => parseConfig({ ML_SLOS: 'not json' })).toThrow(/ML_SLOS/)
+    const dup = JSON.stringify([1, 2].map(() => ({ name: 'same', objective: 0.9, threshold_minutes: 5 })))
+    expect(() => parseConfig({ ML_SLOS: dup })).toThrow(/unique/)
+  })
+})
