@@ -226,9 +226,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
   }
 
   /** Runs `work` as a write the run's end must wait for. */
-  protected track<T>(work: Promise<T>): Promise<T> {
-    return this.inflight.track(work)
-  }
+  protected track = <T>(work: Promise<T>): Promise<T> => this.inflight.track(work)
 
   protected canceledError = () => canceledError(this.kind.name)
   protected finalizedError = (why: string) => finalizedError(this.kind.name, this.state!, why)
@@ -248,9 +246,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
   protected async work(): Promise<void> {}
 
   /** Sets the alarm again after the kind changed something its clock reads. */
-  protected async reschedule(): Promise<void> {
-    await this.sync.schedule()
-  }
+  protected reschedule = (): Promise<void> => this.sync.schedule()
 
   /** A move nobody asked for over a callback: a deadline passed, or the kind's own work failed. */
   protected async moveBySystem(to: RunStatus, via: 'heartbeat' | 'finalize', reason: string, action: string) {
@@ -297,7 +293,6 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
   private snapshotMessage(state: RunState<R>, reset: boolean) {
     return snapshotMessage(this.kind.name, state, this.events.lastSeq(), reset, this.logs.recent())
   }
-
 }
 
 const hasProgress = (p: ProgressPatch) => p.progress !== undefined || p.stage !== undefined || p.message !== undefined
