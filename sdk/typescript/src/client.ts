@@ -3,7 +3,7 @@ import { MAX_LOG_LINES_PER_REQUEST } from './log-lines'
 import { AnalysisRun } from './run'
 import { serializeBody, signatureHeaders } from './signing'
 import { Transport, type Attempt, type Logger, type RawResponse, type RetryMode, type TransportOptions } from './transport'
-import type { Analysis, AnalysisCreate, AnalysisWithAnnotations, CallbackCredential } from './types'
+import type { Analysis, AnalysisCreate, AnalysisCreated, AnalysisWithAnnotations } from './types'
 import { VERSION } from './version'
 
 /** How requests are retried and timed; documented once, on the transport. */
@@ -108,10 +108,10 @@ export class LoupeClient {
    * without one only 429 is retried, since repeating a create whose answer was lost could make a
    * second analysis.
    */
-  async createAnalysis(imageId: string, body: AnalysisCreate): Promise<AnalysisWithAnnotations> {
+  async createAnalysis(imageId: string, body: AnalysisCreate): Promise<AnalysisCreated> {
     const payload = { image_id: imageId, ...body }
     const retry: RetryMode = body.external_job_id ? 'all' : 'rate_limit'
-    const created = await this.userRequest<AnalysisWithAnnotations & { callback?: CallbackCredential }>(
+    const created = await this.userRequest<AnalysisCreated>(
       'POST',
       `/api/images/${encodeURIComponent(imageId)}/analyses`,
       payload,

@@ -15,6 +15,8 @@ import type * as projects from '../../../src/schemas/projects'
 
 export type Analysis = z.output<typeof analyses.Analysis>
 export type AnalysisWithAnnotations = z.output<typeof analyses.AnalysisWithAnnotations>
+/** What a create answers: the analysis, and its run credential when a pipeline key created it. */
+export type AnalysisCreated = z.output<typeof analyses.AnalysisCreated>
 export type AnalysisStatus = z.output<typeof analyses.AnalysisStatus>
 /** The body of `POST /api/images/{image_id}/analyses`; `image_id` comes from the path. */
 export type AnalysisCreate = Omit<z.input<typeof analyses.AnalysisCreate>, 'image_id'>

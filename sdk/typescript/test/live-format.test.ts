@@ -17,6 +17,8 @@ const analysis = (over: Partial<Analysis> = {}): Analysis => ({
   external_job_id: null,
   priority: 0,
   group_id: null,
+  model_version_id: null,
+  job_id: null,
   progress: 0.4,
   stage: 'inference',
   annotation_count: 3,

@@ -20,6 +20,8 @@ export function analysisFixture(over: Partial<Analysis> = {}): Analysis {
     external_job_id: null,
     priority: 0,
     group_id: null,
+    model_version_id: null,
+    job_id: null,
     progress: 0,
     stage: null,
     annotation_count: 0,
