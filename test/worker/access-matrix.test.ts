@@ -14,6 +14,7 @@ import {
 } from './helpers'
 import { createAsPipeline, grant, registerPipeline, type TestPipeline } from './pipeline-helpers'
 import { createJob, runJobAlarm, uploadJobArtifact } from './jobs-helpers'
+import { postResults, type CocoFile } from './evaluation-fixtures'
 
 /**
  * People by role, and two registered pipelines granted to the project: `pipeline` created the
@@ -37,6 +38,9 @@ interface World {
   jobArtifactPath: string
   versionIds: [string, string]
   snapshotId: string
+  gtImageId: string
+  importId: string
+  evaluationIds: [string, string]
 }
 
 interface Row {
@@ -90,6 +94,27 @@ async function freshProject(w: World, deleted: boolean) {
   await addMember(w.users.owner, project.id, w.users.viewer, 'viewer')
   if (deleted) await api(`/api/projects/${project.id}`, { method: 'DELETE', token: w.users.owner.token })
   return project.id
+}
+
+/** One image, one box: the smallest ground truth an evaluation can be computed against. */
+const GT_FILE: CocoFile = {
+  images: [{ id: 1, file_name: 'gt.png', width: 100, height: 100 }],
+  annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [10, 10, 20, 20], area: 400, iscrowd: 0 }],
+  categories: [{ id: 1, name: 'cat' }],
+}
+const EVALUATION = { predictions: { model_name: 'yolo_v8', model_version: '1.0.0' } }
+
+async function importGroundTruth(owner: TestUser, projectId: string, name?: string) {
+  const query = name ? `?name=${encodeURIComponent(name)}` : ''
+  const res = await api(`/api/projects/${projectId}/ground-truth${query}`, { method: 'POST', token: owner.token, json: GT_FILE })
+  if (res.status !== 201) throw new Error(`import: ${res.status} ${await res.text()}`)
+  return (await res.json<{ id: string }>()).id
+}
+
+async function evaluate(owner: TestUser, projectId: string) {
+  const res = await api(`/api/projects/${projectId}/evaluations`, { method: 'POST', token: owner.token, json: EVALUATION })
+  if (res.status !== 201) throw new Error(`evaluation: ${res.status} ${await res.text()}`)
+  return (await res.json<{ id: string }>()).id
 }
 
 const ROWS: Row[] = [
@@ -410,6 +435,71 @@ const ROWS: Row[] = [
     expected: READ,
     call: (w, token) => api(`/api/projects/${w.projectId}/annotations?class_name=cat`, { token }),
   },
+  {
+    endpoint: 'POST /api/projects/{id}/ground-truth',
+    expected: write(201),
+    call: (w, token) => api(`/api/projects/${w.projectId}/ground-truth?name=matrix`, { method: 'POST', token, json: GT_FILE }),
+  },
+  { endpoint: 'GET /api/projects/{id}/ground-truth', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/ground-truth`, { token }) },
+  {
+    endpoint: 'GET /api/projects/{id}/ground-truth/{id}',
+    expected: READ,
+    call: (w, token) => api(`/api/projects/${w.projectId}/ground-truth/${w.importId}`, { token }),
+  },
+  {
+    endpoint: 'DELETE /api/projects/{id}/ground-truth/{id}',
+    expected: write(204),
+    call: async (w, token) => {
+      const importId = await importGroundTruth(w.users.owner, w.projectId, 'to delete')
+      return api(`/api/projects/${w.projectId}/ground-truth/${importId}`, { method: 'DELETE', token })
+    },
+  },
+  { endpoint: 'GET /api/images/{id}/ground-truth', expected: READ, call: (w, token) => api(`/api/images/${w.gtImageId}/ground-truth`, { token }) },
+  {
+    endpoint: 'PUT /api/images/{id}/review-mark',
+    expected: write(200),
+    call: (w, token) => api(`/api/images/${w.gtImageId}/review-mark`, { method: 'PUT', token, json: { state: 'complete' } }),
+  },
+  { endpoint: 'GET /api/images/{id}/review-mark', expected: READ, call: (w, token) => api(`/api/images/${w.gtImageId}/review-mark`, { token }) },
+  {
+    endpoint: 'DELETE /api/images/{id}/review-mark',
+    expected: write(204),
+    call: async (w, token) => {
+      const image = await uploadImage(w.users.owner, w.projectId)
+      await api(`/api/images/${image.id}/review-mark`, { method: 'PUT', token: w.users.owner.token, json: { state: 'empty' } })
+      return api(`/api/images/${image.id}/review-mark`, { method: 'DELETE', token })
+    },
+  },
+  {
+    endpoint: 'POST /api/projects/{id}/evaluations',
+    expected: write(201),
+    call: (w, token) => api(`/api/projects/${w.projectId}/evaluations`, { method: 'POST', token, json: EVALUATION }),
+  },
+  { endpoint: 'GET /api/projects/{id}/evaluations', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/evaluations`, { token }) },
+  {
+    endpoint: 'GET /api/evaluations/compare',
+    expected: READ,
+    call: (w, token) => api(`/api/evaluations/compare?a=${w.evaluationIds[0]}&b=${w.evaluationIds[1]}`, { token }),
+  },
+  { endpoint: 'GET /api/evaluations/{id}', expected: READ, call: (w, token) => api(`/api/evaluations/${w.evaluationIds[0]}`, { token }) },
+  {
+    endpoint: 'DELETE /api/evaluations/{id}',
+    expected: write(204),
+    call: async (w, token) => api(`/api/evaluations/${await evaluate(w.users.owner, w.projectId)}`, { method: 'DELETE', token }),
+  },
+  { endpoint: 'GET /api/evaluations/{id}/objects', expected: READ, call: (w, token) => api(`/api/evaluations/${w.evaluationIds[0]}/objects`, { token }) },
+  { endpoint: 'GET /api/evaluations/{id}/images', expected: READ, call: (w, token) => api(`/api/evaluations/${w.evaluationIds[0]}/images`, { token }) },
+  {
+    endpoint: 'GET /api/evaluations/{id}/images/{id}',
+    expected: READ,
+    call: (w, token) => api(`/api/evaluations/${w.evaluationIds[0]}/images/${w.gtImageId}`, { token }),
+  },
+  {
+    endpoint: 'GET /api/evaluations/{id}/confusion',
+    expected: READ,
+    call: (w, token) => api(`/api/evaluations/${w.evaluationIds[0]}/confusion?true_class=cat&predicted_class=cat`, { token }),
+  },
+  { endpoint: 'GET /api/evaluations/{id}/matches', expected: READ, call: (w, token) => api(`/api/evaluations/${w.evaluationIds[0]}/matches`, { token }) },
 ]
 
 /** How the rows name an endpoint's second id, after the project's or the pipeline's. */
@@ -445,6 +535,11 @@ describe('access matrix', () => {
     const version = (v: string) =>
       api(`/api/projects/${project.id}/model-versions`, { method: 'POST', token: owner!.token, json: { name: 'det', version: v } }).then((r) => r.json<{ id: string }>())
     const versionIds: [string, string] = [(await version('1')).id, (await version('2')).id]
+    // Ground truth for one image, one yolo_v8@1.0.0 analysis of it, and two evaluations to compare.
+    const gtImage = await uploadImage(owner!, project.id, undefined, 'gt.png')
+    const importId = await importGroundTruth(owner!, project.id)
+    await postResults({ owner: owner!, imageIds: new Map([[1, gtImage.id]]) }, GT_FILE, [{ image_id: 1, category_id: 1, bbox: [11, 11, 20, 20], score: 0.9 }])
+    const evaluationIds: [string, string] = [await evaluate(owner!, project.id), await evaluate(owner!, project.id)]
     world = {
       users: { owner: owner!, editor: editor!, viewer: viewer!, outsider: outsider! },
       pipelines: { pipeline: pipeline!, other_pipeline: otherPipeline! },
@@ -459,6 +554,9 @@ describe('access matrix', () => {
       jobArtifactPath,
       versionIds,
       snapshotId: job.dataset_snapshot_id!,
+      gtImageId: gtImage.id,
+      importId,
+      evaluationIds,
     }
   })
 
