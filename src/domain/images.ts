@@ -161,11 +161,12 @@ export async function listImages(db: Database, principal: Principal, projectId: 
 
 export async function getImageWithUrl(db: Database, config: Config, origin: string, principal: Principal, imageId: string) {
   const { image } = await imageFor(db, principal, imageId, 'read')
-  // Signed as of the start of a window half the URL's lifetime long: every read in the window gets
-  // the same URL, so the response's ETag matches (docs/operations.md#conditional-reads), and a URL
-  // handed out is still good for at least half its lifetime.
+  // Signed as of the start of a window (half the URL's lifetime) and valid for the lifetime plus
+  // that window: every read in the window gets the same URL, so the response's ETag matches
+  // (docs/operations.md#conditional-reads), and a URL handed out still has its whole lifetime left.
   const window = (IMAGE_URL_TTL_SECONDS / 2) * 1000
   const signedAt = Math.floor(Date.now() / window) * window
-  const signed = await presign(config, origin, image.storageKey, { method: 'GET', expiresIn: IMAGE_URL_TTL_SECONDS, signedAt })
+  const expiresIn = IMAGE_URL_TTL_SECONDS + window / 1000
+  const signed = await presign(config, origin, image.storageKey, { method: 'GET', expiresIn, signedAt })
   return { ...toImage(image), url: signed.url, url_expires_at: signed.expiresAt }
 }

@@ -1,9 +1,8 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../app-env'
-import { identify } from '../auth/middleware'
+import { identify, requireUser } from '../auth/middleware'
 import { projectMembers, projects } from '../db/schema'
 import { and, eq, isNull } from 'drizzle-orm'
-import { unauthorized } from '../errors'
 
 /**
  * Who sees which numbers (docs/operations.md#metrics): a scraper holding one of the
@@ -30,16 +29,18 @@ export const metricsCaller = createMiddleware<AppEnv>(async (c, next) => {
     c.set('metricsScope', null)
     return next()
   }
+  // Otherwise the people-only rule of every other route: a pipeline key is refused with 403.
   return identify(c, async () => {
-    const user = c.get('user')
-    if (!user) throw unauthorized()
-    const rows = await c
-      .get('db')
-      .select({ id: projectMembers.projectId })
-      .from(projectMembers)
-      .innerJoin(projects, eq(projects.id, projectMembers.projectId))
-      .where(and(eq(projectMembers.userId, user.id), isNull(projects.deletedAt)))
-    c.set('metricsScope', rows.map((r) => r.id))
-    await next()
+    await requireUser(c, async () => {
+      const user = c.get('user')!
+      const rows = await c
+        .get('db')
+        .select({ id: projectMembers.projectId })
+        .from(projectMembers)
+        .innerJoin(projects, eq(projects.id, projectMembers.projectId))
+        .where(and(eq(projectMembers.userId, user.id), isNull(projects.deletedAt)))
+      c.set('metricsScope', rows.map((r) => r.id))
+      await next()
+    })
   })
 })

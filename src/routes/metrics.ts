@@ -24,7 +24,7 @@ export const metricsRoutes = createRouter()
       middleware: [metricsCaller] as const,
       responses: {
         200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: z.string() } } },
-        ...errorResponses(401),
+        ...errorResponses(401, 403),
       },
     }),
     async (c) => {
@@ -42,7 +42,7 @@ export const metricsRoutes = createRouter()
       summary: 'Each configured SLO with its current value and error budget',
       security: userSecurity,
       middleware: [metricsCaller] as const,
-      responses: { 200: jsonContent(SloList, 'SLOs over the analyses the caller can see'), ...errorResponses(401) },
+      responses: { 200: jsonContent(SloList, 'SLOs over the analyses the caller can see'), ...errorResponses(401, 403) },
     }),
     async (c) => {
       const now = Date.now()

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import {
   analysisWith,
+  axeViolations,
   box,
   canvasInk,
   imagePoint,
@@ -242,13 +243,7 @@ describe('viewer bugs', () => {
       })
     })
     for (const r of ratios) expect(r.ratio, r.status ?? '').toBeGreaterThanOrEqual(4.5)
-    await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' })
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe
-      const result = await axe.run({ include: [['[data-testid="analysis-panel"]']] }, { runOnly: { type: 'rule', values: ['color-contrast'] } })
-      return result.violations.map((v) => `${v.id} ×${v.nodes.length}`)
-    })
-    expect(violations).toEqual([])
+    expect(await axeViolations(page, '[data-testid="analysis-panel"]', { runOnly: { type: 'rule', values: ['color-contrast'] } })).toEqual([])
     await page.close()
   })
 
@@ -256,16 +251,9 @@ describe('viewer bugs', () => {
     const page = await h.open()
     await openImage(page, classificationId)
     await page.getByTestId('classification-bars').waitFor()
-    await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' })
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe
-      const result = await axe.run(
-        { include: [['[data-testid="classification-bars"]']] },
-        { rules: { 'label-content-name-mismatch': { enabled: true } }, runOnly: { type: 'rule', values: ['label-content-name-mismatch', 'aria-meter-name', 'button-name', 'color-contrast'] } },
-      )
-      return result.violations.map((v) => `${v.id} ×${v.nodes.length}`)
-    })
-    expect(violations).toEqual([])
+    const rules = { 'label-content-name-mismatch': { enabled: true } }
+    const runOnly = { type: 'rule', values: ['label-content-name-mismatch', 'aria-meter-name', 'button-name', 'color-contrast'] }
+    expect(await axeViolations(page, '[data-testid="classification-bars"]', { rules, runOnly })).toEqual([])
     const meters = await page.getByRole('meter').evaluateAll((els) => els.map((el) => document.getElementById(el.getAttribute('aria-labelledby') ?? '')?.textContent))
     expect(meters).toEqual(['astronaut', 'pilot'])
     await page.close()

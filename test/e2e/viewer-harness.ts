@@ -208,3 +208,22 @@ export async function inView(page: Page, selector: string): Promise<boolean> {
 export async function shoot(page: Page, name: string) {
   if (SCREENSHOTS) await page.screenshot({ path: `docs/screenshots/${name}.png` })
 }
+
+const AXE_SOURCE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8')
+
+/**
+ * axe-core's violations inside `selector`, as `rule ×count`. axe is evaluated through the
+ * DevTools protocol rather than added as a script tag, which the viewer's CSP (script-src 'self')
+ * rightly refuses.
+ */
+export async function axeViolations(page: Page, selector: string, options: unknown): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE)
+  return page.evaluate(
+    async ([selector, options]) => {
+      const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe
+      const result = await axe.run({ include: [[selector]] }, options)
+      return result.violations.map((v) => `${v.id} ×${v.nodes.length}`)
+    },
+    [selector, options] as const,
+  )
+}

@@ -78,14 +78,15 @@ describe('docs/deploy.md', () => {
     )
   }, 120_000)
 
-  it('names the databases and buckets that wrangler.toml binds, for both environments', () => {
+  it('names the databases, buckets and queues that wrangler.toml binds, for both environments', () => {
     const created = wranglerCommands.filter((c) => c.words.includes('create')).map((c) => c.words.at(-1))
     const production = unstable_readConfig({ config: 'wrangler.toml', env: 'production' })
-    expect(created).toEqual([production.d1_databases[0]!.database_name, production.r2_buckets[0]!.bucket_name])
+    expect(created).toEqual([production.d1_databases[0]!.database_name, production.r2_buckets[0]!.bucket_name, ...production.queues.producers!.map((q: { queue: string }) => q.queue)])
     for (const c of wranglerCommands.filter((c) => c.words.includes('cors'))) expect(c.words.at(-1)).toBe(production.r2_buckets[0]!.bucket_name)
     const staging = unstable_readConfig({ config: 'wrangler.toml', env: 'staging' })
     expect(guide).toContain(`\`${staging.d1_databases[0]!.database_name}\``)
     expect(guide).toContain(`\`${staging.r2_buckets[0]!.bucket_name}\``)
+    for (const q of staging.queues.producers! as { queue: string }[]) expect(guide).toContain(`\`${q.queue}\``)
     for (const c of wranglerCommands.filter((c) => !['login', 'whoami', 'create'].some((w) => c.words.includes(w)))) {
       expect(c.line, 'every command names its environment').toMatch(/--env production/)
     }

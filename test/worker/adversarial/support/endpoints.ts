@@ -46,7 +46,7 @@ const placeholderString = (i: number) => `@@world-string-${i}@@`
 const worldStrings = (w: World) => [w.owner.token, `ml_outputs/${w.analysisId}/heatmap.png`, `ml_outputs/${crypto.randomUUID()}/heatmap.png`, w.analysisId]
 
 export const PLACEHOLDERS: Vocabulary = {
-  uuids: Array.from({ length: 7 }, (_, i) => placeholderUuid(i)),
+  uuids: Array.from({ length: 8 }, (_, i) => placeholderUuid(i)),
   emails: Array.from({ length: 3 }, (_, i) => placeholderEmail(i)),
   strings: Array.from({ length: 4 }, (_, i) => placeholderString(i)),
 }
@@ -108,6 +108,7 @@ function pathFor(endpoint: Endpoint, w: World, target: Target): string {
     if (target === 'malformed') return 'not-a-uuid'
     if (name === 'project_id') return w.projectId
     if (name === 'image_id') return w.imageId
+    if (name === 'pipeline_id') return w.pipelineId
     if (name === 'id') return endpoint.path.startsWith('/api/annotations/') ? w.annotationId : w.analysisId
     throw new Error(`no world id for path parameter {${name}} of ${endpoint.path}`)
   })

@@ -1,10 +1,11 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { addMember, analysisStub, createAnalysis, createProject, createUser, signed, uploadImage, type TestUser } from '../../helpers'
+import { addMember, analysisStub, api, createAnalysis, createProject, createUser, signed, uploadImage, type TestUser } from '../../helpers'
 
 /**
  * The small world one endpoint is attacked in: a project with an owner and a viewer, a stranger
- * outside it, an image, an analysis with one annotation, and a nonce already spent. `snapshot`
+ * outside it, an image, an analysis with one annotation, a pipeline the owner registered, and a
+ * nonce already spent. `snapshot`
  * reads everything a write could change, so "a refused write changes nothing" is one comparison.
  */
 export interface World {
@@ -15,6 +16,7 @@ export interface World {
   imageId: string
   analysisId: string
   annotationId: string
+  pipelineId: string
   spentNonce: string
 }
 
@@ -34,11 +36,14 @@ export async function createWorld(): Promise<World> {
   if (res.status !== 200) throw new Error(`world: bulk ${res.status} ${await res.text()}`)
   const annotationId = (await res.json<{ annotations: { id: string }[] }>()).annotations[0]!.id
   await settle({ analysisId } as World)
-  return { owner, viewer, stranger, projectId, imageId, analysisId, annotationId, spentNonce }
+  const registered = await api('/api/pipelines', { method: 'POST', token: owner.token, json: { name: 'adversarial', model_names: ['yolo_*'] } })
+  if (registered.status !== 201) throw new Error(`world: pipeline ${registered.status} ${await registered.text()}`)
+  const { id: pipelineId } = await registered.json<{ id: string }>()
+  return { owner, viewer, stranger, projectId, imageId, analysisId, annotationId, pipelineId, spentNonce }
 }
 
 /** The ids a generated uuid may take, so that bodies name real things as often as random ones. */
-export const worldUuids = (w: World) => [w.owner.id, w.viewer.id, w.stranger.id, w.projectId, w.imageId, w.analysisId, w.annotationId]
+export const worldUuids = (w: World) => [w.owner.id, w.viewer.id, w.stranger.id, w.projectId, w.imageId, w.analysisId, w.annotationId, w.pipelineId]
 export const worldEmails = (w: World) => [w.owner.email, w.viewer.email, w.stranger.email]
 
 /** Log lines reach viewers in frames the run object batches for 75 ms; one such frame, with room. */
@@ -71,8 +76,11 @@ export async function snapshot(w: World) {
     // last_used_at moves on every authenticated request, refused or not; the rows themselves must not.
     rows('SELECT id, user_id, kind, token_hash, expires_at, revoked_at FROM api_tokens WHERE user_id IN (?, ?, ?) ORDER BY rowid', w.owner.id, w.viewer.id, w.stranger.id),
     rows('SELECT id, email, name FROM users WHERE id IN (?, ?, ?) ORDER BY rowid', w.owner.id, w.viewer.id, w.stranger.id),
+    rows('SELECT * FROM pipelines WHERE created_by_id = ? ORDER BY rowid', w.owner.id),
+    rows('SELECT * FROM pipeline_keys WHERE pipeline_id IN (SELECT id FROM pipelines WHERE created_by_id = ?) ORDER BY rowid', w.owner.id),
+    rows('SELECT * FROM pipeline_secrets WHERE pipeline_id IN (SELECT id FROM pipelines WHERE created_by_id = ?) ORDER BY rowid', w.owner.id),
   ])
-  const [projects, members, images, analyses, annotations, artifacts, tokens, users] = d1.map((r) => r.results)
+  const [projects, members, images, analyses, annotations, artifacts, tokens, users, pipelines, pipelineKeys, pipelineSecrets] = d1.map((r) => r.results)
   const object = await runInDurableObject(analysisStub(w.analysisId), (_instance, state) => {
     // Spent nonces are the one thing a refused but genuinely signed request is meant to leave behind.
     // So is the heartbeat: any authenticated callback proves the pipeline alive, even one refused.
@@ -86,7 +94,7 @@ export async function snapshot(w: World) {
     return JSON.parse(JSON.stringify({ kv: Object.fromEntries(kv), tables: Object.fromEntries(tables) }))
   })
   const objects = await env.BUCKET.list({ prefix: `ml_outputs/${w.analysisId}/` })
-  return { projects, members, images, analyses, annotations, artifacts, tokens, users, object, r2: objects.objects.map((o) => [o.key, o.size, o.etag]) }
+  return { projects, members, images, analyses, annotations, artifacts, tokens, users, pipelines, pipelineKeys, pipelineSecrets, object, r2: objects.objects.map((o) => [o.key, o.size, o.etag]) }
 }
 export type Snapshot = Awaited<ReturnType<typeof snapshot>>
 
