@@ -2,7 +2,8 @@ import { and, eq, lte } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { analyses } from '../../db/schema'
 import type { Analysis } from '../../schemas/analyses'
-import { auditInsert, type AuditEntry } from '../audit'
+import type { AuditEntry } from '../audit'
+import { lifecycleColumns, withAudit } from './lifecycle-write'
 import { toAnalysis } from '../serialize'
 
 /** The analysis as its object first sees it; a deleted analysis has no object. */
@@ -19,17 +20,7 @@ export async function loadAnalysis(db: Database, id: string): Promise<Analysis |
 export async function writeAnalysisThrough(db: Database, s: Analysis, audit: AuditEntry | null): Promise<void> {
   const update = db
     .update(analyses)
-    .set({
-      status: s.status,
-      errorMessage: s.error_message,
-      progress: s.progress,
-      stage: s.stage,
-      startedAt: s.started_at,
-      completedAt: s.completed_at,
-      updatedAt: s.updated_at,
-      version: s.version,
-    })
+    .set(lifecycleColumns(s))
     .where(and(eq(analyses.id, s.id), lte(analyses.version, s.version)))
-  if (audit) await db.batch([update, auditInsert(db, audit)])
-  else await update
+  await withAudit(db, update, audit)
 }

@@ -2,7 +2,8 @@ import { and, eq, lte } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { jobs } from '../../db/schema'
 import type { Job } from '../../schemas/jobs'
-import { auditInsert, type AuditEntry } from '../audit'
+import type { AuditEntry } from '../audit'
+import { lifecycleColumns, withAudit } from './lifecycle-write'
 import { toJob } from '../serialize'
 
 /** The job as its object first sees it. */
@@ -18,17 +19,7 @@ export async function loadJob(db: Database, id: string): Promise<Job | null> {
 export async function writeJobThrough(db: Database, s: Job, audit: AuditEntry | null): Promise<void> {
   const update = db
     .update(jobs)
-    .set({
-      status: s.status,
-      errorMessage: s.error_message,
-      progress: s.progress,
-      stage: s.stage,
-      startedAt: s.started_at,
-      completedAt: s.completed_at,
-      updatedAt: s.updated_at,
-      version: s.version,
-    })
+    .set(lifecycleColumns(s))
     .where(and(eq(jobs.id, s.id), lte(jobs.version, s.version)))
-  if (audit) await db.batch([update, auditInsert(db, audit)])
-  else await update
+  await withAudit(db, update, audit)
 }
