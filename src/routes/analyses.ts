@@ -25,8 +25,8 @@ import { createRouter } from '../http/router'
 import { streamedJson } from '../http/streamed'
 import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
 import { errorResponses, Uuid } from '../schemas/common'
-import { LiveQuery, LogsPage, LogsQuery } from '../schemas/events'
-import { formatLogText } from '../domain/log-text'
+import { LiveQuery, LogsQuery } from '../schemas/events'
+import { runLogResponse, runLogResponses } from './run-logs'
 import { AppError, unwrapRpc } from '../errors'
 import { rpcMeta } from '../observability/rpc-meta'
 
@@ -147,21 +147,12 @@ analysisRoutes.openapi(
     security: principalSecurity,
     middleware: [requirePrincipal] as const,
     request: { params: AnalysisParam, query: LogsQuery },
-    responses: {
-      200: {
-        description: 'A page of log lines, or with `format=text` the whole log as plain text',
-        content: { 'application/json': { schema: LogsPage }, 'text/plain': { schema: z.string() } },
-      },
-      ...errorResponses(400, 401, 404),
-    },
+    responses: runLogResponses,
   }),
   async (c) => {
     const id = c.req.valid('param').id
-    const { offset, limit, format } = c.req.valid('query')
     await analysisFor(c.get('db'), currentPrincipal(c), id, 'read')
-    const page = await unwrapRpc(analysisStub(c.env, id).readLogs(offset, format === 'text' ? 1_000_000 : limit))
-    if (format === 'text') return c.text(formatLogText(page.lines), 200)
-    return c.json(page, 200)
+    return runLogResponse(c, c.req.valid('query'), (offset, limit) => analysisStub(c.env, id).readLogs(offset, limit))
   },
 )
 

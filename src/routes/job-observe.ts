@@ -8,16 +8,16 @@ import { readableFrom, zipStream } from '../domain/exports/stream'
 import { jobArtifactDownload, listJobArtifacts } from '../domain/jobs/artifacts'
 import { batchDataset } from '../domain/jobs/batch'
 import { jobForUser } from '../domain/jobs/read'
-import { formatLogText } from '../domain/log-text'
 import { readSeries } from '../domain/metrics'
-import { AppError, unwrapRpc } from '../errors'
+import { AppError } from '../errors'
 import { requestOrigin } from '../http/context'
 import { createRouter } from '../http/router'
 import { DownloadQuery, DownloadResponse } from '../schemas/artifacts'
 import { BatchExportQuery } from '../schemas/batch'
 import { errorResponses, Uuid } from '../schemas/common'
 import { downloadResponse } from '../schemas/exports'
-import { LiveQuery, LogsPage, LogsQuery } from '../schemas/events'
+import { LiveQuery, LogsQuery } from '../schemas/events'
+import { runLogResponse, runLogResponses } from './run-logs'
 import { JobArtifactList } from '../schemas/jobs'
 import { MetricsQuery, MetricsResponse } from '../schemas/metrics'
 import { jsonContent, userSecurity } from './openapi'
@@ -35,21 +35,12 @@ export const jobObserveRoutes = createRouter()
       security: userSecurity,
       middleware: [requireUser] as const,
       request: { params: JobParam, query: LogsQuery },
-      responses: {
-        200: {
-          description: 'A page of log lines, or with `format=text` the whole log as plain text',
-          content: { 'application/json': { schema: LogsPage }, 'text/plain': { schema: z.string() } },
-        },
-        ...errorResponses(400, 401, 404),
-      },
+      responses: runLogResponses,
     }),
     async (c) => {
       const id = c.req.valid('param').id
-      const { offset, limit, format } = c.req.valid('query')
       await jobForUser(c.get('db'), currentUser(c), id, 'read')
-      const page = await unwrapRpc(jobStub(c.env, id).readLogs(offset, format === 'text' ? 1_000_000 : limit))
-      if (format === 'text') return c.text(formatLogText(page.lines), 200)
-      return c.json(page, 200)
+      return runLogResponse(c, c.req.valid('query'), (offset, limit) => jobStub(c.env, id).readLogs(offset, limit))
     },
   )
   .openapi(
