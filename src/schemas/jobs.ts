@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ArtifactType, ARTIFACT_STATUSES } from './artifacts'
+import { Artifact } from './artifacts'
 import { JsonObject, Pagination, Timestamp, Uuid } from './common'
 import { DatasetRequest, DatasetSnapshot } from './datasets'
 import { RUN_STATUSES, runStatusSchema, statusUpdateSchema } from './runs'
@@ -134,21 +134,8 @@ export const JobQueue = z
 
 export const JobStatusUpdate = statusUpdateSchema(JobStatus).meta({ id: 'JobStatusUpdate', example: { status: 'processing', stage: 'fit' } })
 
-export const JobArtifact = z
-  .object({
-    id: z.string(),
-    job_id: z.string(),
-    artifact_type: ArtifactType,
-    filename: z.string(),
-    storage_path: z.string(),
-    content_type: z.string(),
-    status: z.enum(ARTIFACT_STATUSES),
-    bytes: z.number().int().nullable(),
-    sha256: z.string().nullable(),
-    created_at: Timestamp,
-    uploaded_at: Timestamp.nullable(),
-  })
-  .meta({ id: 'JobArtifact' })
+/** A job's artifact: an analysis's, held by the job instead. */
+export const JobArtifact = Artifact.omit({ analysis_id: true }).extend({ job_id: z.string() }).meta({ id: 'JobArtifact' })
 export type JobArtifact = z.infer<typeof JobArtifact>
 
 export const JobArtifactList = z.object({ artifacts: z.array(JobArtifact) }).meta({ id: 'JobArtifactList' })
