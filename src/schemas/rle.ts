@@ -8,30 +8,44 @@
 
 export type RleCounts = string | readonly number[]
 
-/** pycocotools `rleFrString`, strictly: null for a character outside the alphabet, a cut-off count, or a negative run. */
-export function decodeCounts(s: string): number[] | null {
+/** A compressed string's counts, or why it is not one. */
+export type DecodedCounts = { counts: number[]; error?: undefined } | { error: string }
+
+/**
+ * pycocotools `rleFrString`: the counts of a compressed string, or what is wrong with it (a
+ * character outside the alphabet, a count cut off). Run lengths are not checked here: each reader
+ * has its own rule for them.
+ */
+export function decodeCountsOf(s: string): DecodedCounts {
   const counts: number[] = []
   let p = 0
   while (p < s.length) {
     let x = 0
     let k = 0
     for (let more = true; more; k++) {
-      if (p >= s.length) return null
-      const c = s.charCodeAt(p++) - 48
-      if (c < 0 || c > 63) return null
+      if (p >= s.length) return { error: 'RLE string ends in the middle of a count' }
+      const c = s.charCodeAt(p) - 48
+      if (c < 0 || c > 63) return { error: `RLE string has an invalid character at ${p}` }
+      p++
       x += (c & 0x1f) * 2 ** (5 * k)
       more = (c & 0x20) !== 0
       if (!more && c & 0x10) x -= 2 ** (5 * (k + 1))
     }
     if (counts.length > 2) x += counts[counts.length - 2]!
-    if (x < 0 || !Number.isSafeInteger(x)) return null
     counts.push(x)
   }
-  return counts
+  return { counts }
+}
+
+/** pycocotools `rleFrString`, strictly: null for a character outside the alphabet, a cut-off count, or a negative run. */
+export function decodeCounts(s: string): number[] | null {
+  const decoded = decodeCountsOf(s)
+  if (decoded.error !== undefined) return null
+  return decoded.counts.every((x) => x >= 0 && Number.isSafeInteger(x)) ? decoded.counts : null
 }
 
 /** pycocotools `rleToString`. Results files need this form; pycocotools cannot take the area of an array. */
-export function encodeCounts(counts: readonly number[]): string {
+export function encodeCounts(counts: ArrayLike<number>): string {
   let out = ''
   for (let i = 0; i < counts.length; i++) {
     let x = counts[i]! - (i > 2 ? counts[i - 2]! : 0)

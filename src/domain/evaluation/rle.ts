@@ -1,3 +1,4 @@
+import { decodeCountsOf, encodeCounts } from '../../schemas/rle'
 import { invalidEvaluationInput } from './input-error'
 
 /**
@@ -27,53 +28,15 @@ function checked(counts: ArrayLike<number>, h: number, w: number, what: string):
 /** An uncompressed RLE: `counts` as a plain list of run lengths. */
 export const rleFromCounts = (counts: ArrayLike<number>, h: number, w: number): Rle => checked(counts, h, w, 'RLE counts')
 
-/**
- * pycocotools' compressed RLE string (rleFrString): 5 bits per character from '0' (48) up, the 6th
- * bit meaning "more follows", the last character's 5th bit a sign, and every count from the third
- * on stored as the difference to the count two places back. Arithmetic stands in for the C shifts
- * so that counts past 2^31 survive.
- */
+/** pycocotools' compressed RLE string (rleFrString; the codec is in src/schemas/rle.ts). */
 export function rleFromString(s: string, h: number, w: number): Rle {
-  const counts: number[] = []
-  let p = 0
-  while (p < s.length) {
-    let x = 0
-    let k = 0
-    let more = true
-    while (more) {
-      if (p >= s.length) throw invalidEvaluationInput('RLE string ends in the middle of a count')
-      const c = s.charCodeAt(p) - 48
-      if (c < 0 || c > 63) throw invalidEvaluationInput(`RLE string has an invalid character at ${p}`)
-      x += (c & 0x1f) * 2 ** (5 * k)
-      more = (c & 0x20) !== 0
-      p++
-      k++
-      if (!more && c & 0x10) x -= 2 ** (5 * k)
-    }
-    if (counts.length > 2) x += counts[counts.length - 2]!
-    counts.push(x)
-  }
-  return checked(counts, h, w, 'RLE string')
+  const decoded = decodeCountsOf(s)
+  if (decoded.error !== undefined) throw invalidEvaluationInput(decoded.error)
+  return checked(decoded.counts, h, w, 'RLE string')
 }
 
 /** pycocotools' rleToString, the inverse of rleFromString. */
-export function rleToString(rle: Rle): string {
-  const { counts } = rle
-  let s = ''
-  for (let i = 0; i < counts.length; i++) {
-    let x = counts[i]!
-    if (i > 2) x -= counts[i - 2]!
-    let more = true
-    while (more) {
-      let c = ((x % 32) + 32) % 32
-      x = Math.floor(x / 32)
-      more = c & 0x10 ? x !== -1 : x !== 0
-      if (more) c |= 0x20
-      s += String.fromCharCode(c + 48)
-    }
-  }
-  return s
-}
+export const rleToString = (rle: Rle): string => encodeCounts(rle.counts)
 
 /** Pixels set: the sum of the odd-numbered runs. */
 export function rleArea(rle: Rle): number {

@@ -4,53 +4,22 @@
  * the plain array or pycocotools' compressed string (a LEB128-like code, 5 bits per character).
  */
 
+import { decodeCountsOf, encodeCounts } from '../../../src/schemas/rle'
+
 export interface Rle {
   counts: string | readonly number[]
   size: readonly [number, number]
 }
 
-/** pycocotools `rleFrString`: arithmetic instead of bit shifts, so counts past 2^31 survive. */
+/** pycocotools `rleFrString` (the codec is the server's, src/schemas/rle.ts). */
 export function decodeCountsString(s: string): number[] {
-  const counts: number[] = []
-  let p = 0
-  while (p < s.length) {
-    let x = 0
-    let k = 0
-    let more = true
-    while (more) {
-      if (p >= s.length) throw new Error('RLE string ends in the middle of a count')
-      const c = s.charCodeAt(p) - 48
-      if (c < 0 || c > 63) throw new Error(`RLE string has an invalid character at ${p}`)
-      x += (c & 0x1f) * 2 ** (5 * k)
-      more = (c & 0x20) !== 0
-      p++
-      k++
-      if (!more && c & 0x10) x -= 2 ** (5 * k)
-    }
-    // From the third count on, the string stores the difference to the count two places back.
-    if (counts.length > 2) x += counts[counts.length - 2]!
-    counts.push(x)
-  }
-  return counts
+  const decoded = decodeCountsOf(s)
+  if (decoded.error !== undefined) throw new Error(decoded.error)
+  return decoded.counts
 }
 
 /** pycocotools `rleToString`; the viewer only decodes, but tests round-trip through it. */
-export function encodeCountsString(counts: readonly number[]): string {
-  let s = ''
-  for (let i = 0; i < counts.length; i++) {
-    let x = counts[i]!
-    if (i > 2) x -= counts[i - 2]!
-    let more = true
-    while (more) {
-      let c = ((x % 32) + 32) % 32
-      x = Math.floor(x / 32)
-      more = c & 0x10 ? x !== -1 : x !== 0
-      if (more) c |= 0x20
-      s += String.fromCharCode(c + 48)
-    }
-  }
-  return s
-}
+export const encodeCountsString = (counts: readonly number[]): string => encodeCounts(counts)
 
 export function runLengths(counts: Rle['counts']): number[] {
   return typeof counts === 'string' ? decodeCountsString(counts) : [...counts]
