@@ -54,6 +54,9 @@ export function useReview(
   const [error, setError] = useState<string | null>(null)
   const [pending, setPending] = useState(false)
   const [history, setHistory] = useState<readonly Decision[]>([])
+  // Decisions reach the server one after another, in the order they were made, so an undo pressed
+  // while its decision is still on the way cannot arrive first and be overwritten by it.
+  const inOrder = useRef<Promise<unknown>>(Promise.resolve())
 
   const save = useCallback(
     async (annotation: Annotation, state: ReviewState, note: string | null | undefined) => {
@@ -62,7 +65,9 @@ export function useReview(
       const optimistic = { ...annotation, review_state: state, review_note: note === undefined ? annotation.review_note : note }
       apply(optimistic)
       try {
-        const saved = await api.review(annotation.id, note === undefined ? { state } : { state, note })
+        const request = inOrder.current.then(() => api.review(annotation.id, note === undefined ? { state } : { state, note }))
+        inOrder.current = request.catch(() => undefined)
+        const saved = await request
         // The server answers with the annotation, reviewer and time included; keep ours if it does not.
         apply(saved && typeof saved === 'object' && saved.id === annotation.id ? saved : optimistic)
         return true
@@ -81,13 +86,15 @@ export function useReview(
     async (annotation: Annotation, state: ReviewState, options: { note?: string | null; advance?: boolean } = {}) => {
       const next = options.advance ? nextAfterDecision(order, annotation.id) : undefined
       if (next !== undefined && state !== annotation.review_state) select(next)
+      // Remembered as it is made, like the change on screen: a U pressed before the server answers
+      // takes back this decision, not the one before it.
+      const decision: Decision | null =
+        state !== annotation.review_state || options.note !== undefined ? { id: annotation.id, before: { state: annotation.review_state, note: annotation.review_note } } : null
+      if (decision) setHistory((h) => [...h.slice(-(MAX_UNDO - 1)), decision])
       const ok = await save(annotation, state, options.note)
       if (!ok) {
+        if (decision) setHistory((h) => h.filter((d) => d !== decision))
         if (next !== undefined) select(annotation.id)
-        return
-      }
-      if (state !== annotation.review_state || options.note !== undefined) {
-        setHistory((h) => [...h.slice(-(MAX_UNDO - 1)), { id: annotation.id, before: { state: annotation.review_state, note: annotation.review_note } }])
       }
     },
     [order, save, select],
