@@ -3,6 +3,23 @@ import { defineConfig } from 'vitest/config'
 
 export const TEST_HMAC_SECRET = 'test_secret_123'
 
+/**
+ * The settings the worker tests run with. The plugin also loads `.dev.vars`, which `npm run dev`
+ * writes from `.dev.vars.example`, so every setting the example sets is pinned here, and tests
+ * run the same beside a dev server as on a clean clone (test/unit/test-settings.test.ts).
+ */
+export const TEST_SETTINGS: Record<string, string> = {
+  // Two secrets: the second proves rotation works.
+  ML_CALLBACK_HMAC_SECRET: `${TEST_HMAC_SECRET},rotated_secret_456`,
+  UPLOAD_SIGNING_SECRET: 'test-upload-signing-secret',
+  ALLOW_TOKEN_LINK_SIGNIN: 'true',
+  PIPELINE_SECRETS_KEY: 'test-pipeline-secrets-key',
+  // Dispatch tests deliver to a receiver on loopback and retry at once; push is off unless a test turns it on.
+  ML_PIPELINE_PUSH_WEBHOOKS_ENABLED: 'false',
+  ML_WEBHOOK_ALLOW_LOOPBACK: 'true',
+  ML_WEBHOOK_RETRY_SCHEDULE: '0,0',
+}
+
 export default defineConfig({
   test: {
     // One JSON line per request and per run move (docs/operations.md#logs) would drown the output; tests that read them spy on console.
@@ -13,17 +30,7 @@ export default defineConfig({
           cloudflareTest(async () => ({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: {
-                TEST_MIGRATIONS: await readD1Migrations('./migrations'),
-                // Two secrets: the second proves rotation works.
-                ML_CALLBACK_HMAC_SECRET: `${TEST_HMAC_SECRET},rotated_secret_456`,
-                UPLOAD_SIGNING_SECRET: 'test-upload-signing-secret',
-                ALLOW_TOKEN_LINK_SIGNIN: 'true',
-                PIPELINE_SECRETS_KEY: 'test-pipeline-secrets-key',
-                // Dispatch tests deliver to a receiver on loopback and retry at once (push itself stays off).
-                ML_WEBHOOK_ALLOW_LOOPBACK: 'true',
-                ML_WEBHOOK_RETRY_SCHEDULE: '0,0',
-              },
+              bindings: { TEST_MIGRATIONS: await readD1Migrations('./migrations'), ...TEST_SETTINGS },
               // A tight limit tests swap in for a rate-limiting binding; wrangler.toml's own stay generous.
               ratelimits: { TEST_TIGHT_LIMIT: { namespace_id: '9001', simple: { limit: 3, period: 60 } } },
             },
