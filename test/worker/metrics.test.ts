@@ -12,9 +12,10 @@ let bob: TestUser
 const model = `m-${crypto.randomUUID().slice(0, 8)}`
 const bobModel = `${model}-bob`
 
-/** Sets an analysis's lifecycle timestamps, minutes before now. */
+/** Sets an analysis's lifecycle timestamps, minutes before one instant, so their differences are exact. */
 async function times(id: string, status: string, createdMin: number, startedMin: number | null, completedMin: number | null) {
-  const ago = (m: number | null) => (m === null ? null : new Date(Date.now() - m * MIN).toISOString())
+  const now = Date.now()
+  const ago = (m: number | null) => (m === null ? null : new Date(now - m * MIN).toISOString())
   await env.DB.prepare('UPDATE analyses SET status = ?, created_at = ?, started_at = ?, completed_at = ? WHERE id = ?')
     .bind(status, ago(createdMin), ago(startedMin), ago(completedMin), id)
     .run()
@@ -29,8 +30,8 @@ beforeAll(async () => {
     await times(a.id, status, c, s, f)
     return a.id
   }
-  // Waits of 2, 2 and 4 minutes; processing of 1 and 20 minutes.
-  await make('completed', 10, 8, 7)
+  // Waits of 2, 2 and 4 minutes; processing of half a minute and 20 minutes, none on a bucket's bound.
+  await make('completed', 10, 8, 7.5)
   await make('failed', 40, 38, 18)
   await make('processing', 6, 2, null)
   await make('queued', 1, null, null)
@@ -69,7 +70,7 @@ describe('GET /api/metrics', () => {
       const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `))
       return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
     }
-    // Waits of 2, 2 and 4 minutes; processing of 1 and 20 minutes.
+    // Waits of 2, 2 and 4 minutes; processing of half a minute and 20 minutes.
     expect(sample('loupe_analysis_queue_wait_seconds_count')).toBe(3)
     expect(sample('loupe_analysis_queue_wait_seconds_sum')).toBeCloseTo(8 * 60, 0)
     expect(sample('loupe_analysis_queue_wait_seconds_bucket', '60')).toBe(0)
@@ -111,7 +112,7 @@ describe('SLOs', () => {
     const res = await fetchWithEnv(request('/api/slos', { token: alice.token }), { ML_SLOS: SLOS })
     expect(res.status).toBe(200)
     const { slos } = await res.json<{ slos: { name: string; good: number; bad: number; pending: number; current: number; met: boolean; error_budget: { allowed: number; spent: number; remaining: number } }[] }>()
-    // fast (5 min): completed in 3 min is good; failed, and processing for 6 min, are bad; two queued 1 min ago are pending.
+    // fast (5 min): completed in 2.5 min is good; failed, and processing for 6 min, are bad; two queued 1 min ago are pending.
     const fast = slos.find((s) => s.name === 'fast')!
     expect(fast).toMatchObject({ good: 1, bad: 2, pending: 2, met: false })
     expect(fast.current).toBeCloseTo(1 / 3)
