@@ -1,4 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { TestProject } from 'vitest/node'
 
 /**
  * A real webhook receiver on loopback for the dispatch tests (outbound HTTP is the one thing a
@@ -6,16 +8,15 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
  * answers 503 to the first two attempts of each webhook-id, `/gone/<tag>` 410, `/down/<tag>` 500,
  * `/slow-retry/<tag>` 429 with `Retry-After: 0`. `GET /_received/<tag>` lists what arrived.
  */
-// test/worker/dispatch.test.ts calls this port (within the principals/dispatch range, 8840-8849).
-export const RECEIVER_PORT = 8844
-
 interface Received {
   path: string
   headers: IncomingHttpHeaders
   body: string
 }
 
-export default async function setup() {
+// The port is the system's choice, handed to the tests as `inject('webhookReceiver')`, so two test
+// runs on one machine (or a test run beside `npm run dev`) never contend for it.
+export default async function setup(project: TestProject) {
   const received = new Map<string, Received[]>()
   const attempts = new Map<string, number>()
   const server = createServer((req, res) => {
@@ -47,6 +48,7 @@ export default async function setup() {
       res.end(`receiver answered ${status}`)
     })
   })
-  await new Promise<void>((resolve) => server.listen(RECEIVER_PORT, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  project.provide('webhookReceiver', `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
   return () => new Promise<void>((resolve) => server.close(() => resolve()))
 }

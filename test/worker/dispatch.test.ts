@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { Webhook } from 'standardwebhooks'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { api, createProject, createUser, fetchWithEnv, request, uploadImage, type TestUser } from './helpers'
 import { grant, registerPipeline } from './pipeline-helpers'
 
@@ -9,7 +9,7 @@ import { grant, registerPipeline } from './pipeline-helpers'
  * queue, the Worker's own consumer delivers it to a receiver on loopback (test/support/webhook-receiver.global.ts),
  * signed as Standard Webhooks and checked here by the `standardwebhooks` package.
  */
-const RECEIVER = 'http://127.0.0.1:8844'
+const RECEIVER = inject('webhookReceiver')
 const PUSH = { ML_PIPELINE_PUSH_WEBHOOKS_ENABLED: 'true' }
 
 interface Received {
@@ -180,7 +180,7 @@ describe('push dispatch', () => {
 
   it('refuses a private or loopback webhook URL at registration unless loopback is allowed', async () => {
     const owner = await createUser('owner')
-    for (const webhook_url of ['http://127.0.0.1:8844/ok/x', 'http://169.254.169.254/latest', 'http://10.0.0.5/hook']) {
+    for (const webhook_url of [`${RECEIVER}/ok/x`, 'http://169.254.169.254/latest', 'http://10.0.0.5/hook']) {
       const res = await fetchWithEnv(request('/api/pipelines', { method: 'POST', token: owner.token, json: { name: 'p', model_names: ['m'], webhook_url } }), { ML_WEBHOOK_ALLOW_LOOPBACK: 'false' })
       expect(res.status, webhook_url).toBe(400)
       expect((await res.json<{ error: { code: string } }>()).error.code).toBe('validation_error')
