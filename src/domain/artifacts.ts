@@ -111,11 +111,11 @@ export async function artifactDownload(db: Database, config: Config, origin: str
   if (!Uuid.safeParse(analysisId).success) throw notFound('Artifact')
   await analysisForUser(db, user, analysisId, 'read')
   const row = await db
-    .select({ id: artifacts.id })
+    .select({ contentType: artifacts.contentType })
     .from(artifacts)
     .where(and(eq(artifacts.storagePath, path), eq(artifacts.analysisId, analysisId)))
     .get()
   if (!row && !path.startsWith(`ml_outputs/${analysisId}/logs/`)) throw notFound('Artifact')
-  const signed = await presign(config, origin, path, { method: 'GET', expiresIn: DOWNLOAD_TTL_SECONDS })
+  const signed = await presign(config, origin, path, { method: 'GET', expiresIn: DOWNLOAD_TTL_SECONDS, servedAs: { contentType: row?.contentType } })
   return { download_url: signed.url, expires_at: signed.expiresAt }
 }

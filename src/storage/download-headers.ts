@@ -20,9 +20,11 @@ function attachment(key: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`
 }
 
+/** Inline for a raster image the viewer draws, otherwise an attachment named for the key's last segment. */
+export const contentDisposition = (key: string, contentType: string | undefined) => (displaysInline(contentType) ? 'inline' : attachment(key))
+
 export function setDownloadHeaders(headers: Headers, key: string): void {
-  const contentType = headers.get('Content-Type') ?? undefined
-  headers.set('Content-Disposition', displaysInline(contentType) ? 'inline' : attachment(key))
+  headers.set('Content-Disposition', contentDisposition(key, headers.get('Content-Type') ?? undefined))
   headers.set('X-Content-Type-Options', 'nosniff')
   headers.set('Content-Security-Policy', DOWNLOAD_CSP)
 }

@@ -1,6 +1,7 @@
 import { AwsV4Signer } from 'aws4fetch'
 import type { Config } from '../config'
 import { AppError } from '../errors'
+import { contentDisposition } from './download-headers'
 
 /** The access key id the Worker signs its own URLs with when R2's S3 API is not configured. */
 export const EMBEDDED_ACCESS_KEY_ID = 'loupe-embedded'
@@ -55,12 +56,19 @@ export async function presign(
     expiresIn: number
     /** Sign as of this instant (ms) instead of now, so repeated requests can get the very same URL. */
     signedAt?: number
+    /** For a GET of something a pipeline uploaded, with the type it was stored with when known. */
+    servedAs?: { contentType?: string }
   },
 ): Promise<PresignedUrl> {
   const signedAt = options.signedAt ?? Date.now()
   const s = signingFor(config, origin)
   const url = new URL(s.base + encodeKey(key))
   url.searchParams.set('X-Amz-Expires', String(options.expiresIn))
+  // The /s3/ route sets the download headers itself; R2 sets only what the signed URL asks for, and
+  // of those headers it can set just Content-Disposition, so a non-image is saved rather than shown.
+  if (config.S3_ENDPOINT && options.servedAs !== undefined) {
+    url.searchParams.set('response-content-disposition', contentDisposition(key, options.servedAs.contentType))
+  }
   // Binding the content type into the signature stops an upload URL being reused for another type.
   const headers: Record<string, string> = options.contentType ? { 'content-type': options.contentType } : {}
   const signer = new AwsV4Signer({

@@ -3,7 +3,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { EMBEDDED_ACCESS_KEY_ID } from '../../src/storage/presign'
-import { api, BASE, PNG_1x1, scenario, signed, uploadArtifact } from './helpers'
+import { api, BASE, fetchWithEnv, PNG_1x1, request, scenario, signed, uploadArtifact } from './helpers'
 import { verifiesUnderSigV4 } from './support/sigv4-verifier'
 
 // The secret vitest.config.ts gives the embedded gateway.
@@ -40,6 +40,29 @@ describe('presigned URLs and independent SigV4 implementations', () => {
     const res = await api(`/api/ml/artifacts/download?storage_path=${encodeURIComponent(path)}`, { token: owner.token })
     const { download_url } = await res.json<{ download_url: string }>()
     expect(await verifiesUnderSigV4(download_url, { method: 'GET', ...credentials })).toBe(true)
+  })
+
+  it.each([
+    ['a CSV', 'metadata.csv', 'text/csv', `attachment; filename="metadata.csv"; filename*=UTF-8''metadata.csv`],
+    ['a PNG', 'heat.png', 'image/png', 'inline'],
+  ])('a direct-to-R2 download URL of %s asks R2 for its Content-Disposition, and verifies under the AWS SDK signer', async (_what, filename, contentType, disposition) => {
+    const { owner, analysis } = await scenario()
+    const ticket = await (await signed('POST', `/api/analyses/${analysis.id}/artifacts/presign`, { artifact_type: 'other', filename, content_type: contentType })).json<{ storage_path: string }>()
+    const r2 = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }
+    const res = await fetchWithEnv(request(`/api/ml/artifacts/download?storage_path=${encodeURIComponent(ticket.storage_path)}`, { token: owner.token }), {
+      S3_ENDPOINT: 'https://acct.r2.cloudflarestorage.com',
+      S3_BUCKET: 'ml-outputs',
+      S3_ACCESS_KEY_ID: r2.accessKeyId,
+      S3_SECRET_ACCESS_KEY: r2.secretAccessKey,
+    })
+    expect(res.status, await res.clone().text()).toBe(200)
+    const { download_url } = await res.json<{ download_url: string }>()
+    expect(new URL(download_url).searchParams.get('response-content-disposition')).toBe(disposition)
+    expect(await verifiesUnderSigV4(download_url, { method: 'GET', ...r2 })).toBe(true)
+    // The disposition is signed: a URL asking R2 to show the file inline instead does not verify.
+    const bent = new URL(download_url)
+    bent.searchParams.set('response-content-disposition', 'inline')
+    if (disposition !== 'inline') expect(await verifiesUnderSigV4(bent.toString(), { method: 'GET', ...r2 })).toBe(false)
   })
 
   it.each(FILENAMES)('the /s3/ gateway takes an AWS SDK presigned PUT and GET for %j', async (filename) => {

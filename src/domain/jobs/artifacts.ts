@@ -63,12 +63,16 @@ export async function jobArtifactDownload(db: Database, config: Config, origin: 
   if (!path.startsWith(prefix) || path.includes('..') || path.includes('//') || /[\u0000-\u001f\\]/.test(path)) {
     throw new AppError(400, 'validation_error', `storage_path must start with ${prefix} and must not contain ..`, { path: ['storage_path'] })
   }
-  const row = await db.select({ id: jobArtifacts.id }).from(jobArtifacts).where(and(eq(jobArtifacts.storagePath, path), eq(jobArtifacts.jobId, jobId))).get()
+  const row = await db
+    .select({ contentType: jobArtifacts.contentType })
+    .from(jobArtifacts)
+    .where(and(eq(jobArtifacts.storagePath, path), eq(jobArtifacts.jobId, jobId)))
+    .get()
   if (!row && !path.startsWith(`${prefix}logs/`)) throw notFound('Artifact')
-  return downloadUrl(config, origin, path)
+  return downloadUrl(config, origin, path, DOWNLOAD_TTL_SECONDS, { contentType: row?.contentType })
 }
 
-export async function downloadUrl(config: Config, origin: string, key: string, expiresIn = DOWNLOAD_TTL_SECONDS) {
-  const signed = await presign(config, origin, key, { method: 'GET', expiresIn })
+export async function downloadUrl(config: Config, origin: string, key: string, expiresIn = DOWNLOAD_TTL_SECONDS, servedAs?: { contentType?: string }) {
+  const signed = await presign(config, origin, key, { method: 'GET', expiresIn, servedAs })
   return { download_url: signed.url, expires_at: signed.expiresAt }
 }
