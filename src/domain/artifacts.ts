@@ -9,7 +9,7 @@ import { Uuid } from '../schemas/common'
 import { isTerminal } from '../schemas/runs'
 import { analysisForUser } from './analyses'
 import { ARTIFACT_CONTENT_TYPES, type Artifact, type ArtifactType } from '../schemas/artifacts'
-import { presign } from '../storage/presign'
+import { downloadUrl, presign } from '../storage/presign'
 import { toArtifact } from './serialize'
 
 export const artifactPath = (analysisId: string, filename: string) => `ml_outputs/${analysisId}/${filename}`
@@ -99,8 +99,6 @@ export async function confirmPendingArtifacts(db: Database, bucket: R2Bucket, an
   return confirmed
 }
 
-const DOWNLOAD_TTL_SECONDS = 900
-
 /**
  * A short-lived URL for one artifact, or a log chunk, of an analysis the user can read. Logs are
  * written by the platform itself and have no artifact row.
@@ -116,6 +114,5 @@ export async function artifactDownload(db: Database, config: Config, origin: str
     .where(and(eq(artifacts.storagePath, path), eq(artifacts.analysisId, analysisId)))
     .get()
   if (!row && !path.startsWith(`ml_outputs/${analysisId}/logs/`)) throw notFound('Artifact')
-  const signed = await presign(config, origin, path, { method: 'GET', expiresIn: DOWNLOAD_TTL_SECONDS, servedAs: { contentType: row?.contentType } })
-  return { download_url: signed.url, expires_at: signed.expiresAt }
+  return downloadUrl(config, origin, path, { servedAs: { contentType: row?.contentType } })
 }

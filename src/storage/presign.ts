@@ -92,6 +92,19 @@ export async function presign(
   }
 }
 
+const DOWNLOAD_TTL_SECONDS = 900
+
+/** A short-lived download link as the API answers it: `download_url` and `expires_at`. */
+export async function downloadUrl(
+  config: Config,
+  origin: string,
+  key: string,
+  options: { expiresIn?: number; servedAs?: { contentType?: string } } = {},
+) {
+  const signed = await presign(config, origin, key, { method: 'GET', expiresIn: options.expiresIn ?? DOWNLOAD_TTL_SECONDS, servedAs: options.servedAs })
+  return { download_url: signed.url, expires_at: signed.expiresAt }
+}
+
 const SIGNER_PARAMS = ['X-Amz-Signature', 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-SignedHeaders', 'X-Amz-Date']
 
 /**

@@ -5,7 +5,7 @@ import { jobArtifacts } from '../../db/schema'
 import { AppError, notFound } from '../../errors'
 import { ARTIFACT_CONTENT_TYPES, type ArtifactType } from '../../schemas/artifacts'
 import type { JobArtifact } from '../../schemas/jobs'
-import { presign } from '../../storage/presign'
+import { downloadUrl, presign } from '../../storage/presign'
 import { checkArtifactFilename } from '../artifacts'
 import { toJobArtifact } from '../serialize'
 
@@ -13,7 +13,6 @@ import { toJobArtifact } from '../serialize'
 export const jobPrefix = (jobId: string) => `jobs/${jobId}/`
 export const JOB_PREFIX_ROOT = 'jobs/'
 
-const DOWNLOAD_TTL_SECONDS = 900
 
 export async function presignJobArtifact(
   db: Database,
@@ -69,10 +68,5 @@ export async function jobArtifactDownload(db: Database, config: Config, origin: 
     .where(and(eq(jobArtifacts.storagePath, path), eq(jobArtifacts.jobId, jobId)))
     .get()
   if (!row && !path.startsWith(`${prefix}logs/`)) throw notFound('Artifact')
-  return downloadUrl(config, origin, path, DOWNLOAD_TTL_SECONDS, { contentType: row?.contentType })
-}
-
-export async function downloadUrl(config: Config, origin: string, key: string, expiresIn = DOWNLOAD_TTL_SECONDS, servedAs?: { contentType?: string }) {
-  const signed = await presign(config, origin, key, { method: 'GET', expiresIn, servedAs })
-  return { download_url: signed.url, expires_at: signed.expiresAt }
+  return downloadUrl(config, origin, path, { servedAs: { contentType: row?.contentType } })
 }

@@ -5,7 +5,7 @@ import { datasetSnapshots, modelVersions } from '../../db/schema'
 import { AppError } from '../../errors'
 import type { Job } from '../../schemas/jobs'
 import { toModelVersion, toSnapshot } from '../serialize'
-import { downloadUrl } from './artifacts'
+import { downloadUrl } from '../../storage/presign'
 import { targetPage } from './targets'
 
 /**
