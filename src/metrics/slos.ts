@@ -1,3 +1,4 @@
+import { sloCounts, type SloCounts } from '../db/ops-metrics-sql'
 import type { SloDefinition, SloStatus } from '../schemas/slos'
 import type { Family } from './exposition'
 import type { MetricsScope } from './scope'
@@ -12,25 +13,21 @@ const DAY_MS = 86_400_000
 export async function evaluateSlos(d1: D1Database, slos: SloDefinition[], scope: MetricsScope, now = Date.now()): Promise<SloStatus[]> {
   if (!slos.length) return []
   const nowIso = new Date(now).toISOString()
-  const statements = slos.map((slo) => {
-    const windowStart = new Date(now - slo.window_days * DAY_MS).toISOString()
-    const where = ['deleted_at IS NULL', 'created_at >= ?1']
-    const params: unknown[] = [windowStart, slo.threshold_minutes * 60, nowIso]
-    if (slo.model_name) (where.push(`model_name = ?${params.length + 1}`), params.push(slo.model_name))
-    if (slo.model_version) (where.push(`model_version = ?${params.length + 1}`), params.push(slo.model_version))
-    if (scope) (where.push(`project_id IN (SELECT value FROM json_each(?${params.length + 1}))`), params.push(JSON.stringify(scope)))
-    const age = (until: string) => `(julianday(${until}) - julianday(created_at)) * 86400.0`
-    return d1
-      .prepare(
-        `SELECT
-           coalesce(sum(status = 'completed' AND ${age('completed_at')} <= ?2), 0) AS good,
-           coalesce(sum(completed_at IS NULL AND ${age('?3')} <= ?2), 0) AS pending,
-           count(*) AS n
-         FROM analyses WHERE ${where.join(' AND ')}`,
-      )
-      .bind(...params)
-  })
-  const results = await d1.batch<{ good: number; pending: number; n: number }>(statements)
+  const windowStart = (slo: SloDefinition) => new Date(now - slo.window_days * DAY_MS).toISOString()
+  const statements = slos.map((slo) =>
+    sloCounts(
+      d1,
+      {
+        model_name: slo.model_name,
+        model_version: slo.model_version,
+        windowStart: windowStart(slo),
+        thresholdSeconds: slo.threshold_minutes * 60,
+        now: nowIso,
+      },
+      scope,
+    ),
+  )
+  const results = await d1.batch<SloCounts>(statements)
   return slos.map((slo, i) => {
     const { good, pending, n } = results[i]!.results[0]!
     const eligible = n - pending
@@ -39,7 +36,7 @@ export async function evaluateSlos(d1: D1Database, slos: SloDefinition[], scope:
     const current = eligible ? good / eligible : null
     return {
       ...slo,
-      window_start: new Date(now - slo.window_days * DAY_MS).toISOString(),
+      window_start: windowStart(slo),
       eligible,
       good,
       bad,

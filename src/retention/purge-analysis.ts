@@ -1,4 +1,6 @@
 import { analysisStub } from '../../durable-objects/analysis-object'
+import { connect } from '../db/client'
+import { deleteAnnotationChunk } from '../db/retention-sql'
 import type { PurgeBudget } from './purge-budget'
 
 /** D1 deletes annotation rows this many at a time: a short statement never stalls other writers. */
@@ -41,9 +43,7 @@ export async function purgeAnalysisData(env: Env, analysisId: string, budget: Pu
   const files = await deletePrefix(env.BUCKET, `ml_outputs/${analysisId}/`, budget)
   result.r2Objects = files.deleted
   if (!files.done) return result
-  const statement = env.DB.prepare(
-    'DELETE FROM annotations WHERE rowid IN (SELECT rowid FROM annotations WHERE analysis_id = ? LIMIT ?)',
-  ).bind(analysisId, ANNOTATION_CHUNK)
+  const statement = deleteAnnotationChunk(connect(env.DB).d1, analysisId, ANNOTATION_CHUNK)
   for (;;) {
     if (!budget.allows(2)) return result
     const changes = (await statement.run()).meta.changes

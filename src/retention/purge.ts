@@ -1,5 +1,10 @@
+import { and, eq, inArray, lt, notExists, or } from 'drizzle-orm'
 import { getConfig } from '../config'
-import { connect } from '../db/client'
+import { connect, type Database } from '../db/client'
+import { inJson } from '../db/in-json'
+import { analysesDue, type DueAnalysis } from '../db/retention-sql'
+import { analyses, artifacts, images, projects } from '../db/schema'
+import { auditInsert } from '../domain/audit'
 import { retentionCutoff } from '../domain/deletion'
 import { log } from '../observability/log'
 import { purgeAnalysisData } from './purge-analysis'
@@ -21,10 +26,34 @@ export interface PurgeReport {
   more: boolean
 }
 
-const audit = (d1: D1Database, action: string, targetType: string, targetId: string, projectId: string, details: Record<string, unknown>) =>
-  d1
-    .prepare("INSERT INTO audit_log (actor_type, action, target_type, target_id, project_id, details) VALUES ('system', ?, ?, ?, ?, ?)")
-    .bind(action, targetType, targetId, projectId, JSON.stringify(details))
+const purged = (db: Database, targetType: 'analysis' | 'image' | 'project', targetId: string, projectId: string, details: Record<string, unknown> = {}) =>
+  auditInsert(db, { actorType: 'system', action: `${targetType}.purged`, targetType, targetId, projectId, details })
+
+// Images go once no analysis refers to them, projects once neither images nor analyses do.
+const imagesDue = (db: Database, cutoff: string) =>
+  db
+    .select({ id: images.id, projectId: images.projectId, storageKey: images.storageKey })
+    .from(images)
+    .where(
+      and(
+        or(lt(images.deletedAt, cutoff), inArray(images.projectId, db.select({ id: projects.id }).from(projects).where(lt(projects.deletedAt, cutoff)))),
+        notExists(db.select({ one: analyses.id }).from(analyses).where(eq(analyses.imageId, images.id))),
+      ),
+    )
+    .limit(PAGE)
+
+const projectsDue = (db: Database, cutoff: string) =>
+  db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(
+      and(
+        lt(projects.deletedAt, cutoff),
+        notExists(db.select({ one: images.id }).from(images).where(eq(images.projectId, projects.id))),
+        notExists(db.select({ one: analyses.id }).from(analyses).where(eq(analyses.projectId, projects.id))),
+      ),
+    )
+    .limit(PAGE)
 
 /**
  * The retention purge (docs/operations.md#deletion-and-retention): what was soft-deleted before
@@ -36,20 +65,14 @@ const audit = (d1: D1Database, action: string, targetType: string, targetId: str
 export async function purgeDeleted(env: Env, options: { now?: number; operations?: number; wallMs?: number } = {}): Promise<PurgeReport> {
   const now = options.now ?? Date.now()
   const cutoff = retentionCutoff(getConfig(env), now)
-  const { d1 } = connect(env.DB)
+  const { db, d1 } = connect(env.DB)
   const budget = new PurgeBudget(options.operations ?? DEFAULT_OPERATIONS, options.wallMs ?? DEFAULT_WALL_MS)
   const report: PurgeReport = { analyses: 0, annotations: 0, images: 0, projects: 0, r2_objects: 0, operations: 0, more: false }
 
-  // An analysis goes when it, its image or its project was deleted before the cutoff.
-  const analysesDue = d1.prepare(`
-    SELECT a.id, a.project_id FROM analyses a WHERE a.deleted_at < ?1
-    UNION SELECT a.id, a.project_id FROM analyses a JOIN images i ON i.id = a.image_id WHERE i.deleted_at < ?1
-    UNION SELECT a.id, a.project_id FROM analyses a JOIN projects p ON p.id = a.project_id WHERE p.deleted_at < ?1
-    LIMIT ${PAGE}`)
   // Each loop ends when nothing is due (done) or when the budget is spent (more to do next run).
   let exhausted = true
   analyses: while (budget.allows(6)) {
-    const { results } = await analysesDue.bind(cutoff).all<{ id: string; project_id: string }>()
+    const { results } = await analysesDue(d1, cutoff, PAGE).all<DueAnalysis>()
     budget.spend()
     if (!results.length) {
       exhausted = false
@@ -60,57 +83,47 @@ export async function purgeDeleted(env: Env, options: { now?: number; operations
       report.annotations += data.annotations
       report.r2_objects += data.r2Objects
       if (!data.done || !budget.allows()) break analyses
-      await d1.batch([
-        d1.prepare('DELETE FROM artifacts WHERE analysis_id = ?').bind(a.id),
-        d1.prepare('DELETE FROM analyses WHERE id = ?').bind(a.id),
-        audit(d1, 'analysis.purged', 'analysis', a.id, a.project_id, { annotations: data.annotations, r2_objects: data.r2Objects }),
+      await db.batch([
+        db.delete(artifacts).where(eq(artifacts.analysisId, a.id)),
+        db.delete(analyses).where(eq(analyses.id, a.id)),
+        purged(db, 'analysis', a.id, a.project_id, { annotations: data.annotations, r2_objects: data.r2Objects }),
       ])
       budget.spend()
       report.analyses++
     }
   }
 
-  const imagesDue = d1.prepare(`
-    SELECT i.id, i.project_id, i.storage_key FROM images i
-    WHERE (i.deleted_at < ?1 OR i.project_id IN (SELECT id FROM projects WHERE deleted_at < ?1))
-      AND NOT EXISTS (SELECT 1 FROM analyses a WHERE a.image_id = i.id)
-    LIMIT ${PAGE}`)
   if (exhausted) return finish(report, budget, cutoff, true)
-  exhausted = true
-  while (budget.allows(3)) {
-    const { results } = await imagesDue.bind(cutoff).all<{ id: string; project_id: string; storage_key: string }>()
-    budget.spend()
-    if (!results.length) {
-      exhausted = false
-      break
-    }
-    await env.BUCKET.delete(results.map((i) => i.storage_key))
-    await d1.batch(results.flatMap((i) => [d1.prepare('DELETE FROM images WHERE id = ?').bind(i.id), audit(d1, 'image.purged', 'image', i.id, i.project_id, {})]))
+  exhausted = await drain(budget, 3, () => imagesDue(db, cutoff), async (due) => {
+    await env.BUCKET.delete(due.map((i) => i.storageKey))
+    await db.batch([db.delete(images).where(inJson(images.id, due.map((i) => i.id))), ...due.map((i) => purged(db, 'image', i.id, i.projectId))])
     budget.spend(2)
-    report.images += results.length
-    report.r2_objects += results.length
-  }
+    report.images += due.length
+    report.r2_objects += due.length
+  })
 
-  const projectsDue = d1.prepare(`
-    SELECT p.id FROM projects p WHERE p.deleted_at < ?1
-      AND NOT EXISTS (SELECT 1 FROM images i WHERE i.project_id = p.id)
-      AND NOT EXISTS (SELECT 1 FROM analyses a WHERE a.project_id = p.id)
-    LIMIT ${PAGE}`)
   if (exhausted) return finish(report, budget, cutoff, true)
-  exhausted = true
-  while (budget.allows(2)) {
-    const { results } = await projectsDue.bind(cutoff).all<{ id: string }>()
+  exhausted = await drain(budget, 2, () => projectsDue(db, cutoff), async (due) => {
+    await db.batch([db.delete(projects).where(inJson(projects.id, due.map((p) => p.id))), ...due.map((p) => purged(db, 'project', p.id, p.id))])
     budget.spend()
-    if (!results.length) {
-      exhausted = false
-      break
-    }
-    await d1.batch(results.flatMap((p) => [d1.prepare('DELETE FROM projects WHERE id = ?').bind(p.id), audit(d1, 'project.purged', 'project', p.id, p.id, {})]))
-    budget.spend()
-    report.projects += results.length
-  }
+    report.projects += due.length
+  })
 
   return finish(report, budget, cutoff, exhausted)
+}
+
+/**
+ * Purges page after page of what `due` finds while the budget allows `cost` more operations (the
+ * read and the page's purge). True when the budget ran out first, false once nothing is due.
+ */
+async function drain<T>(budget: PurgeBudget, cost: number, due: () => Promise<T[]>, purge: (page: T[]) => Promise<void>): Promise<boolean> {
+  while (budget.allows(cost)) {
+    const page = await due()
+    budget.spend()
+    if (!page.length) return false
+    await purge(page)
+  }
+  return true
 }
 
 function finish(report: PurgeReport, budget: PurgeBudget, cutoff: string, more: boolean): PurgeReport {
