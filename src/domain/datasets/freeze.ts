@@ -1,6 +1,7 @@
-import { and, eq } from 'drizzle-orm'
+import { and, count, eq } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { datasetSnapshots } from '../../db/schema'
+import { inJson } from '../../db/in-json'
+import { analyses, datasetSnapshots } from '../../db/schema'
 import { toHex } from '../../digest'
 import { PROJECT_DATASETS, projectDataset } from '../exports/project'
 import { zipStream } from '../exports/stream'
@@ -34,7 +35,7 @@ export async function freezeSnapshot(db: Database, d1: D1Database, bucket: R2Buc
     await hashing.close()
     const sha256 = toHex(await digest.digest)
     await writer.close(sha256)
-    const sources = await sourcesOf(d1, dataset.images.map((i) => i.analysis.id))
+    const sources = await sourcesOf(db, dataset.images.map((i) => i.analysis.id))
     await db
       .update(datasetSnapshots)
       .set({ status: 'ready', sha256, bytes: writer.bytes, imageCount: dataset.images.length, sources, frozenAt: new Date().toISOString() })
@@ -54,20 +55,18 @@ export async function failSnapshot(db: Database, snapshotId: string, message: st
 }
 
 /** Which model versions' analyses label the snapshot's images: the link from reviews to the next snapshot. */
-async function sourcesOf(d1: D1Database, analysisIds: string[]): Promise<Source[]> {
+async function sourcesOf(db: Database, analysisIds: string[]): Promise<Source[]> {
   const merged = new Map<string, Source>()
   for (let i = 0; i < analysisIds.length; i += IDS_PER_QUERY) {
-    const { results } = await d1
-      .prepare(
-        `SELECT model_version_id, model_name, model_version, count(*) AS analyses FROM analyses
-         WHERE id IN (SELECT value FROM json_each(?)) GROUP BY model_version_id, model_name, model_version`,
-      )
-      .bind(JSON.stringify(analysisIds.slice(i, i + IDS_PER_QUERY)))
-      .all<Source>()
+    const results = await db
+      .select({ model_version_id: analyses.modelVersionId, model_name: analyses.modelName, model_version: analyses.modelVersion, analyses: count() })
+      .from(analyses)
+      .where(inJson(analyses.id, analysisIds.slice(i, i + IDS_PER_QUERY)))
+      .groupBy(analyses.modelVersionId, analyses.modelName, analyses.modelVersion)
     for (const r of results) {
       const key = `${r.model_version_id}|${r.model_name}|${r.model_version}`
       const seen = merged.get(key)
-      merged.set(key, { ...r, analyses: Number(r.analyses) + (seen?.analyses ?? 0) })
+      merged.set(key, { ...r, analyses: r.analyses + (seen?.analyses ?? 0) })
     }
   }
   return [...merged.values()].sort((a, b) => b.analyses - a.analyses)

@@ -1,28 +1,7 @@
 import type { DataAccess } from '../../db/client'
+import { analysedImageCount, classStats, type ClassRow } from '../../db/model-version-sql'
 import { AppError } from '../../errors'
 import type { ModelVersion } from '../../schemas/model-versions'
-
-interface ClassRow {
-  class_name: string
-  annotations: number
-  mean_confidence: number | null
-  accepted: number
-  rejected: number
-}
-
-/** Completed analyses of a version; with `common`, only of images the other version analysed too. */
-const analysed = (common: boolean) => `
-  SELECT a.id, a.image_id FROM analyses a
-  WHERE a.model_version_id = ?1 AND a.status = 'completed' AND a.deleted_at IS NULL
-  ${common ? "AND EXISTS (SELECT 1 FROM analyses b WHERE b.image_id = a.image_id AND b.model_version_id = ?2 AND b.status = 'completed' AND b.deleted_at IS NULL)" : ''}`
-
-const perClass = (common: boolean) => `
-  SELECT coalesce(an.class_name, 'unlabeled') AS class_name, count(*) AS annotations, avg(an.confidence) AS mean_confidence,
-         sum(an.review_state = 'accepted') AS accepted, sum(an.review_state = 'rejected') AS rejected
-  FROM annotations an JOIN (${analysed(common)}) a ON a.id = an.analysis_id
-  GROUP BY 1 ORDER BY 1`
-
-const images = (common: boolean) => `SELECT count(DISTINCT image_id) AS n FROM (${analysed(common)})`
 
 /**
  * Two versions of a project side by side, class by class: how many boxes each made, how confident
@@ -33,11 +12,11 @@ export async function compareVersions({ d1 }: DataAccess, base: ModelVersion, ca
   if (base.project_id !== candidate.project_id) throw new AppError(400, 'validation_error', 'Both versions must belong to one project', { path: ['candidate'] })
   const common = scope === 'common'
   const [baseClasses, candidateClasses, baseImages, candidateImages, both] = await d1.batch([
-    d1.prepare(perClass(common)).bind(base.id, candidate.id),
-    d1.prepare(perClass(common)).bind(candidate.id, base.id),
-    d1.prepare(images(false)).bind(base.id),
-    d1.prepare(images(false)).bind(candidate.id),
-    d1.prepare(images(true)).bind(base.id, candidate.id),
+    classStats(d1, base.id, candidate.id, common),
+    classStats(d1, candidate.id, base.id, common),
+    analysedImageCount(d1, base.id),
+    analysedImageCount(d1, candidate.id),
+    analysedImageCount(d1, base.id, candidate.id),
   ])
   const empty = { annotations: 0, mean_confidence: null, accepted: 0, rejected: 0 }
   const stats = (r: ClassRow | undefined) =>

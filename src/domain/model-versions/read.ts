@@ -1,9 +1,9 @@
-import { and, count, desc, eq, sql } from 'drizzle-orm'
+import { and, count, desc, eq, isNull, sql } from 'drizzle-orm'
 import type { z } from 'zod'
 import type { CurrentUser } from '../../app-env'
 import { authorize, projectRole } from '../../auth/permissions'
 import type { DataAccess, Database } from '../../db/client'
-import { datasetSnapshots, jobs, modelVersions } from '../../db/schema'
+import { analyses, annotations, datasetSnapshots, jobs, modelVersions } from '../../db/schema'
 import { notFound } from '../../errors'
 import type { ModelVersionListQuery } from '../../schemas/model-versions'
 import { RUN_STATUSES, type RunStatus } from '../../schemas/runs'
@@ -31,22 +31,22 @@ export async function modelVersionForUser(db: Database, user: CurrentUser, id: s
  * and analyses that applied it, how people judged those analyses, and the later snapshots that
  * those judgements fed.
  */
-export async function lineage({ db, d1 }: DataAccess, version: ReturnType<typeof toModelVersion>) {
+export async function lineage({ db }: DataAccess, version: ReturnType<typeof toModelVersion>) {
   const [snapshot, trainingJob, using, byStatus, reviews, next] = await Promise.all([
     version.dataset_snapshot_id ? db.select().from(datasetSnapshots).where(eq(datasetSnapshots.id, version.dataset_snapshot_id)).get() : undefined,
     version.job_id ? db.select().from(jobs).where(eq(jobs.id, version.job_id)).get() : undefined,
     db.select().from(jobs).where(eq(jobs.modelVersionId, version.id)).orderBy(desc(jobs.createdAt)).limit(20),
-    d1
-      .prepare('SELECT status, count(*) AS n FROM analyses WHERE model_version_id = ? AND deleted_at IS NULL GROUP BY status')
-      .bind(version.id)
-      .all<{ status: RunStatus; n: number }>(),
-    d1
-      .prepare(
-        `SELECT an.review_state AS state, count(*) AS n FROM annotations an JOIN analyses a ON a.id = an.analysis_id
-         WHERE a.model_version_id = ? AND a.deleted_at IS NULL GROUP BY an.review_state`,
-      )
-      .bind(version.id)
-      .all<{ state: string; n: number }>(),
+    db
+      .select({ status: analyses.status, n: count() })
+      .from(analyses)
+      .where(and(eq(analyses.modelVersionId, version.id), isNull(analyses.deletedAt)))
+      .groupBy(analyses.status),
+    db
+      .select({ state: annotations.reviewState, n: count() })
+      .from(annotations)
+      .innerJoin(analyses, eq(analyses.id, annotations.analysisId))
+      .where(and(eq(analyses.modelVersionId, version.id), isNull(analyses.deletedAt)))
+      .groupBy(annotations.reviewState),
     db
       .select()
       .from(datasetSnapshots)
@@ -58,16 +58,16 @@ export async function lineage({ db, d1 }: DataAccess, version: ReturnType<typeof
       )
       .orderBy(datasetSnapshots.createdAt),
   ])
-  const analyses = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>
-  for (const r of byStatus.results) analyses[r.status] = Number(r.n)
+  const byRun = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>
+  for (const r of byStatus) byRun[r.status] = r.n
   const review = { accepted: 0, rejected: 0, unreviewed: 0 }
-  for (const r of reviews.results) review[r.state as keyof typeof review] = Number(r.n)
+  for (const r of reviews) review[r.state] = r.n
   return {
     dataset_snapshot: snapshot ? toSnapshot(snapshot) : null,
     training_job: trainingJob ? toJob(trainingJob) : null,
     model_version: version,
     jobs_using: using.map(toJob),
-    analyses: { total: RUN_STATUSES.reduce((n, s) => n + analyses[s], 0), ...analyses },
+    analyses: { total: RUN_STATUSES.reduce((n, s) => n + byRun[s], 0), ...byRun },
     reviews: review,
     next_snapshots: next.map(toSnapshot),
   }
