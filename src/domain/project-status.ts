@@ -1,6 +1,7 @@
-import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm'
+import { and, count, desc, eq, inArray, isNotNull, isNull } from 'drizzle-orm'
 import type { DataAccess } from '../db/client'
-import { jobs, modelVersions } from '../db/schema'
+import { modelCounts, latestVersionIds } from '../db/project-status-sql'
+import { analyses, annotations, images, jobs, modelVersions } from '../db/schema'
 import { RUN_STATUSES, type RunStatus } from '../schemas/runs'
 import { jobConcurrency } from './jobs/admission'
 import { toJob, toModelVersion } from './serialize'
@@ -14,59 +15,52 @@ const VERSIONS_PER_MODEL = 5
  */
 export async function projectStatus({ db, d1 }: DataAccess, projectId: string) {
   const [imageRows, analysisRows, reviewRows, modelRows, versions, running, waiting, recent, concurrency] = await Promise.all([
-    d1.prepare('SELECT status, count(*) AS n FROM images WHERE project_id = ? AND deleted_at IS NULL GROUP BY status').bind(projectId).all<{ status: string; n: number }>(),
-    d1
-      .prepare('SELECT status, count(*) AS n FROM analyses WHERE project_id = ? AND deleted_at IS NULL GROUP BY status')
-      .bind(projectId)
-      .all<{ status: RunStatus; n: number }>(),
-    d1
-      .prepare(
-        `SELECT an.review_state AS state, count(*) AS n FROM annotations an JOIN analyses a ON a.id = an.analysis_id
-         WHERE a.project_id = ? AND a.deleted_at IS NULL GROUP BY an.review_state`,
-      )
-      .bind(projectId)
-      .all<{ state: string; n: number }>(),
-    d1
-      .prepare(
-        `SELECT name, sum(registered) AS registered, sum(analyses) AS analyses FROM (
-           SELECT name, count(*) AS registered, 0 AS analyses FROM model_versions WHERE project_id = ?1 GROUP BY name
-           UNION ALL
-           SELECT model_name, 0, count(*) FROM analyses WHERE project_id = ?1 AND deleted_at IS NULL GROUP BY model_name)
-         GROUP BY name ORDER BY name`,
-      )
-      .bind(projectId)
-      .all<{ name: string; registered: number; analyses: number }>(),
-    d1
-      .prepare(
-        `SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY name ORDER BY created_at DESC, id DESC) AS k FROM model_versions WHERE project_id = ?)
-         WHERE k <= ${VERSIONS_PER_MODEL}`,
-      )
-      .bind(projectId)
-      .all<{ id: string }>(),
+    db
+      .select({ status: images.status, n: count() })
+      .from(images)
+      .where(and(eq(images.projectId, projectId), isNull(images.deletedAt)))
+      .groupBy(images.status),
+    db
+      .select({ status: analyses.status, n: count() })
+      .from(analyses)
+      .where(and(eq(analyses.projectId, projectId), isNull(analyses.deletedAt)))
+      .groupBy(analyses.status),
+    db
+      .select({ state: annotations.reviewState, n: count() })
+      .from(annotations)
+      .innerJoin(analyses, eq(analyses.id, annotations.analysisId))
+      .where(and(eq(analyses.projectId, projectId), isNull(analyses.deletedAt)))
+      .groupBy(annotations.reviewState),
+    modelCounts(d1, projectId).all<{ name: string; registered: number; analyses: number }>(),
+    latestVersionIds(d1, projectId, VERSIONS_PER_MODEL).all<{ id: string }>(),
     db
       .select()
       .from(jobs)
       .where(and(eq(jobs.projectId, projectId), isNotNull(jobs.runnableAt), inArray(jobs.status, ['queued', 'processing'])))
       .orderBy(jobs.runnableAt),
-    d1.prepare("SELECT count(*) AS n FROM jobs WHERE project_id = ? AND status = 'queued' AND runnable_at IS NULL").bind(projectId).first<{ n: number }>(),
+    db
+      .select({ n: count() })
+      .from(jobs)
+      .where(and(eq(jobs.projectId, projectId), eq(jobs.status, 'queued'), isNull(jobs.runnableAt)))
+      .get(),
     db.select().from(jobs).where(eq(jobs.projectId, projectId)).orderBy(desc(jobs.createdAt), desc(jobs.id)).limit(10),
     jobConcurrency(db, projectId),
   ])
-  const images = { total: 0, ready: 0, pending: 0 }
-  for (const r of imageRows.results) {
-    images[r.status as 'ready' | 'pending'] = Number(r.n)
-    images.total += Number(r.n)
+  const imageCounts = { total: 0, ready: 0, pending: 0 }
+  for (const r of imageRows) {
+    imageCounts[r.status as 'ready' | 'pending'] = Number(r.n)
+    imageCounts.total += Number(r.n)
   }
-  const analyses = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>
-  for (const r of analysisRows.results) analyses[r.status] = Number(r.n)
+  const analysisCounts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>
+  for (const r of analysisRows) analysisCounts[r.status] = Number(r.n)
   const reviews = { accepted: 0, rejected: 0, unreviewed: 0 }
-  for (const r of reviewRows.results) reviews[r.state as keyof typeof reviews] = Number(r.n)
+  for (const r of reviewRows) reviews[r.state as keyof typeof reviews] = Number(r.n)
   const ids = versions.results.map((r) => r.id)
   const versionRows = ids.length ? await latestVersions(db, ids) : []
   return {
     project_id: projectId,
-    images,
-    analyses: { total: RUN_STATUSES.reduce((n, s) => n + analyses[s], 0), ...analyses },
+    images: imageCounts,
+    analyses: { total: RUN_STATUSES.reduce((n, s) => n + analysisCounts[s], 0), ...analysisCounts },
     reviews: { ...reviews, pending: reviews.unreviewed },
     models: modelRows.results.map((m) => ({
       name: m.name,

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import type { CurrentUser } from '../app-env'
 import type { Database } from '../db/client'
+import { reviewedEmptyImageRows, type ReviewedEmptyImageRow } from '../db/export-sql'
 import { imageReviews } from '../db/schema'
 import { notFound } from '../errors'
 import type { ReviewMark } from '../schemas/ground-truth'
@@ -77,25 +78,13 @@ export async function clearReviewMark(db: Database, user: CurrentUser, imageId: 
 }
 
 /** A ready image of the project marked reviewed and empty, as the dataset export lists images. */
-export interface ReviewedEmptyImage {
-  id: string
-  filename: string
-  width: number | null
-  height: number | null
-  storage_key: string
-}
+export type ReviewedEmptyImage = ReviewedEmptyImageRow
 
 /**
  * The project's images marked reviewed and empty, for the dataset export: each belongs in the
  * dataset with zero annotations, whether or not a model labelled it.
  */
 export async function reviewedEmptyImages(d1: D1Database, projectId: string): Promise<ReviewedEmptyImage[]> {
-  const { results } = await d1
-    .prepare(
-      `SELECT i.id, i.filename, i.width, i.height, i.storage_key FROM image_reviews r JOIN images i ON i.id = r.image_id
-       WHERE r.project_id = ? AND r.state = 'empty' AND i.deleted_at IS NULL AND i.status = 'ready' ORDER BY i.rowid`,
-    )
-    .bind(projectId)
-    .all<ReviewedEmptyImage>()
+  const { results } = await reviewedEmptyImageRows(d1, projectId).all<ReviewedEmptyImage>()
   return results
 }

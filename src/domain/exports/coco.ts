@@ -4,13 +4,12 @@ import type { Dataset, DatasetImage } from './dataset'
 import { encodeCounts, rleArea, rleBbox, runsOf, type RleCounts } from '../../schemas/rle'
 import { inImagePixels, type Rescaled } from './frame'
 import { boxOf, extentOf, flatPoints, polygonArea, xywh } from './geometry'
-import { annotationPages, classOf, distinctClasses, inChunks, UNLABELED } from './reader'
+import { keypointLayouts } from '../../db/export-sql'
+import { annotationPages, classOf, distinctClasses, inChunks } from './reader'
 import type { Chunk } from './stream'
 
 /** The annotation types COCO has geometry for; classifications, heatmaps, masks and custom data stay out. */
 const COCO_TYPES: readonly AnnotationType[] = ['bounding_box', 'polygon', 'segmentation', 'keypoint']
-// A PNG segmentation's pixels live in an artifact; only an RLE one carries its mask inline.
-const INLINE_GEOMETRY = "NOT (annotation_type = 'segmentation' AND json_extract(data, '$.counts') IS NULL)"
 /** Below this confidence a keypoint is exported as labeled but not visible (v = 1). */
 export const KEYPOINT_VISIBLE_CONFIDENCE = 0.5
 
@@ -41,19 +40,10 @@ type KeypointData = { keypoints: { name: string; x: number; y: number; confidenc
  */
 async function categoriesOf(ds: Dataset): Promise<Map<string, Category>> {
   const ids = ds.images.map((i) => i.analysis.id)
-  const names = await distinctClasses(ds.d1, ids, { review: ds.review, types: COCO_TYPES, extraSql: INLINE_GEOMETRY })
+  // A PNG segmentation's pixels live in an artifact, so only inline geometry makes a category.
+  const names = await distinctClasses(ds.d1, ids, { review: ds.review, types: COCO_TYPES, inlineGeometry: true })
   const categories = new Map(names.map((name, i) => [name, { id: i + 1, name, supercategory: 'object' } as Category]))
-  const review = ds.review === 'accepted' ? " AND review_state = 'accepted'" : ''
-  const layouts = inChunks(ids, async (placeholders, chunk) => {
-    const { results } = await ds.d1
-      .prepare(
-        `SELECT coalesce(class_name, '${UNLABELED}') AS name, data FROM annotations WHERE rowid IN (` +
-          `SELECT min(rowid) FROM annotations WHERE analysis_id IN (${placeholders}) AND annotation_type = 'keypoint'${review} GROUP BY class_name)`,
-      )
-      .bind(...chunk)
-      .all<{ name: string; data: string }>()
-    return results
-  })
+  const layouts = inChunks(ids, async (chunk) => (await keypointLayouts(ds.d1, chunk, ds.review).all<{ name: string; data: string }>()).results)
   for await (const row of layouts) {
     const category = categories.get(row.name)
     if (!category || category.keypoints) continue

@@ -1,3 +1,4 @@
+import { completedModelNames, DATASET_IMAGES_PAGE, projectImagesPage, type DatasetImageRow } from '../../db/export-sql'
 import { AppError } from '../../errors'
 import type { ProjectExportQuery } from '../../schemas/exports'
 import { cocoDataset } from './coco'
@@ -6,30 +7,19 @@ import { imageSize } from './reader'
 import type { ZipEntry } from './stream'
 import { yoloEntries } from './yolo'
 
-const IMAGES_PER_QUERY = 500
-
 /**
- * Each ready image of the project with its latest completed analysis (of `model`, when given).
- * Images no such analysis labels are left out: an image without labels would teach "nothing here".
- * The list is per image, not per annotation, so it is held; annotations are still paged.
+ * A dataset's image list, read a page at a time by rowid and held: it is per image, not per
+ * annotation; annotations are still paged. Each image gets a unique name and its size.
  */
-export async function projectImages(d1: D1Database, projectId: string, model: string | undefined): Promise<DatasetImage[]> {
-  const statement = d1.prepare(`
-    SELECT i.rowid AS _rowid, i.id, i.filename, i.width, i.height, i.storage_key,
-      a.id AS analysis_id, a.model_name, a.model_version
-    FROM images i
-    JOIN analyses a ON a.id = (
-      SELECT id FROM analyses
-      WHERE image_id = i.id AND status = 'completed' AND deleted_at IS NULL AND (?2 IS NULL OR model_name = ?2)
-      ORDER BY completed_at DESC, created_at DESC, id DESC LIMIT 1)
-    WHERE i.project_id = ?1 AND i.deleted_at IS NULL AND i.status = 'ready' AND i.rowid > ?3
-    ORDER BY i.rowid LIMIT ${IMAGES_PER_QUERY}`)
-  type Row = { _rowid: number; id: string; filename: string; width: number | null; height: number | null; storage_key: string; analysis_id: string; model_name: string; model_version: string }
+export async function datasetImages<R extends DatasetImageRow>(
+  d1: D1Database,
+  page: (afterRowid: number) => D1PreparedStatement,
+  analysisOf: (row: R) => DatasetImage['analysis'],
+): Promise<DatasetImage[]> {
   const name = uniqueNamer()
   const images: DatasetImage[] = []
-  let after = 0
-  for (;;) {
-    const { results } = await statement.bind(projectId, model ?? null, after).all<Row>()
+  for (let after = 0; ; ) {
+    const { results } = await page(after).all<R>()
     for (const r of results) {
       images.push({
         cocoId: images.length + 1,
@@ -37,13 +27,24 @@ export async function projectImages(d1: D1Database, projectId: string, model: st
         ...name(r.filename, r.id),
         storageKey: r.storage_key,
         ...(await imageSize(d1, r, r.analysis_id)),
-        analysis: { id: r.analysis_id, model_name: r.model_name, model_version: r.model_version },
+        analysis: analysisOf(r),
       })
     }
-    if (results.length < IMAGES_PER_QUERY) return images
+    if (results.length < DATASET_IMAGES_PAGE) return images
     after = results.at(-1)!._rowid
   }
 }
+
+/**
+ * Each ready image of the project with its latest completed analysis (of `model`, when given).
+ * Images no such analysis labels are left out: an image without labels would teach "nothing here".
+ */
+export const projectImages = (d1: D1Database, projectId: string, model: string | undefined) =>
+  datasetImages<DatasetImageRow & { model_name: string; model_version: string }>(
+    d1,
+    (after) => projectImagesPage(d1, projectId, model ?? null, after),
+    (r) => ({ id: r.analysis_id, model_name: r.model_name, model_version: r.model_version }),
+  )
 
 async function* withImages(ds: Dataset): AsyncGenerator<ZipEntry> {
   for (const image of ds.images) {
@@ -65,10 +66,7 @@ export const PROJECT_DATASETS = {
 
 /** The models with a completed analysis in the project: the ones a dataset export can be asked for. */
 export async function completedModels(d1: D1Database, projectId: string): Promise<string[]> {
-  const { results } = await d1
-    .prepare("SELECT DISTINCT model_name FROM analyses WHERE project_id = ? AND status = 'completed' AND deleted_at IS NULL ORDER BY model_name")
-    .bind(projectId)
-    .all<{ model_name: string }>()
+  const { results } = await completedModelNames(d1, projectId).all<{ model_name: string }>()
   return results.map((r) => r.model_name)
 }
 

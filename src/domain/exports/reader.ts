@@ -3,22 +3,15 @@ import type { Database } from '../../db/client'
 import { artifacts, images } from '../../db/schema'
 import { notFound } from '../../errors'
 import type { Analysis, Annotation } from '../../schemas/analyses'
-import type { AnnotationType } from '../../schemas/annotation-types'
 import { annotationPages as pagesWhere } from '../../db/annotation-sql'
+import { annotationWhere, distinctClassNames, reviewStateCounts, statedImageSize, UNLABELED, type AnnotationFilter } from '../../db/export-sql'
 import { toArtifact, toImage } from '../serialize'
 
-/** The category of an annotation without a class name. */
-export const UNLABELED = 'unlabeled'
+export { UNLABELED, type AnnotationFilter }
 export const classOf = (a: Pick<Annotation, 'class_name'>) => a.class_name ?? UNLABELED
 
 /** Rows per D1 query; an export holds at most one page of annotations at a time. */
 export const EXPORT_PAGE_SIZE = 1000
-
-export interface AnnotationFilter {
-  /** `accepted` keeps only annotations a reviewer accepted. */
-  review?: 'accepted' | 'any'
-  types?: readonly AnnotationType[]
-}
 
 export type ExportImage = ReturnType<typeof toImage> & { storage_key: string }
 export type ExportArtifact = ReturnType<typeof toArtifact>
@@ -49,32 +42,14 @@ export async function loadAnalysisSource(db: Database, d1: D1Database, bucket: R
   }
 }
 
-function where(analysisId: string, filter: AnnotationFilter) {
-  const clauses = ['analysis_id = ?']
-  const params: unknown[] = [analysisId]
-  if (filter.review === 'accepted') clauses.push("review_state = 'accepted'")
-  if (filter.types?.length) {
-    clauses.push(`annotation_type IN (${filter.types.map(() => '?').join(', ')})`)
-    params.push(...filter.types)
-  }
-  return { sql: clauses.join(' AND '), params }
-}
-
-/**
- * The annotations of one analysis in insertion order, a page at a time. The rowid cursor keeps
- * every query an index range scan, and memory flat however many rows there are.
- */
 /** The annotations of one analysis in insertion order, a page at a time, so memory stays flat. */
 export function annotationPages(d1: D1Database, analysisId: string, filter: AnnotationFilter = {}): AsyncGenerator<Annotation[]> {
-  return pagesWhere(d1, where(analysisId, filter), EXPORT_PAGE_SIZE)
+  return pagesWhere(d1, annotationWhere(analysisId, filter), EXPORT_PAGE_SIZE)
 }
 
 /** How many annotations are in each review state: a GROUP BY, not a scan in the Worker. */
 export async function reviewSummary(d1: D1Database, analysisId: string): Promise<Record<string, number>> {
-  const { results } = await d1
-    .prepare('SELECT review_state AS state, count(*) AS n FROM annotations WHERE analysis_id = ? GROUP BY review_state')
-    .bind(analysisId)
-    .all<{ state: string; n: number }>()
+  const { results } = await reviewStateCounts(d1, analysisId).all<{ state: string; n: number }>()
   const summary: Record<string, number> = { unreviewed: 0, accepted: 0, rejected: 0 }
   for (const r of results) summary[r.state] = Number(r.n)
   return summary
@@ -84,32 +59,17 @@ export async function reviewSummary(d1: D1Database, analysisId: string): Promise
 const IDS_PER_QUERY = 80
 
 /** Runs `query` over `ids` in chunks small enough for D1's parameter limit. */
-export async function* inChunks<T>(ids: readonly string[], query: (placeholders: string, chunk: string[]) => Promise<T[]>): AsyncGenerator<T> {
-  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
-    const chunk = ids.slice(i, i + IDS_PER_QUERY)
-    yield* await query(chunk.map(() => '?').join(', '), chunk)
-  }
+export async function* inChunks<T>(ids: readonly string[], query: (chunk: string[]) => Promise<T[]>): AsyncGenerator<T> {
+  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) yield* await query(ids.slice(i, i + IDS_PER_QUERY))
 }
 
 /**
  * The distinct class names across analyses, sorted, so category ids and YOLO class indices are the
  * same in every export of the same data. A missing class name becomes `unlabeled`.
  */
-export async function distinctClasses(d1: D1Database, analysisIds: readonly string[], filter: AnnotationFilter & { extraSql?: string }) {
+export async function distinctClasses(d1: D1Database, analysisIds: readonly string[], filter: AnnotationFilter & { inlineGeometry?: boolean }) {
   const names = new Set<string>()
-  const types = filter.types ?? []
-  const rows = inChunks(analysisIds, async (placeholders, chunk) => {
-    const { results } = await d1
-      .prepare(
-        `SELECT DISTINCT coalesce(class_name, '${UNLABELED}') AS name FROM annotations WHERE analysis_id IN (${placeholders})` +
-          (types.length ? ` AND annotation_type IN (${types.map(() => '?').join(', ')})` : '') +
-          (filter.review === 'accepted' ? " AND review_state = 'accepted'" : '') +
-          (filter.extraSql ? ` AND ${filter.extraSql}` : ''),
-      )
-      .bind(...chunk, ...types)
-      .all<{ name: string }>()
-    return results
-  })
+  const rows = inChunks(analysisIds, async (chunk) => (await distinctClassNames(d1, chunk, filter).all<{ name: string }>()).results)
   for await (const r of rows) names.add(r.name)
   return [...names].sort()
 }
@@ -117,12 +77,6 @@ export async function distinctClasses(d1: D1Database, analysisIds: readonly stri
 /** The image's size from its row, else from the first annotation that states it. */
 export async function imageSize(d1: D1Database, image: { width: number | null; height: number | null }, analysisId: string) {
   if (image.width && image.height) return { width: image.width, height: image.height }
-  const row = await d1
-    .prepare(
-      "SELECT json_extract(data, '$.image_width') AS w, json_extract(data, '$.image_height') AS h FROM annotations " +
-        "WHERE analysis_id = ? AND json_extract(data, '$.image_width') IS NOT NULL AND json_extract(data, '$.image_height') IS NOT NULL LIMIT 1",
-    )
-    .bind(analysisId)
-    .first<{ w: number; h: number }>()
+  const row = await statedImageSize(d1, analysisId).first<{ w: number; h: number }>()
   return { width: image.width ?? row?.w ?? null, height: image.height ?? row?.h ?? null }
 }

@@ -1,19 +1,19 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Config } from '../../config'
 import type { DataAccess } from '../../db/client'
+import { batchImagesPage } from '../../db/export-sql'
 import { inJson } from '../../db/in-json'
+import { openBatchAnalysisIds } from '../../db/job-batch-sql'
 import { analyses } from '../../db/schema'
 import { AppError } from '../../errors'
 import type { Analysis } from '../../schemas/analyses'
 import type { BatchResultItem } from '../../schemas/batch'
 import type { Job } from '../../schemas/jobs'
 import { auditInsert } from '../audit'
-import { uniqueNamer, type Dataset, type DatasetImage } from '../exports/dataset'
-import { imageSize } from '../exports/reader'
+import type { Dataset } from '../exports/dataset'
+import { datasetImages } from '../exports/project'
 import { toAnalysis } from '../serialize'
 import { outsideBatch } from './targets'
-
-const PAGE = 500
 
 /**
  * The analyses of a batch's images, created on first mention: one per image per job (a unique
@@ -28,7 +28,7 @@ export async function batchAnalyses({ db, d1 }: DataAccess, config: Config, job:
   const existing = new Map((await ofImages(db, job.id, imageIds)).map((a) => [a.image_id, a]))
   const fresh = imageIds.filter((id) => !existing.has(id))
   if (fresh.length) {
-    await assertRoom(d1, config, fresh)
+    await assertRoom(db, config, fresh)
     const params = new Map(items.map((i) => [i.image_id, i]))
     const now = new Date().toISOString()
     const inserts = fresh.map((imageId) =>
@@ -72,11 +72,13 @@ async function ofImages(db: DataAccess['db'], jobId: string, imageIds: string[])
   return rows.map(toAnalysis)
 }
 
-async function assertRoom(d1: D1Database, config: Config, imageIds: string[]) {
-  const { results } = await d1
-    .prepare('SELECT image_id, count(*) AS n FROM analyses WHERE image_id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL GROUP BY image_id HAVING count(*) >= ?')
-    .bind(JSON.stringify(imageIds), config.ML_MAX_ANALYSES_PER_IMAGE)
-    .all<{ image_id: string }>()
+async function assertRoom(db: DataAccess['db'], config: Config, imageIds: string[]) {
+  const results = await db
+    .select({ image_id: analyses.imageId })
+    .from(analyses)
+    .where(and(inJson(analyses.imageId, imageIds), isNull(analyses.deletedAt)))
+    .groupBy(analyses.imageId)
+    .having(sql`count(*) >= ${config.ML_MAX_ANALYSES_PER_IMAGE}`)
   if (results.length) {
     throw new AppError(409, 'analysis_limit_reached', `${results.length} image(s) already have ${config.ML_MAX_ANALYSES_PER_IMAGE} analyses, the limit`, {
       limit: config.ML_MAX_ANALYSES_PER_IMAGE,
@@ -87,39 +89,17 @@ async function assertRoom(d1: D1Database, config: Config, imageIds: string[]) {
 
 /** Analyses of the batch still open, a page at a time: the ones a finished batch cancels. */
 export async function openBatchAnalyses(d1: D1Database, jobId: string, limit: number): Promise<string[]> {
-  const { results } = await d1
-    .prepare("SELECT id FROM analyses WHERE job_id = ? AND status IN ('queued', 'processing') AND deleted_at IS NULL LIMIT ?")
-    .bind(jobId, limit)
-    .all<{ id: string }>()
+  const { results } = await openBatchAnalysisIds(d1, jobId, limit).all<{ id: string }>()
   return results.map((r) => r.id)
 }
 
 /** The batch as a dataset: each image with the batch's completed analysis of it, for the project exporters. */
 export async function batchDataset(d1: D1Database, bucket: R2Bucket, job: Job, review: 'accepted' | 'any'): Promise<Dataset> {
-  type Row = { rowid: number; id: string; filename: string; width: number | null; height: number | null; storage_key: string; analysis_id: string }
-  const statement = d1.prepare(
-    `SELECT a.rowid AS rowid, i.id, i.filename, i.width, i.height, i.storage_key, a.id AS analysis_id
-     FROM analyses a JOIN images i ON i.id = a.image_id
-     WHERE a.job_id = ? AND a.status = 'completed' AND a.deleted_at IS NULL AND i.deleted_at IS NULL AND a.rowid > ?
-     ORDER BY a.rowid LIMIT ${PAGE}`,
+  const images = await datasetImages(
+    d1,
+    (after) => batchImagesPage(d1, job.id, after),
+    (r) => ({ id: r.analysis_id, model_name: job.model_name, model_version: job.model_version! }),
   )
-  const name = uniqueNamer()
-  const images: DatasetImage[] = []
-  for (let after = 0; ; ) {
-    const { results } = await statement.bind(job.id, after).all<Row>()
-    for (const r of results) {
-      images.push({
-        cocoId: images.length + 1,
-        imageId: r.id,
-        ...name(r.filename, r.id),
-        storageKey: r.storage_key,
-        ...(await imageSize(d1, r, r.analysis_id)),
-        analysis: { id: r.analysis_id, model_name: job.model_name, model_version: job.model_version! },
-      })
-    }
-    if (results.length < PAGE) break
-    after = results.at(-1)!.rowid
-  }
   const exportedAt = new Date().toISOString()
   return {
     d1,
