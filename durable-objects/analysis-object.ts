@@ -1,7 +1,8 @@
 import type { CallbackMeta } from '../src/app-env'
 import { assertArtifactsUploaded, assertKeysFree, prepareAnnotations, replayFrozen, writeAnnotations, type BulkMode, type PreparedAnnotation } from '../src/domain/annotations-bulk'
-import { confirmPendingArtifacts } from '../src/domain/artifacts'
-import { loadAnalysis, writeAnalysisThrough } from '../src/domain/runs/analysis-record'
+import { confirmPendingArtifacts, sealDirectUploads } from '../src/domain/artifacts'
+import { assertBoxesMeetImage, type ImageSize } from '../src/domain/annotation-bounds'
+import { loadAnalysis, loadImageSize, writeAnalysisThrough } from '../src/domain/runs/analysis-record'
 import type { Analysis, Annotation } from '../src/schemas/analyses'
 import { ARTIFACT_PATH_TYPES, type AnnotationInput } from '../src/schemas/annotation-types'
 import type { AnalysisEvent, EventBodies } from '../src/schemas/events'
@@ -50,9 +51,13 @@ export class AnalysisObject extends RunObject<'analysis', Analysis> {
     })
   }
 
-  /** Direct-to-R2 uploads nobody referred to are confirmed now, so viewers hear of every artifact. */
+  /**
+   * Direct-to-R2 uploads nobody referred to are confirmed now, so viewers hear of every artifact,
+   * and sealed, so an upload URL still valid after the end cannot change what the analysis holds.
+   */
   protected override async beforeFinal() {
     for (const artifact of await confirmPendingArtifacts(this.data.db, this.env.BUCKET, this.id, 'all')) this.live.broadcast('artifact', { artifact })
+    await sealDirectUploads(this.data.db, this.env.BUCKET, this.id)
   }
 
   /** A batch's analysis ended: its job's progress counts it. */
@@ -61,11 +66,22 @@ export class AnalysisObject extends RunObject<'analysis', Analysis> {
     if (jobId) this.ctx.waitUntil(this.env.JOB.getByName(jobId).batchAnalysisFinished().catch((err) => console.warn(JSON.stringify({ level: 'warn', message: 'batch progress not updated', job: jobId, error: String(err) }))))
   }
 
+  /** Read once per object: an image's pixels never change. A failed read is tried again next time. */
+  private imageSize?: Promise<ImageSize>
+  private sizeOfImage(): Promise<ImageSize> {
+    this.imageSize ??= loadImageSize(this.data.db, this.state!.image_id).catch((err) => {
+      this.imageSize = undefined
+      throw err
+    })
+    return this.imageSize
+  }
+
   private async write(items: PreparedAnnotation[], inputs: AnnotationInput[], mode: BulkMode, meta: CallbackMeta) {
     const bitmaps = inputs.filter((a) => ARTIFACT_PATH_TYPES.has(a.annotation_type) && a.storage_path).map((a) => a.storage_path!)
     for (const artifact of await confirmPendingArtifacts(this.data.db, this.env.BUCKET, this.id, bitmaps)) {
       this.live.broadcast('artifact', { artifact })
     }
+    assertBoxesMeetImage(await this.sizeOfImage(), inputs)
     await assertArtifactsUploaded(this.data.db, this.id, inputs)
     if (mode === 'append') await assertKeysFree(this.data, this.id, items)
     const version = this.state!.version + 1

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, isNull } from 'drizzle-orm'
 import type { Config } from '../config'
 import type { Database } from '../db/client'
 import { inJson } from '../db/in-json'
@@ -10,6 +10,7 @@ import { isTerminal } from '../schemas/runs'
 import { analysisForUser } from './analyses'
 import { ARTIFACT_CONTENT_TYPES, type Artifact, type ArtifactType } from '../schemas/artifacts'
 import { downloadUrl, presign } from '../storage/presign'
+import { artifactObjectKey, sealArtifacts } from '../storage/sealed-artifacts'
 import { toArtifact } from './serialize'
 
 export const artifactPath = (analysisId: string, filename: string) => `ml_outputs/${analysisId}/${filename}`
@@ -54,7 +55,6 @@ export async function presignArtifact(
   return { upload_url: signed.url, storage_path: storagePath, expires_at: signed.expiresAt, method: 'PUT' as const, headers: signed.headers }
 }
 
-/** Marks an artifact uploaded once its bytes are in R2; used by the upload route and by lazy checks. */
 /**
  * A finished analysis's artifacts are what its exports and provenance bundle attest, so an upload
  * URL issued before the end may not write after it, neither a new file nor over an old one.
@@ -70,6 +70,7 @@ export async function assertArtifactWritable(db: Database, storagePath: string):
   }
 }
 
+/** Marks an artifact uploaded once its bytes are in R2; used by the upload route and by lazy checks. */
 export async function markArtifactUploaded(db: Database, storagePath: string, bytes: number, sha256: string | null) {
   await db
     .update(artifacts)
@@ -100,19 +101,40 @@ export async function confirmPendingArtifacts(db: Database, bucket: R2Bucket, an
 }
 
 /**
+ * Seals, as the run ends, the artifacts that reached R2 without passing through the Worker (those
+ * with no recorded hash: direct-to-R2 uploads), and records the hash of what was sealed.
+ */
+export async function sealDirectUploads(db: Database, bucket: R2Bucket, analysisId: string): Promise<void> {
+  const direct = await db
+    .select({ storagePath: artifacts.storagePath })
+    .from(artifacts)
+    .where(and(eq(artifacts.analysisId, analysisId), eq(artifacts.status, 'uploaded'), isNull(artifacts.sha256)))
+  for (const s of await sealArtifacts(bucket, direct.map((a) => a.storagePath))) {
+    await db.update(artifacts).set({ bytes: s.bytes, sha256: s.sha256 }).where(eq(artifacts.storagePath, s.storagePath))
+  }
+}
+
+/**
  * A short-lived URL for one artifact, or a log chunk, of an analysis the user can read. Logs are
  * written by the platform itself and have no artifact row.
  */
-export async function artifactDownload(db: Database, config: Config, origin: string, user: CurrentUser, path: string) {
+export async function artifactDownload(db: Database, bucket: R2Bucket, config: Config, origin: string, user: CurrentUser, path: string) {
   checkDownloadPath(path)
   const analysisId = path.split('/')[1]!
   if (!Uuid.safeParse(analysisId).success) throw notFound('Artifact')
-  await analysisForUser(db, user, analysisId, 'read')
+  const { analysis } = await analysisForUser(db, user, analysisId, 'read')
   const row = await db
-    .select({ contentType: artifacts.contentType })
+    .select({ contentType: artifacts.contentType, status: artifacts.status })
     .from(artifacts)
     .where(and(eq(artifacts.storagePath, path), eq(artifacts.analysisId, analysisId)))
     .get()
-  if (!row && !path.startsWith(`ml_outputs/${analysisId}/logs/`)) throw notFound('Artifact')
-  return downloadUrl(config, origin, path, { servedAs: { contentType: row?.contentType } })
+  if (!row) {
+    if (!path.startsWith(`ml_outputs/${analysisId}/logs/`)) throw notFound('Artifact')
+    return downloadUrl(config, origin, path, { servedAs: {} })
+  }
+  // A finished analysis has the artifacts it had at its end: one still pending then never arrived,
+  // and one uploaded is read from its sealed copy when it has one.
+  if (!isTerminal(analysis.status)) return downloadUrl(config, origin, path, { servedAs: { contentType: row.contentType } })
+  if (row.status !== 'uploaded') throw notFound('Artifact')
+  return downloadUrl(config, origin, await artifactObjectKey(bucket, path), { servedAs: { contentType: row.contentType } })
 }

@@ -18,5 +18,5 @@ export const artifactRoutes = createRouter().openapi(
     request: { query: DownloadQuery },
     responses: { 200: jsonContent(DownloadResponse, 'URL'), ...errorResponses(400, 401, 404) },
   }),
-  async (c) => c.json(await artifactDownload(c.get('db'), c.get('config'), requestOrigin(c), currentUser(c), c.req.valid('query').storage_path), 200),
+  async (c) => c.json(await artifactDownload(c.get('db'), c.env.BUCKET, c.get('config'), requestOrigin(c), currentUser(c), c.req.valid('query').storage_path), 200),
 )

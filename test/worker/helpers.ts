@@ -5,6 +5,7 @@ import { createApp } from '../../src/app'
 import { generateToken, tokenPrefix, API_TOKEN_PREFIX } from '../../src/auth/tokens'
 import { sha256Hex } from '../../src/digest'
 import { signCallback } from '../../src/pipeline/hmac'
+import gray4096Url from '../fixtures/images/gray-4096.png?inline'
 
 export const BASE = 'http://loupe.test'
 export const SECRET = 'test_secret_123'
@@ -76,7 +77,15 @@ export async function createProject(user: TestUser, name = 'Project') {
   return (await res.json()) as { id: string }
 }
 
-export async function uploadImage(user: TestUser, projectId: string, bytes: Uint8Array = PNG_1x1, filename = 'pixel.png') {
+export const bytesOfDataUrl = (url: string) => Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (c) => c.charCodeAt(0))
+
+/**
+ * The image tests upload unless they say otherwise: 4096 × 4096 (22 KB, one shade of grey), so that
+ * boxes posted without a frame, which are held to the image's own size, land inside it.
+ */
+export const GRAY_4096 = bytesOfDataUrl(gray4096Url)
+
+export async function uploadImage(user: TestUser, projectId: string, bytes: Uint8Array = GRAY_4096, filename = 'pixel.png') {
   const form = new FormData()
   form.append('file', new File([bytes], filename, { type: 'image/png' }))
   const res = await api(`/api/projects/${projectId}/images`, { method: 'POST', token: user.token, body: form })
@@ -158,4 +167,3 @@ export async function sha256Of(bytes: Uint8Array): Promise<string> {
 }
 
 /** Bytes of a `?inline` asset import (a base64 data URL): how tests read the fixture images inside workerd. */
-export const bytesOfDataUrl = (url: string) => Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (c) => c.charCodeAt(0))

@@ -1,4 +1,5 @@
 import { toHex } from '../../digest'
+import { getArtifactObject } from '../../storage/sealed-artifacts'
 import { exportedAnnotation } from './frame'
 import { annotationPages, reviewSummary, type AnalysisSource, type ExportArtifact } from './reader'
 import type { Chunk, ZipEntry } from './stream'
@@ -50,7 +51,8 @@ export async function* bundleEntries(src: AnalysisSource): AsyncGenerator<ZipEnt
 
   const artifacts: ArtifactRecord[] = []
   for (const artifact of src.artifacts) {
-    const object = await src.bucket.get(artifact.storage_path)
+    // What the analysis had when it ended: an artifact still pending then is not part of it.
+    const object = artifact.status === 'uploaded' ? await getArtifactObject(src.bucket, artifact.storage_path) : null
     const record: ArtifactRecord = { ...artifact, path: null, included: false, bytes: 0, sha256: null }
     artifacts.push(record)
     if (!object) {

@@ -1,7 +1,8 @@
 import { and, eq, lte } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { analyses } from '../../db/schema'
+import { analyses, images } from '../../db/schema'
 import type { Analysis } from '../../schemas/analyses'
+import type { ImageSize } from '../annotation-bounds'
 import type { AuditEntry } from '../audit'
 import { lifecycleColumns, withAudit } from './lifecycle-write'
 import { toAnalysis } from '../serialize'
@@ -10,6 +11,12 @@ import { toAnalysis } from '../serialize'
 export async function loadAnalysis(db: Database, id: string): Promise<Analysis | null> {
   const row = await db.select().from(analyses).where(eq(analyses.id, id)).get()
   return row && !row.deletedAt ? toAnalysis(row) : null
+}
+
+/** The size of the analysis's image, which boxes with no declared frame are held to. */
+export async function loadImageSize(db: Database, imageId: string): Promise<ImageSize> {
+  const row = await db.select({ width: images.width, height: images.height }).from(images).where(eq(images.id, imageId)).get()
+  return row ?? { width: null, height: null }
 }
 
 /**

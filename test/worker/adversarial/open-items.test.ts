@@ -1,6 +1,6 @@
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { addMember, api, BASE, createProject, createUser, PNG_1x1, scenario, signed, signedRequest, uploadArtifact, uploadImage } from '../helpers'
+import { addMember, analysisRow, api, BASE, createAnalysis, createProject, createUser, PNG_1x1, scenario, signed, signedRequest, uploadArtifact, uploadImage } from '../helpers'
 import { z } from 'zod'
 import { jsonEndpoints, send } from './support/endpoints'
 import { CODE_OF_STATUS, expectErrorEnvelope } from './support/envelope'
@@ -180,11 +180,33 @@ describe('item 14: loose ends', () => {
     expect(res.status, await res.clone().text()).toBe(200)
   })
 
-  // Item 14: without image_width/image_height a box is not checked against the image at all.
-  it.fails('a box far outside the real image, with no frame declared, is 400', async () => {
+  // Item 14: without image_width/image_height a box is in the image's own pixels.
+  it('a box wholly outside the real image, with no frame declared, is 400 and nothing is stored', async () => {
     const { analysis, image } = await scenario()
-    expect([image.width, image.height]).toEqual([1, 1])
-    await expectRefused(await bulk(analysis.id, [{ annotation_type: 'bounding_box', data: { x_min: 100, y_min: 100, x_max: 5000, y_max: 5000 } }]), 400)
+    expect([image.width, image.height]).toEqual([4096, 4096])
+    const before = await analysisRow(analysis.id)
+    const res = await bulk(analysis.id, [
+      { annotation_type: 'bounding_box', data: { x_min: 10, y_min: 10, x_max: 50, y_max: 50 } },
+      { annotation_type: 'bounding_box', data: { left: 5000, top: 100, right: 6000, bottom: 200 } },
+    ])
+    const text = await res.clone().text()
+    await expectRefused(res, 400, 'validation_error')
+    expect(JSON.parse(text).error.details.path).toEqual(['annotations', 1, 'data'])
+    expect(await analysisRow(analysis.id)).toMatchObject({ annotation_count: before!.annotation_count, version: before!.version })
+  })
+
+  it('a box that runs over an edge of the real image is kept, as detectors clip', async () => {
+    const { analysis } = await scenario()
+    const res = await bulk(analysis.id, [{ annotation_type: 'bounding_box', data: { x_min: -20, y_min: 4000, x_max: 100, y_max: 4200 } }])
+    expect(res.status, await res.clone().text()).toBe(200)
+  })
+
+  it('a box in a declared frame is held to that frame, not to the stored image', async () => {
+    const { owner, project } = await scenario()
+    const small = await createAnalysis(owner, (await uploadImage(owner, project.id, PNG_1x1)).id)
+    const res = await bulk(small.id, [{ annotation_type: 'bounding_box', data: { x_min: 100, y_min: 100, x_max: 200, y_max: 200, image_width: 640, image_height: 480 } }])
+    expect(res.status, await res.clone().text()).toBe(200)
+    await expectRefused(await bulk(small.id, [{ annotation_type: 'bounding_box', data: { x_min: 100, y_min: 100, x_max: 200, y_max: 200 } }]), 400, 'validation_error')
   })
 })
 
