@@ -1,9 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { AppEnv, CallbackMeta } from '../app-env'
+import type { Config } from '../config'
+import type { Database } from '../db/client'
+import { requestOrigin } from '../http/context'
+import { MAX_JSON_BYTES } from '../http/json-body'
 import { validationError } from '../http/validation'
 import { rpcMeta } from '../observability/rpc-meta'
 import { auditFailure, verifiedCallback } from '../pipeline/callback-auth'
+import { PresignRequest, PresignResponse } from '../schemas/artifacts'
 import { errorResponses, Uuid } from '../schemas/common'
 import { jsonContent, jsonRequest, pipelineSecurity } from './openapi'
 
@@ -58,6 +63,29 @@ export function callbackRoute<B extends z.ZodType, R extends z.ZodType>(router: 
       await auditFailure(c, err, kind)
       throw err
     }
+  })
+}
+
+type Presign = (db: Database, config: Config, origin: string, runId: string, body: z.infer<typeof PresignRequest>) => Promise<z.infer<typeof PresignResponse>>
+
+/** The presign callback analyses and jobs share: the run's object first says it may still upload, then `presign` signs. */
+export function presignCallback(
+  router: OpenAPIHono<AppEnv>,
+  { gate, presign, ...route }: Pick<CallbackRoute<typeof PresignRequest, typeof PresignResponse>, 'kind' | 'path' | 'summary' | 'responseDescription'> & {
+    gate: (c: Context<AppEnv>, id: string, meta: CallbackMeta) => Promise<unknown>
+    presign: Presign
+  },
+) {
+  callbackRoute(router, {
+    ...route,
+    method: 'post',
+    maxBytes: MAX_JSON_BYTES,
+    body: PresignRequest,
+    response: PresignResponse,
+    handle: async (c, { id, body, meta }) => {
+      await gate(c, id, meta)
+      return presign(c.get('db'), c.get('config'), requestOrigin(c), id, body)
+    },
   })
 }
 
