@@ -24,14 +24,12 @@ import {
 import { createRouter } from '../http/router'
 import { streamedJson } from '../http/streamed'
 import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
-import { errorResponses, Uuid } from '../schemas/common'
+import { errorResponses } from '../schemas/common'
 import { LiveQuery, LogsQuery } from '../schemas/events'
 import { runLogResponse, runLogResponses } from './run-logs'
 import { AppError, unwrapRpc } from '../errors'
 import { rpcMeta } from '../observability/rpc-meta'
-
-const ImageParam = z.object({ image_id: Uuid })
-const AnalysisParam = z.object({ id: Uuid })
+import { IdParam, ImageParam } from './params'
 
 export const analysisRoutes = createRouter()
 analysisRoutes
@@ -87,7 +85,7 @@ analysisRoutes
       summary: 'An analysis with all its annotations (streamed)',
       security: principalSecurity,
       middleware: [requirePrincipal, conditionalRead] as const,
-      request: { params: AnalysisParam },
+      request: { params: IdParam },
       responses: { 200: jsonContent(AnalysisWithAnnotations, 'The analysis'), 304: { description: 'Not modified since the ETag in If-None-Match' }, ...errorResponses(401, 404) },
     }),
     async (c) => {
@@ -105,7 +103,7 @@ analysisRoutes
       summary: 'A page of annotations, by cursor or skip/limit, with filters',
       security: principalSecurity,
       middleware: [requirePrincipal, conditionalRead] as const,
-      request: { params: AnalysisParam, query: AnnotationListQuery },
+      request: { params: IdParam, query: AnnotationListQuery },
       responses: { 200: jsonContent(AnnotationList, 'A page of annotations'), 304: { description: 'Not modified since the ETag in If-None-Match' }, ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
@@ -123,7 +121,7 @@ analysisRoutes
       description: 'The pipeline learns of it on its next callback, which answers 409 `analysis_canceled`, and, if the analysis was pushed to it, by an `analysis.canceled` webhook.',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: AnalysisParam },
+      request: { params: IdParam },
       responses: { 200: jsonContent(Analysis, 'Canceled'), ...errorResponses(401, 403, 404, 409) },
     }),
     async (c) => {
@@ -146,7 +144,7 @@ analysisRoutes.openapi(
     summary: 'The whole log, during the run and after it: paginated JSON, or ?format=text',
     security: principalSecurity,
     middleware: [requirePrincipal] as const,
-    request: { params: AnalysisParam, query: LogsQuery },
+    request: { params: IdParam, query: LogsQuery },
     responses: runLogResponses,
   }),
   async (c) => {
@@ -165,7 +163,7 @@ analysisRoutes.openapi(
     description: 'Sends `connected`, then a `snapshot` (or, with `?since=<seq>`, every missed event), then events as they happen.',
     security: userSecurity,
     middleware: [requireUser] as const,
-    request: { params: AnalysisParam, query: LiveQuery },
+    request: { params: IdParam, query: LiveQuery },
     responses: { 101: { description: 'Switching to the WebSocket protocol' }, ...errorResponses(401, 404, 426) },
   }),
   async (c) => {

@@ -9,10 +9,9 @@ import { validationError } from '../http/validation'
 import { rpcMeta } from '../observability/rpc-meta'
 import { auditFailure, verifiedCallback } from '../pipeline/callback-auth'
 import { PresignRequest, PresignResponse } from '../schemas/artifacts'
-import { errorResponses, Uuid } from '../schemas/common'
+import { errorResponses } from '../schemas/common'
 import { jsonContent, jsonRequest, pipelineSecurity } from './openapi'
-
-const RunParam = z.object({ id: Uuid })
+import { IdParam } from './params'
 
 export interface CallbackRoute<B extends z.ZodType, R extends z.ZodType> {
   method: 'post' | 'patch'
@@ -48,14 +47,14 @@ export function callbackRoute<B extends z.ZodType, R extends z.ZodType>(router: 
       summary: def.summary,
       description: def.description,
       security: pipelineSecurity,
-      request: { params: RunParam, body: jsonRequest(def.body) },
+      request: { params: IdParam, body: jsonRequest(def.body) },
       responses: { 200: jsonContent(def.response, def.responseDescription), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429) },
     }),
   )
   const honoPath = def.honoPath ?? def.path.replaceAll(/\{(\w+)\}/g, ':$1')
   const kind = def.kind ?? 'analysis'
   router.on(def.method.toUpperCase(), honoPath, verifiedCallback(def.maxBytes, kind), async (c) => {
-    const id = parse(RunParam, { id: c.req.param('id') }, 'param').id
+    const id = parse(IdParam, { id: c.req.param('id') }, 'param').id
     const body = parse(def.body, await c.req.json(), 'json')
     try {
       return c.json(await def.handle(c, { id, body, meta: { ...c.get('callback'), ...rpcMeta(c) } }), 200)

@@ -22,9 +22,8 @@ import {
   MatchIndex,
 } from '../schemas/evaluations'
 import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { IdParam, ProjectParam } from './params'
 
-const ProjectParam = z.object({ project_id: Uuid })
-const EvaluationParam = z.object({ id: Uuid })
 const tags = ['Evaluation']
 
 /** A read of a completed evaluation's result, by `{id}` and a query: 409 while the evaluation is not completed. */
@@ -36,7 +35,7 @@ const resultPage = <P extends string, Q extends z.ZodObject, R extends ReturnTyp
     summary: r.summary,
     security: userSecurity,
     middleware: [requireUser] as const,
-    request: { params: EvaluationParam, query: r.query },
+    request: { params: IdParam, query: r.query },
     responses: { 200: r.response, ...errorResponses(400, 401, 404, 409) },
   })
 
@@ -104,7 +103,7 @@ export const evaluationRoutes = createRouter()
       summary: 'An evaluation: its status and, once completed, its result',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: EvaluationParam },
+      request: { params: IdParam },
       responses: { 200: jsonContent(Evaluation, 'The evaluation'), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await getEvaluation(c.get('db'), c.env.BUCKET, currentUser(c), c.req.valid('param').id), 200),
@@ -117,7 +116,7 @@ export const evaluationRoutes = createRouter()
       summary: 'Delete an evaluation and its stored result (editor or owner)',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: EvaluationParam },
+      request: { params: IdParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
@@ -141,7 +140,7 @@ export const evaluationRoutes = createRouter()
       summary: 'Every object of one image with its outcome, matched object and IoU',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: EvaluationParam.extend({ image_id: Uuid }) },
+      request: { params: IdParam.extend({ image_id: Uuid }) },
       responses: { 200: jsonContent(EvaluationImageObjects, 'Objects of the image'), ...errorResponses(401, 404, 409) },
     }),
     async (c) => {
@@ -162,7 +161,7 @@ export const evaluationRoutes = createRouter()
       description: 'Fetched once; precision, recall and F1 at any threshold follow from it with no further request. See docs/evaluation.md#live-threshold.',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: EvaluationParam },
+      request: { params: IdParam },
       responses: { 200: jsonContent(MatchIndex, 'The index'), ...errorResponses(401, 404, 409) },
     }),
     async (c) => {
