@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { analysisStub } from '../../durable-objects/analysis-object'
-import { USER_HEADER } from '../../durable-objects/run-sockets'
 import { currentUser, requirePrincipal, requireUser } from '../auth/middleware'
 import { currentPrincipal } from '../auth/principal'
 import { callbackCredential } from '../pipeline/credentials'
@@ -26,8 +25,9 @@ import { streamedJson } from '../http/streamed'
 import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
 import { errorResponses } from '../schemas/common'
 import { LiveQuery, LogsQuery } from '../schemas/events'
+import { runLiveDescription, runLiveResponses, runLiveSocket } from './run-live'
 import { runLogResponse, runLogResponses } from './run-logs'
-import { AppError, unwrapRpc } from '../errors'
+import { unwrapRpc } from '../errors'
 import { rpcMeta } from '../observability/rpc-meta'
 import { IdParam, ImageParam } from './params'
 
@@ -160,21 +160,14 @@ analysisRoutes.openapi(
     path: '/api/analyses/{id}/live',
     tags: ['Analyses'],
     summary: 'Live events over a WebSocket (see docs/events.md)',
-    description: 'Sends `connected`, then a `snapshot` (or, with `?since=<seq>`, every missed event), then events as they happen.',
+    description: runLiveDescription,
     security: userSecurity,
     middleware: [requireUser] as const,
     request: { params: IdParam, query: LiveQuery },
-    responses: { 101: { description: 'Switching to the WebSocket protocol' }, ...errorResponses(401, 404, 426) },
+    responses: runLiveResponses,
   }),
   async (c) => {
     const id = c.req.valid('param').id
-    // Refuse before the upgrade: a non-member never gets a socket.
-    await analysisForUser(c.get('db'), currentUser(c), id, 'read')
-    if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
-      throw new AppError(426, 'upgrade_required', 'This endpoint speaks WebSocket; send Upgrade: websocket')
-    }
-    const headers = new Headers(c.req.raw.headers)
-    headers.set(USER_HEADER, currentUser(c).id)
-    return analysisStub(c.env, id).fetch(new Request(c.req.url, { headers }))
+    return runLiveSocket(c, () => analysisForUser(c.get('db'), currentUser(c), id, 'read'), () => analysisStub(c.env, id))
   },
 )

@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi'
 import { jobStub } from '../../durable-objects/job-object'
-import { USER_HEADER } from '../../durable-objects/run-sockets'
 import { currentUser, requireUser } from '../auth/middleware'
 import { compactTimestamp, download, filenameSafe } from '../domain/exports/download'
 import { PROJECT_DATASETS } from '../domain/exports/project'
@@ -22,6 +21,7 @@ import { JobArtifactList } from '../schemas/jobs'
 import { MetricsQuery, MetricsResponse } from '../schemas/metrics'
 import { jsonContent, userSecurity } from './openapi'
 import { IdParam } from './params'
+import { runLiveDescription, runLiveResponses, runLiveSocket } from './run-live'
 
 /** What people read of a job while it runs and after: logs, the live stream, metrics, artifacts, a batch's export. */
 export const jobObserveRoutes = createRouter()
@@ -120,21 +120,14 @@ jobObserveRoutes.openapi(
     path: '/api/jobs/{id}/live',
     tags: ['Jobs'],
     summary: 'Live events of a job over a WebSocket (see docs/jobs.md#live)',
-    description: 'Sends `connected`, then a `snapshot` (or, with `?since=<seq>`, every missed event), then events as they happen.',
+    description: runLiveDescription,
     security: userSecurity,
     middleware: [requireUser] as const,
     request: { params: IdParam, query: LiveQuery },
-    responses: { 101: { description: 'Switching to the WebSocket protocol' }, ...errorResponses(401, 404, 426) },
+    responses: runLiveResponses,
   }),
   async (c) => {
     const id = c.req.valid('param').id
-    // Refuse before the upgrade: a non-member never gets a socket.
-    await jobForUser(c.get('db'), currentUser(c), id, 'read')
-    if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
-      throw new AppError(426, 'upgrade_required', 'This endpoint speaks WebSocket; send Upgrade: websocket')
-    }
-    const headers = new Headers(c.req.raw.headers)
-    headers.set(USER_HEADER, currentUser(c).id)
-    return jobStub(c.env, id).fetch(new Request(c.req.url, { headers }))
+    return runLiveSocket(c, () => jobForUser(c.get('db'), currentUser(c), id, 'read'), () => jobStub(c.env, id))
   },
 )
