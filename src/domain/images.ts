@@ -24,6 +24,22 @@ export function cleanFilename(name: string): string {
   return cleaned || 'image'
 }
 
+type ImageFields = Omit<typeof images.$inferInsert, 'id' | 'projectId' | 'storageKey' | 'uploadedById'>
+
+/** A new image's row and its audit entry in one batch: its key, its uploader and its cleaned filename follow from the call. */
+const addImage = (db: Database, user: CurrentUser, at: { id: string; projectId: string; action: string; requestId: string }, fields: ImageFields) =>
+  db.batch([
+    db.insert(images).values({
+      ...fields,
+      id: at.id,
+      projectId: at.projectId,
+      filename: cleanFilename(fields.filename),
+      storageKey: imageKey(at.projectId, at.id),
+      uploadedById: user.id,
+    }),
+    auditInsert(db, { actorType: 'user', actorId: user.id, action: at.action, targetType: 'image', targetId: at.id, projectId: at.projectId, requestId: at.requestId }),
+  ])
+
 /** The image row if the caller may do `action` in its project; 404 hides other people's images. */
 export async function imageFor(db: Database, principal: Principal, imageId: string, action: Action) {
   const row = await db.select().from(images).where(and(eq(images.id, imageId), isNull(images.deletedAt))).get()
@@ -52,25 +68,10 @@ export async function storeUploadedImage(
   const key = imageKey(projectId, id)
   const sha256 = await sha256Hex(bytes)
   await bucket.put(key, bytes, { httpMetadata: { contentType: meta.contentType }, sha256 })
-  const now = new Date().toISOString()
+  const { width, height, contentType } = meta
+  const fields = { filename: file.name, contentType, width, height, bytes: bytes.byteLength, sha256, status: 'ready', createdAt: new Date().toISOString() } as const
   try {
-    await db.batch([
-      db.insert(images).values({
-        id,
-        projectId,
-        filename: cleanFilename(file.name),
-        contentType: meta.contentType,
-        width: meta.width,
-        height: meta.height,
-        bytes: bytes.byteLength,
-        sha256,
-        storageKey: key,
-        status: 'ready',
-        uploadedById: user.id,
-        createdAt: now,
-      }),
-      auditInsert(db, { actorType: 'user', actorId: user.id, action: 'image.uploaded', targetType: 'image', targetId: id, projectId, requestId }),
-    ])
+    await addImage(db, user, { id, projectId, action: 'image.uploaded', requestId }, fields)
   } catch (err) {
     // No row, no object: never leave an orphan behind a failed insert.
     await bucket.delete(key)
@@ -91,18 +92,7 @@ export async function createUploadTicket(
   authorize(await projectRole(db, projectId, user.id), 'write', 'Project')
   const id = crypto.randomUUID()
   const key = imageKey(projectId, id)
-  await db.batch([
-    db.insert(images).values({
-      id,
-      projectId,
-      filename: cleanFilename(input.filename),
-      contentType: input.content_type,
-      storageKey: key,
-      status: 'pending',
-      uploadedById: user.id,
-    }),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'image.upload_ticket', targetType: 'image', targetId: id, projectId, requestId }),
-  ])
+  await addImage(db, user, { id, projectId, action: 'image.upload_ticket', requestId }, { filename: input.filename, contentType: input.content_type, status: 'pending' })
   const signed = await presign(config, origin, key, { method: 'PUT', contentType: input.content_type, expiresIn: config.ML_PRESIGNED_URL_EXPIRY_SECONDS })
   const image = toImage((await db.select().from(images).where(eq(images.id, id)).get())!)
   return { image, upload_url: signed.url, method: 'PUT' as const, headers: signed.headers, expires_at: signed.expiresAt }

@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { analysisStub } from '../../durable-objects/analysis-object'
-import { USER_HEADER } from '../../durable-objects/run-sockets'
 import { currentUser, requirePrincipal, requireUser } from '../auth/middleware'
 import { currentPrincipal } from '../auth/principal'
 import { callbackCredential } from '../pipeline/credentials'
@@ -24,14 +23,13 @@ import {
 import { createRouter } from '../http/router'
 import { streamedJson } from '../http/streamed'
 import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
-import { errorResponses, Uuid } from '../schemas/common'
+import { errorResponses } from '../schemas/common'
 import { LiveQuery, LogsQuery } from '../schemas/events'
+import { runLiveDescription, runLiveResponses, runLiveSocket } from './run-live'
 import { runLogResponse, runLogResponses } from './run-logs'
-import { AppError, unwrapRpc } from '../errors'
+import { unwrapRpc } from '../errors'
 import { rpcMeta } from '../observability/rpc-meta'
-
-const ImageParam = z.object({ image_id: Uuid })
-const AnalysisParam = z.object({ id: Uuid })
+import { IdParam, ImageParam } from './params'
 
 export const analysisRoutes = createRouter()
 analysisRoutes
@@ -87,7 +85,7 @@ analysisRoutes
       summary: 'An analysis with all its annotations (streamed)',
       security: principalSecurity,
       middleware: [requirePrincipal, conditionalRead] as const,
-      request: { params: AnalysisParam },
+      request: { params: IdParam },
       responses: { 200: jsonContent(AnalysisWithAnnotations, 'The analysis'), 304: { description: 'Not modified since the ETag in If-None-Match' }, ...errorResponses(401, 404) },
     }),
     async (c) => {
@@ -105,7 +103,7 @@ analysisRoutes
       summary: 'A page of annotations, by cursor or skip/limit, with filters',
       security: principalSecurity,
       middleware: [requirePrincipal, conditionalRead] as const,
-      request: { params: AnalysisParam, query: AnnotationListQuery },
+      request: { params: IdParam, query: AnnotationListQuery },
       responses: { 200: jsonContent(AnnotationList, 'A page of annotations'), 304: { description: 'Not modified since the ETag in If-None-Match' }, ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
@@ -123,7 +121,7 @@ analysisRoutes
       description: 'The pipeline learns of it on its next callback, which answers 409 `analysis_canceled`, and, if the analysis was pushed to it, by an `analysis.canceled` webhook.',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: AnalysisParam },
+      request: { params: IdParam },
       responses: { 200: jsonContent(Analysis, 'Canceled'), ...errorResponses(401, 403, 404, 409) },
     }),
     async (c) => {
@@ -146,7 +144,7 @@ analysisRoutes.openapi(
     summary: 'The whole log, during the run and after it: paginated JSON, or ?format=text',
     security: principalSecurity,
     middleware: [requirePrincipal] as const,
-    request: { params: AnalysisParam, query: LogsQuery },
+    request: { params: IdParam, query: LogsQuery },
     responses: runLogResponses,
   }),
   async (c) => {
@@ -162,21 +160,14 @@ analysisRoutes.openapi(
     path: '/api/analyses/{id}/live',
     tags: ['Analyses'],
     summary: 'Live events over a WebSocket (see docs/events.md)',
-    description: 'Sends `connected`, then a `snapshot` (or, with `?since=<seq>`, every missed event), then events as they happen.',
+    description: runLiveDescription,
     security: userSecurity,
     middleware: [requireUser] as const,
-    request: { params: AnalysisParam, query: LiveQuery },
-    responses: { 101: { description: 'Switching to the WebSocket protocol' }, ...errorResponses(401, 404, 426) },
+    request: { params: IdParam, query: LiveQuery },
+    responses: runLiveResponses,
   }),
   async (c) => {
     const id = c.req.valid('param').id
-    // Refuse before the upgrade: a non-member never gets a socket.
-    await analysisForUser(c.get('db'), currentUser(c), id, 'read')
-    if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
-      throw new AppError(426, 'upgrade_required', 'This endpoint speaks WebSocket; send Upgrade: websocket')
-    }
-    const headers = new Headers(c.req.raw.headers)
-    headers.set(USER_HEADER, currentUser(c).id)
-    return analysisStub(c.env, id).fetch(new Request(c.req.url, { headers }))
+    return runLiveSocket(c, () => analysisForUser(c.get('db'), currentUser(c), id, 'read'), () => analysisStub(c.env, id))
   },
 )

@@ -1,12 +1,13 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { analysisStub } from '../../durable-objects/analysis-object'
 import { currentUser, requireUser } from '../auth/middleware'
 import { reviewAnnotation } from '../domain/review'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { createRouter } from '../http/router'
 import { Annotation, ReviewUpdate } from '../schemas/analyses'
-import { errorResponses, Uuid } from '../schemas/common'
+import { errorResponses } from '../schemas/common'
 import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { IdParam } from './params'
 
 export const annotationRoutes = createRouter().openapi(
   createRoute({
@@ -17,7 +18,7 @@ export const annotationRoutes = createRouter().openapi(
     description: 'Everyone watching the analysis live sees the decision as a `review` event.',
     security: userSecurity,
     middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
-    request: { params: z.object({ id: Uuid }), body: jsonRequest(ReviewUpdate) },
+    request: { params: IdParam, body: jsonRequest(ReviewUpdate) },
     responses: { 200: jsonContent(Annotation, 'The annotation with its review'), ...errorResponses(400, 401, 403, 404, 415) },
   }),
   async (c) => {

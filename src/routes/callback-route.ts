@@ -1,13 +1,17 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { AppEnv, CallbackMeta } from '../app-env'
+import type { Config } from '../config'
+import type { Database } from '../db/client'
+import { requestOrigin } from '../http/context'
+import { MAX_JSON_BYTES } from '../http/json-body'
 import { validationError } from '../http/validation'
 import { rpcMeta } from '../observability/rpc-meta'
 import { auditFailure, verifiedCallback } from '../pipeline/callback-auth'
-import { errorResponses, Uuid } from '../schemas/common'
+import { PresignRequest, PresignResponse } from '../schemas/artifacts'
+import { errorResponses } from '../schemas/common'
 import { jsonContent, jsonRequest, pipelineSecurity } from './openapi'
-
-const RunParam = z.object({ id: Uuid })
+import { IdParam } from './params'
 
 export interface CallbackRoute<B extends z.ZodType, R extends z.ZodType> {
   method: 'post' | 'patch'
@@ -43,14 +47,14 @@ export function callbackRoute<B extends z.ZodType, R extends z.ZodType>(router: 
       summary: def.summary,
       description: def.description,
       security: pipelineSecurity,
-      request: { params: RunParam, body: jsonRequest(def.body) },
+      request: { params: IdParam, body: jsonRequest(def.body) },
       responses: { 200: jsonContent(def.response, def.responseDescription), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429) },
     }),
   )
   const honoPath = def.honoPath ?? def.path.replaceAll(/\{(\w+)\}/g, ':$1')
   const kind = def.kind ?? 'analysis'
   router.on(def.method.toUpperCase(), honoPath, verifiedCallback(def.maxBytes, kind), async (c) => {
-    const id = parse(RunParam, { id: c.req.param('id') }, 'param').id
+    const id = parse(IdParam, { id: c.req.param('id') }, 'param').id
     const body = parse(def.body, await c.req.json(), 'json')
     try {
       return c.json(await def.handle(c, { id, body, meta: { ...c.get('callback'), ...rpcMeta(c) } }), 200)
@@ -58,6 +62,29 @@ export function callbackRoute<B extends z.ZodType, R extends z.ZodType>(router: 
       await auditFailure(c, err, kind)
       throw err
     }
+  })
+}
+
+type Presign = (db: Database, config: Config, origin: string, runId: string, body: z.infer<typeof PresignRequest>) => Promise<z.infer<typeof PresignResponse>>
+
+/** The presign callback analyses and jobs share: the run's object first says it may still upload, then `presign` signs. */
+export function presignCallback(
+  router: OpenAPIHono<AppEnv>,
+  { gate, presign, ...route }: Pick<CallbackRoute<typeof PresignRequest, typeof PresignResponse>, 'kind' | 'path' | 'summary' | 'responseDescription'> & {
+    gate: (c: Context<AppEnv>, id: string, meta: CallbackMeta) => Promise<unknown>
+    presign: Presign
+  },
+) {
+  callbackRoute(router, {
+    ...route,
+    method: 'post',
+    maxBytes: MAX_JSON_BYTES,
+    body: PresignRequest,
+    response: PresignResponse,
+    handle: async (c, { id, body, meta }) => {
+      await gate(c, id, meta)
+      return presign(c.get('db'), c.get('config'), requestOrigin(c), id, body)
+    },
   })
 }
 

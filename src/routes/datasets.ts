@@ -1,15 +1,13 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { currentUser, requireUser } from '../auth/middleware'
 import { listSnapshots, snapshotDownload, snapshotForUser } from '../domain/datasets/snapshots'
 import { toSnapshot } from '../domain/serialize'
 import { createRouter } from '../http/router'
-import { errorResponses, Pagination, Uuid } from '../schemas/common'
+import { errorResponses, Pagination } from '../schemas/common'
 import { DatasetSnapshot, DatasetSnapshotList } from '../schemas/datasets'
 import { downloadResponse } from '../schemas/exports'
 import { jsonContent, userSecurity } from './openapi'
-
-const ProjectParam = z.object({ project_id: Uuid })
-const SnapshotParam = z.object({ id: Uuid })
+import { IdParam, ProjectParam } from './params'
 
 /** Dataset snapshots: a project's export frozen once at job creation and kept byte for byte (docs/jobs.md#datasets). */
 export const datasetRoutes = createRouter()
@@ -34,7 +32,7 @@ export const datasetRoutes = createRouter()
       summary: 'A dataset snapshot: its status, SHA-256, size and the model versions whose analyses label it',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: SnapshotParam },
+      request: { params: IdParam },
       responses: { 200: jsonContent(DatasetSnapshot, 'The snapshot'), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(toSnapshot(await snapshotForUser(c.get('db'), currentUser(c), c.req.valid('param').id)), 200),
@@ -47,7 +45,7 @@ export const datasetRoutes = createRouter()
       summary: 'The snapshot’s zip, the same bytes every time, with its SHA-256 as `Repr-Digest`',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: SnapshotParam },
+      request: { params: IdParam },
       responses: { 200: downloadResponse('The frozen zip', ['application/zip']), ...errorResponses(401, 404, 409) },
     }),
     async (c) => snapshotDownload(c.env.BUCKET, await snapshotForUser(c.get('db'), currentUser(c), c.req.valid('param').id)),

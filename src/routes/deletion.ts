@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { AppEnv } from '../app-env'
 import { currentUser, requireUser } from '../auth/middleware'
@@ -8,11 +8,12 @@ import { deletedProjects, projectTrash } from '../domain/trash'
 import { createRouter } from '../http/router'
 import { rpcMeta } from '../observability/rpc-meta'
 import { Analysis } from '../schemas/analyses'
-import { errorResponses, Uuid } from '../schemas/common'
+import { errorResponses } from '../schemas/common'
 import { Image } from '../schemas/images'
 import { Project } from '../schemas/projects'
 import { DeletedProjectList, ProjectTrash } from '../schemas/trash'
 import { jsonContent, userSecurity } from './openapi'
+import { IdParam, ImageParam, ProjectParam } from './params'
 
 export const deletionDeps = (c: Context<AppEnv>) => ({ db: c.get('db'), env: c.env, config: c.get('config'), meta: rpcMeta(c) })
 
@@ -29,7 +30,7 @@ export const deletionRoutes = createRouter()
       description: retention,
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: z.object({ id: Uuid }) },
+      request: { params: IdParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
@@ -46,7 +47,7 @@ export const deletionRoutes = createRouter()
       description: 'An analysis deleted together with its image comes back with the image (409 otherwise). Restoring a live analysis changes nothing.',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: z.object({ id: Uuid }) },
+      request: { params: IdParam },
       responses: { 200: jsonContent(Analysis, 'The analysis, live again'), ...errorResponses(401, 403, 404, 409) },
     }),
     async (c) => c.json(await restoreAnalysis(deletionDeps(c), currentUser(c), c.req.valid('param').id), 200),
@@ -59,7 +60,7 @@ export const deletionRoutes = createRouter()
       summary: 'Restore a deleted image with the analyses deleted with it (editor or owner)',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: z.object({ image_id: Uuid }) },
+      request: { params: ImageParam },
       responses: { 200: jsonContent(Image, 'The image, live again'), ...errorResponses(401, 403, 404) },
     }),
     async (c) => c.json(await restoreImage(deletionDeps(c), currentUser(c), c.req.valid('param').image_id), 200),
@@ -73,7 +74,7 @@ export const deletionRoutes = createRouter()
       description: `Running analyses are canceled first. ${retention}`,
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: z.object({ project_id: Uuid }) },
+      request: { params: ProjectParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
@@ -89,7 +90,7 @@ export const deletionRoutes = createRouter()
       summary: 'Restore a deleted project with what was deleted with it (owner only)',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: z.object({ project_id: Uuid }) },
+      request: { params: ProjectParam },
       responses: { 200: jsonContent(Project, 'The project, live again'), ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
@@ -105,7 +106,7 @@ export const deletionRoutes = createRouter()
       summary: 'Deleted analyses and images of a project that can still be restored',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: z.object({ project_id: Uuid }) },
+      request: { params: ProjectParam },
       responses: { 200: jsonContent(ProjectTrash, 'The trash, newest deletion first'), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await projectTrash(c.get('db'), c.get('config'), currentUser(c), c.req.valid('param').project_id), 200),

@@ -10,6 +10,7 @@ import { DeliveryList, Redelivered, type DispatchMessage } from '../schemas/deli
 import { errorResponses, Uuid } from '../schemas/common'
 import { requestOrigin } from '../http/context'
 import { jsonContent, userSecurity } from './openapi'
+import { IdParam } from './params'
 
 const toDelivery = (r: typeof deliveries.$inferSelect) => ({
   id: r.id,
@@ -39,7 +40,7 @@ export const deliveryRoutes = createRouter()
       summary: 'Every webhook delivery attempt for an analysis, newest first',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: z.object({ id: Uuid }) },
+      request: { params: IdParam },
       responses: { 200: jsonContent(DeliveryList, 'Attempts'), ...errorResponses(401, 403, 404) },
     }),
     async (c) => {

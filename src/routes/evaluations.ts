@@ -22,10 +22,22 @@ import {
   MatchIndex,
 } from '../schemas/evaluations'
 import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { IdParam, ProjectParam } from './params'
 
-const ProjectParam = z.object({ project_id: Uuid })
-const EvaluationParam = z.object({ id: Uuid })
 const tags = ['Evaluation']
+
+/** A read of a completed evaluation's result, by `{id}` and a query: 409 while the evaluation is not completed. */
+const resultPage = <P extends string, Q extends z.ZodObject, R extends ReturnType<typeof jsonContent>>(r: { path: P; summary: string; query: Q; response: R }) =>
+  createRoute({
+    method: 'get',
+    path: r.path,
+    tags,
+    summary: r.summary,
+    security: userSecurity,
+    middleware: [requireUser] as const,
+    request: { params: IdParam, query: r.query },
+    responses: { 200: r.response, ...errorResponses(400, 401, 404, 409) },
+  })
 
 /** Evaluations of predictions against ground truth: see docs/evaluation.md#api. */
 export const evaluationRoutes = createRouter()
@@ -91,7 +103,7 @@ export const evaluationRoutes = createRouter()
       summary: 'An evaluation: its status and, once completed, its result',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: EvaluationParam },
+      request: { params: IdParam },
       responses: { 200: jsonContent(Evaluation, 'The evaluation'), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await getEvaluation(c.get('db'), c.env.BUCKET, currentUser(c), c.req.valid('param').id), 200),
@@ -104,7 +116,7 @@ export const evaluationRoutes = createRouter()
       summary: 'Delete an evaluation and its stored result (editor or owner)',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: EvaluationParam },
+      request: { params: IdParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
@@ -113,29 +125,11 @@ export const evaluationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/api/evaluations/{id}/objects',
-      tags,
-      summary: 'Objects by outcome, class, kind or image, optionally at a confidence threshold',
-      security: userSecurity,
-      middleware: [requireUser] as const,
-      request: { params: EvaluationParam, query: EvaluationObjectQuery },
-      responses: { 200: jsonContent(EvaluationObjectPage, 'A page of objects'), ...errorResponses(400, 401, 404, 409) },
-    }),
+    resultPage({ path: '/api/evaluations/{id}/objects', summary: 'Objects by outcome, class, kind or image, optionally at a confidence threshold', query: EvaluationObjectQuery, response: jsonContent(EvaluationObjectPage, 'A page of objects') }),
     async (c) => c.json(await evaluationObjects(c.get('db'), c.env.BUCKET, currentUser(c), c.req.valid('param').id, c.req.valid('query')), 200),
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/api/evaluations/{id}/images',
-      tags,
-      summary: 'The evaluated images with their TP, FP and FN counts, most errors first',
-      security: userSecurity,
-      middleware: [requireUser] as const,
-      request: { params: EvaluationParam, query: EvaluationImageQuery },
-      responses: { 200: jsonContent(EvaluationImageList, 'Images'), ...errorResponses(400, 401, 404, 409) },
-    }),
+    resultPage({ path: '/api/evaluations/{id}/images', summary: 'The evaluated images with their TP, FP and FN counts, most errors first', query: EvaluationImageQuery, response: jsonContent(EvaluationImageList, 'Images') }),
     async (c) => c.json(await evaluationImages(c.get('db'), c.env.BUCKET, currentUser(c), c.req.valid('param').id, c.req.valid('query')), 200),
   )
   .openapi(
@@ -146,7 +140,7 @@ export const evaluationRoutes = createRouter()
       summary: 'Every object of one image with its outcome, matched object and IoU',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: EvaluationParam.extend({ image_id: Uuid }) },
+      request: { params: IdParam.extend({ image_id: Uuid }) },
       responses: { 200: jsonContent(EvaluationImageObjects, 'Objects of the image'), ...errorResponses(401, 404, 409) },
     }),
     async (c) => {
@@ -155,16 +149,7 @@ export const evaluationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/api/evaluations/{id}/confusion',
-      tags,
-      summary: 'The objects of one confusion-matrix cell, a page at a time',
-      security: userSecurity,
-      middleware: [requireUser] as const,
-      request: { params: EvaluationParam, query: EvaluationCellQuery },
-      responses: { 200: jsonContent(EvaluationCell, 'A page of the cell'), ...errorResponses(400, 401, 404, 409) },
-    }),
+    resultPage({ path: '/api/evaluations/{id}/confusion', summary: 'The objects of one confusion-matrix cell, a page at a time', query: EvaluationCellQuery, response: jsonContent(EvaluationCell, 'A page of the cell') }),
     async (c) => c.json(await evaluationCell(c.get('db'), c.env.BUCKET, currentUser(c), c.req.valid('param').id, c.req.valid('query')), 200),
   )
   .openapi(
@@ -176,7 +161,7 @@ export const evaluationRoutes = createRouter()
       description: 'Fetched once; precision, recall and F1 at any threshold follow from it with no further request. See docs/evaluation.md#live-threshold.',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: EvaluationParam },
+      request: { params: IdParam },
       responses: { 200: jsonContent(MatchIndex, 'The index'), ...errorResponses(401, 404, 409) },
     }),
     async (c) => {

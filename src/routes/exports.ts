@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { currentUser, requireUser } from '../auth/middleware'
 import { analysisForUser } from '../domain/analyses'
 import { bundleEntries } from '../domain/exports/bundle'
@@ -9,12 +9,10 @@ import { loadAnalysisSource } from '../domain/exports/reader'
 import { readableFrom, zipStream } from '../domain/exports/stream'
 import { getProject } from '../domain/projects'
 import { createRouter } from '../http/router'
-import { errorResponses, Uuid } from '../schemas/common'
+import { errorResponses } from '../schemas/common'
 import { AnalysisExportQuery, downloadResponse, ProjectExportQuery } from '../schemas/exports'
 import { userSecurity } from './openapi'
-
-const AnalysisParam = z.object({ id: Uuid })
-const ProjectParam = z.object({ project_id: Uuid })
+import { IdParam, ProjectParam } from './params'
 
 /** Every export streams: annotations are read from D1 a page at a time while the response is written. */
 export const exportRoutes = createRouter()
@@ -30,7 +28,7 @@ export const exportRoutes = createRouter()
         'attributes COCO lacks sit under `loupe`. `yolo`: a zip of `labels/`, `images/`, `classes.txt` and `data.yaml`.',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: AnalysisParam, query: AnalysisExportQuery },
+      request: { params: IdParam, query: AnalysisExportQuery },
       responses: {
         200: downloadResponse('The export, streamed', ['application/json', 'text/csv', 'application/zip']),
         ...errorResponses(400, 401, 404),
@@ -55,7 +53,7 @@ export const exportRoutes = createRouter()
         '`annotations.jsonl` has one annotation per line; the artifacts themselves are under `artifacts/`.',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: AnalysisParam },
+      request: { params: IdParam },
       responses: { 200: downloadResponse('The bundle, streamed', ['application/zip']), ...errorResponses(401, 404) },
     }),
     async (c) => {

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { currentUser, requireUser } from '../auth/middleware'
 import { projectAudit, projectAuditSummary } from '../domain/audit-read'
 import { grantPipeline, listGrants, revokeGrant } from '../domain/pipelines/grants'
@@ -8,8 +8,7 @@ import { AuditPage, AuditQuery, AuditSummary, AuditSummaryQuery } from '../schem
 import { errorResponses, Uuid } from '../schemas/common'
 import { Grant, GrantCreate, GrantList } from '../schemas/pipelines'
 import { jsonContent, jsonRequest, userSecurity } from './openapi'
-
-const ProjectParam = z.object({ project_id: Uuid })
+import { ProjectParam } from './params'
 
 /** What a project's owners decide about pipelines, and the trail they read. */
 export const grantRoutes = createRouter()

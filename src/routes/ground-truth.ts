@@ -20,10 +20,9 @@ import {
   ReviewMarkUpdate,
 } from '../schemas/ground-truth'
 import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { ImageParam, ProjectParam } from './params'
 
-const ProjectParam = z.object({ project_id: Uuid })
 const ImportParam = z.object({ project_id: Uuid, import_id: Uuid })
-const ImageParam = z.object({ image_id: Uuid })
 
 export const groundTruthRoutes = createRouter()
 

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { createRouter } from '../http/router'
 import { bodyLimit } from 'hono/body-limit'
 import { currentUser, requirePrincipal, requireUser } from '../auth/middleware'
@@ -11,11 +11,9 @@ import { AppError } from '../errors'
 import { requestOrigin } from '../http/context'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
-import { errorResponses, Pagination, Uuid } from '../schemas/common'
+import { errorResponses, Pagination } from '../schemas/common'
 import { Image, ImageList, ImageUploadForm, ImageUploadIntent, ImageUploadTicket, MAX_IMAGE_BYTES } from '../schemas/images'
-
-const ProjectParam = z.object({ project_id: Uuid })
-const ImageParam = z.object({ image_id: Uuid })
+import { ImageParam, ProjectParam } from './params'
 
 // Multipart framing adds a little on top of the file itself.
 const multipartLimit = bodyLimit({

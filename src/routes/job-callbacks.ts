@@ -5,14 +5,13 @@ import { unwrapRpc } from '../errors'
 import { requestOrigin } from '../http/context'
 import { MAX_BULK_JSON_BYTES, MAX_JSON_BYTES } from '../http/json-body'
 import { createRouter } from '../http/router'
-import { PresignRequest, PresignResponse } from '../schemas/artifacts'
 import { BatchImagesPage, BatchImagesRequest, BatchResultsRequest, BatchResultsResponse, InputsRequest, JobInputsResponse } from '../schemas/batch'
 import { LogsAccepted, LogsRequest } from '../schemas/events'
 import { Job, JobStatusUpdate } from '../schemas/jobs'
 import { MetricsAccepted, MetricsRequest } from '../schemas/metrics'
 import { ModelVersion, ModelVersionRegister } from '../schemas/model-versions'
 import { Finalize, ProgressUpdate } from '../schemas/runs'
-import { callbackRoute } from './callback-route'
+import { callbackRoute, presignCallback } from './callback-route'
 
 /**
  * The signed callbacks a pipeline makes on a job: the analysis ones under the job's own path, with
@@ -69,18 +68,12 @@ callbackRoute(jobCallbackRoutes, {
   handle: (c, { id, body, meta }) => unwrapRpc(jobStub(c.env, id).postMetrics(body.points, meta)),
 })
 
-callbackRoute(jobCallbackRoutes, {
-  method: 'post',
+presignCallback(jobCallbackRoutes, {
   path: '/api/jobs/{id}/artifacts/presign',
   summary: 'Get a presigned PUT URL for a job artifact (weights, model card, report)',
-  maxBytes: MAX_JSON_BYTES,
-  body: PresignRequest,
-  response: PresignResponse,
   responseDescription: 'Upload with PUT and the given headers; stored under jobs/{id}/',
-  handle: async (c, { id, body, meta }) => {
-    await unwrapRpc(jobStub(c.env, id).presignGate(meta))
-    return presignJobArtifact(c.get('db'), c.get('config'), requestOrigin(c), id, body)
-  },
+  gate: (c, id, meta) => unwrapRpc(jobStub(c.env, id).presignGate(meta)),
+  presign: presignJobArtifact,
 })
 
 callbackRoute(jobCallbackRoutes, {

@@ -1,6 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { jobStub } from '../../durable-objects/job-object'
-import { USER_HEADER } from '../../durable-objects/run-sockets'
 import { currentUser, requireUser } from '../auth/middleware'
 import { compactTimestamp, download, filenameSafe } from '../domain/exports/download'
 import { PROJECT_DATASETS } from '../domain/exports/project'
@@ -14,15 +13,15 @@ import { requestOrigin } from '../http/context'
 import { createRouter } from '../http/router'
 import { DownloadQuery, DownloadResponse } from '../schemas/artifacts'
 import { BatchExportQuery } from '../schemas/batch'
-import { errorResponses, Uuid } from '../schemas/common'
+import { errorResponses } from '../schemas/common'
 import { downloadResponse } from '../schemas/exports'
 import { LiveQuery, LogsQuery } from '../schemas/events'
 import { runLogResponse, runLogResponses } from './run-logs'
 import { JobArtifactList } from '../schemas/jobs'
 import { MetricsQuery, MetricsResponse } from '../schemas/metrics'
 import { jsonContent, userSecurity } from './openapi'
-
-const JobParam = z.object({ id: Uuid })
+import { IdParam } from './params'
+import { runLiveDescription, runLiveResponses, runLiveSocket } from './run-live'
 
 /** What people read of a job while it runs and after: logs, the live stream, metrics, artifacts, a batch's export. */
 export const jobObserveRoutes = createRouter()
@@ -34,7 +33,7 @@ export const jobObserveRoutes = createRouter()
       summary: 'The job’s whole log, during the run and after it: paginated JSON, or ?format=text',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: JobParam, query: LogsQuery },
+      request: { params: IdParam, query: LogsQuery },
       responses: runLogResponses,
     }),
     async (c) => {
@@ -51,7 +50,7 @@ export const jobObserveRoutes = createRouter()
       summary: 'The job’s metric series, downsampled for charts or as raw pages',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: JobParam, query: MetricsQuery },
+      request: { params: IdParam, query: MetricsQuery },
       responses: { 200: jsonContent(MetricsResponse, 'Every series, or the one named'), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
@@ -68,7 +67,7 @@ export const jobObserveRoutes = createRouter()
       summary: 'The job’s artifacts (weights, model cards, reports), pending and uploaded',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: JobParam },
+      request: { params: IdParam },
       responses: { 200: jsonContent(JobArtifactList, 'The artifacts'), ...errorResponses(401, 404) },
     }),
     async (c) => {
@@ -85,7 +84,7 @@ export const jobObserveRoutes = createRouter()
       summary: 'A presigned download URL for one of the job’s artifacts or log chunks',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: JobParam, query: DownloadQuery },
+      request: { params: IdParam, query: DownloadQuery },
       responses: { 200: jsonContent(DownloadResponse, 'URL'), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
@@ -102,7 +101,7 @@ export const jobObserveRoutes = createRouter()
       summary: 'Download a batch_inference job’s completed analyses as one COCO or YOLO dataset',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: JobParam, query: BatchExportQuery },
+      request: { params: IdParam, query: BatchExportQuery },
       responses: { 200: downloadResponse('The batch, streamed', ['application/zip']), ...errorResponses(400, 401, 404, 409) },
     }),
     async (c) => {
@@ -121,21 +120,14 @@ jobObserveRoutes.openapi(
     path: '/api/jobs/{id}/live',
     tags: ['Jobs'],
     summary: 'Live events of a job over a WebSocket (see docs/jobs.md#live)',
-    description: 'Sends `connected`, then a `snapshot` (or, with `?since=<seq>`, every missed event), then events as they happen.',
+    description: runLiveDescription,
     security: userSecurity,
     middleware: [requireUser] as const,
-    request: { params: JobParam, query: LiveQuery },
-    responses: { 101: { description: 'Switching to the WebSocket protocol' }, ...errorResponses(401, 404, 426) },
+    request: { params: IdParam, query: LiveQuery },
+    responses: runLiveResponses,
   }),
   async (c) => {
     const id = c.req.valid('param').id
-    // Refuse before the upgrade: a non-member never gets a socket.
-    await jobForUser(c.get('db'), currentUser(c), id, 'read')
-    if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
-      throw new AppError(426, 'upgrade_required', 'This endpoint speaks WebSocket; send Upgrade: websocket')
-    }
-    const headers = new Headers(c.req.raw.headers)
-    headers.set(USER_HEADER, currentUser(c).id)
-    return jobStub(c.env, id).fetch(new Request(c.req.url, { headers }))
+    return runLiveSocket(c, () => jobForUser(c.get('db'), currentUser(c), id, 'read'), () => jobStub(c.env, id))
   },
 )

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { admitAndWake, jobStub } from '../../durable-objects/job-object'
 import { currentUser, requireUser } from '../auth/middleware'
 import { createJob } from '../domain/jobs/create'
@@ -6,13 +6,11 @@ import { jobDetail, jobForUser, jobQueue, listJobs } from '../domain/jobs/read'
 import { unwrapRpc } from '../errors'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { createRouter } from '../http/router'
-import { errorResponses, Uuid } from '../schemas/common'
+import { errorResponses } from '../schemas/common'
 import { Job, JobCreate, JobDetail, JobList, JobListQuery, JobQueue } from '../schemas/jobs'
 import { jsonContent, jsonRequest, userSecurity } from './openapi'
 import { rpcMeta } from '../observability/rpc-meta'
-
-const ProjectParam = z.object({ project_id: Uuid })
-const JobParam = z.object({ id: Uuid })
+import { IdParam, ProjectParam } from './params'
 
 /** Creating, listing, reading and canceling a project's jobs (docs/jobs.md). */
 export const jobRoutes = createRouter()
@@ -74,7 +72,7 @@ export const jobRoutes = createRouter()
       summary: 'A job, with its place in the queue, its dataset, its batch and the versions it registered',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: JobParam },
+      request: { params: IdParam },
       responses: { 200: jsonContent(JobDetail, 'The job'), ...errorResponses(401, 404) },
     }),
     async (c) => {
@@ -93,7 +91,7 @@ export const jobRoutes = createRouter()
         'a `batch_inference` job cancels its open analyses with it.',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: JobParam },
+      request: { params: IdParam },
       responses: { 200: jsonContent(Job, 'Canceled'), ...errorResponses(401, 403, 404, 409) },
     }),
     async (c) => {

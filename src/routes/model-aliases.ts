@@ -6,6 +6,7 @@ import { createRouter } from '../http/router'
 import { errorResponses, Uuid } from '../schemas/common'
 import { AliasName, ModelAlias, ModelAliasList, PromoteRequest } from '../schemas/model-versions'
 import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { IdParam, ProjectParam } from './params'
 
 /** Aliases name the version of a model a project uses (`production`), moved by promoting another. */
 export const modelAliasRoutes = createRouter()
@@ -18,7 +19,7 @@ export const modelAliasRoutes = createRouter()
       description: 'The alias moves from whichever version of the same model held it; the audit log keeps the previous one.',
       security: userSecurity,
       middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
-      request: { params: z.object({ id: Uuid }), body: jsonRequest(PromoteRequest) },
+      request: { params: IdParam, body: jsonRequest(PromoteRequest) },
       responses: { 200: jsonContent(ModelAlias, 'The alias, now at this version'), ...errorResponses(400, 401, 403, 404, 413, 415) },
     }),
     async (c) => c.json(await promote(c.get('db'), currentUser(c), c.req.valid('param').id, c.req.valid('json').alias, c.get('requestId')), 200),
@@ -31,7 +32,7 @@ export const modelAliasRoutes = createRouter()
       summary: 'Every alias of the project’s models and the version it points at',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: z.object({ project_id: Uuid }) },
+      request: { params: ProjectParam },
       responses: { 200: jsonContent(ModelAliasList, 'The aliases'), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await listAliases(c.get('db'), currentUser(c), c.req.valid('param').project_id), 200),

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { currentUser, requireUser } from '../auth/middleware'
 import { authorize, projectRole } from '../auth/permissions'
 import { compareVersions } from '../domain/model-versions/compare'
@@ -7,12 +7,10 @@ import { registerByUser } from '../domain/model-versions/register'
 import { AppError } from '../errors'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { createRouter } from '../http/router'
-import { errorResponses, Uuid } from '../schemas/common'
+import { errorResponses } from '../schemas/common'
 import { CompareQuery, Lineage, ModelComparison, ModelVersion, ModelVersionCreate, ModelVersionList, ModelVersionListQuery } from '../schemas/model-versions'
 import { jsonContent, jsonRequest, userSecurity } from './openapi'
-
-const ProjectParam = z.object({ project_id: Uuid })
-const VersionParam = z.object({ id: Uuid })
+import { IdParam, ProjectParam } from './params'
 
 /** The per-project registry of model versions, their lineage and side-by-side comparison (docs/jobs.md#model-versions). */
 export const modelVersionRoutes = createRouter()
@@ -80,7 +78,7 @@ export const modelVersionRoutes = createRouter()
       summary: 'A model version: metrics, artifacts, provenance, the job and dataset it came from',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: VersionParam },
+      request: { params: IdParam },
       responses: { 200: jsonContent(ModelVersion, 'The version'), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await modelVersionForUser(c.get('db'), currentUser(c), c.req.valid('param').id), 200),
@@ -93,7 +91,7 @@ export const modelVersionRoutes = createRouter()
       summary: 'The loop around a version: dataset snapshot → training job → version → analyses → reviews → the next snapshots',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: VersionParam },
+      request: { params: IdParam },
       responses: { 200: jsonContent(Lineage, 'The lineage'), ...errorResponses(401, 404) },
     }),
     async (c) => {

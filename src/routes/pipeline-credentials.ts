@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { currentUser, requireUser } from '../auth/middleware'
 import {
   createPipelineKey,
@@ -13,8 +13,8 @@ import { createRouter } from '../http/router'
 import { errorResponses, Uuid } from '../schemas/common'
 import { PipelineKeyCreate, PipelineKeyCreated, PipelineKeyList, PipelineSecretCreate, PipelineSecretCreated, PipelineSecretList } from '../schemas/pipelines'
 import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { PipelineParam } from './params'
 
-const PipelineParam = z.object({ pipeline_id: Uuid })
 const tags = ['Pipelines']
 
 /** A pipeline's `mlpip_` keys and its HMAC secrets; all of it belongs to whoever registered the pipeline. */

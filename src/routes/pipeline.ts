@@ -1,13 +1,11 @@
 import { analysisStub } from '../../durable-objects/analysis-object'
 import { presignArtifact } from '../domain/artifacts'
 import { AppError, unwrapRpc } from '../errors'
-import { requestOrigin } from '../http/context'
 import { MAX_BULK_JSON_BYTES, MAX_JSON_BYTES } from '../http/json-body'
 import { createRouter } from '../http/router'
 import { Analysis, BulkAnnotationsRequest, BulkAnnotationsResponse, Finalize, ProgressUpdate, StatusUpdate } from '../schemas/analyses'
-import { PresignRequest, PresignResponse } from '../schemas/artifacts'
 import { LogsAccepted, LogsRequest } from '../schemas/events'
-import { callbackRoute } from './callback-route'
+import { callbackRoute, presignCallback } from './callback-route'
 
 /** The signed callbacks a pipeline makes on an analysis; each one is a call into the analysis's object. */
 export const pipelineRoutes = createRouter()
@@ -37,18 +35,12 @@ callbackRoute(pipelineRoutes, {
   handle: (c, { id, body, meta }) => unwrapRpc(analysisStub(c.env, id).reportProgress(body, meta)),
 })
 
-callbackRoute(pipelineRoutes, {
-  method: 'post',
+presignCallback(pipelineRoutes, {
   path: '/api/analyses/{id}/artifacts/presign',
   summary: 'Get a presigned PUT URL for an artifact',
-  maxBytes: MAX_JSON_BYTES,
-  body: PresignRequest,
-  response: PresignResponse,
   responseDescription: 'Upload with PUT and the given headers',
-  handle: async (c, { id, body, meta }) => {
-    await unwrapRpc(analysisStub(c.env, id).presignGate(meta))
-    return presignArtifact(c.get('db'), c.get('config'), requestOrigin(c), id, body)
-  },
+  gate: (c, id, meta) => unwrapRpc(analysisStub(c.env, id).presignGate(meta)),
+  presign: presignArtifact,
 })
 
 callbackRoute(pipelineRoutes, {

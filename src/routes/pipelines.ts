@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { currentUser, requireUser } from '../auth/middleware'
 import { pipelineSelf } from '../domain/pipelines/grants'
 import { deletePipeline, listPipelines, pipelineFor, registerPipeline, setPipelineDisabled, updatePipeline } from '../domain/pipelines/registry'
@@ -6,11 +6,11 @@ import { forbidden, unauthorized } from '../errors'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { assertWebhookUrl } from '../dispatch/webhook-url'
 import { createRouter } from '../http/router'
-import { errorResponses, Uuid } from '../schemas/common'
+import { errorResponses } from '../schemas/common'
 import { Pipeline, PipelineCreate, PipelineList, PipelineSelf, PipelineUpdate } from '../schemas/pipelines'
 import { jsonContent, jsonRequest, pipelineKeySecurity, userSecurity } from './openapi'
+import { PipelineParam } from './params'
 
-const PipelineParam = z.object({ pipeline_id: Uuid })
 const tags = ['Pipelines']
 
 /** Registered pipelines: a person registers one and manages it; project owners grant it (routes/grants.ts). */

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { admitAndWake } from '../../durable-objects/job-object'
 import { currentUser, requireUser } from '../auth/middleware'
 import { authorize, projectRole } from '../auth/permissions'
@@ -6,12 +6,11 @@ import { readSettings, updateSettings } from '../domain/project-settings'
 import { projectStatus } from '../domain/project-status'
 import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { createRouter } from '../http/router'
-import { errorResponses, Uuid } from '../schemas/common'
+import { errorResponses } from '../schemas/common'
 import { ProjectSettings, ProjectSettingsUpdate } from '../schemas/jobs'
 import { ProjectStatus } from '../schemas/project-status'
 import { jsonContent, jsonRequest, userSecurity } from './openapi'
-
-const ProjectParam = z.object({ project_id: Uuid })
+import { ProjectParam } from './params'
 
 /** A project's job settings and its status summary. */
 export const projectJobRoutes = createRouter()

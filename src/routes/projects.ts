@@ -8,8 +8,7 @@ import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
 import { errorResponses, Uuid } from '../schemas/common'
 import { MemberAdd, MemberList, Project, ProjectCreate, ProjectList } from '../schemas/projects'
-
-const ProjectParam = z.object({ project_id: Uuid })
+import { ProjectParam } from './params'
 
 export const projectRoutes = createRouter()
   .openapi(

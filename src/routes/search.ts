@@ -1,13 +1,12 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { currentUser, requireUser } from '../auth/middleware'
 import { searchProjectAnalyses } from '../domain/search/analysis-search'
 import { searchProjectAnnotations } from '../domain/search/annotation-search'
 import { createRouter } from '../http/router'
-import { errorResponses, Uuid } from '../schemas/common'
+import { errorResponses } from '../schemas/common'
 import { AnnotationSearchPage, AnnotationSearchQuery, ProjectAnalysisPage, ProjectAnalysisQuery } from '../schemas/search'
 import { jsonContent, userSecurity } from './openapi'
-
-const ProjectParam = z.object({ project_id: Uuid })
+import { ProjectParam } from './params'
 
 /** Project-wide search for the viewer's dataset view (docs/search.md). */
 export const searchRoutes = createRouter()

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { AnnotationInput, ANNOTATION_TYPES } from './annotation-types'
 import { JsonObject, Pagination, Timestamp, Uuid } from './common'
 import { CallbackCredential } from './pipelines'
-import { RUN_STATUSES, runStatusSchema, statusUpdateSchema, type RunStatus } from './runs'
+import { RUN_STATUSES, runRecordTimes, runStatusSchema, statusUpdateSchema, type RunStatus } from './runs'
 
 export { Finalize, ProgressUpdate, Stage } from './runs'
 
@@ -76,11 +76,7 @@ export const Analysis = z
     progress: z.number(),
     stage: z.string().nullable(),
     annotation_count: z.number().int(),
-    version: z.number().int(),
-    created_at: Timestamp,
-    started_at: Timestamp.nullable(),
-    completed_at: Timestamp.nullable(),
-    updated_at: Timestamp.nullable(),
+    ...runRecordTimes,
   })
   .meta({ id: 'Analysis' })
 export type Analysis = z.infer<typeof Analysis>

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { Artifact } from './artifacts'
 import { JsonObject, Pagination, Timestamp, Uuid } from './common'
 import { DatasetRequest, DatasetSnapshot } from './datasets'
-import { RUN_STATUSES, runStatusSchema, statusUpdateSchema } from './runs'
+import { RUN_STATUSES, runRecordTimes, runStatusSchema, statusUpdateSchema } from './runs'
 
 /**
  * Project-level jobs: runs with the analysis lifecycle (docs/state-machine.md) that work on a whole
@@ -83,11 +83,7 @@ export const Job = z
     error_message: z.string().nullable(),
     progress: z.number(),
     stage: z.string().nullable(),
-    version: z.number().int(),
-    created_at: Timestamp,
-    started_at: Timestamp.nullable(),
-    completed_at: Timestamp.nullable(),
-    updated_at: Timestamp.nullable(),
+    ...runRecordTimes,
     runnable_at: Timestamp.nullable().meta({ description: 'When the job got one of its project’s slots; null while it waits in the queue' }),
     dataset_snapshot_id: Uuid.nullable(),
     batch_total: z.number().int().nullable().meta({ description: '`batch_inference`: how many images the batch covers' }),

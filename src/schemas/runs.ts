@@ -25,6 +25,15 @@ const progressFields = {
   message: z.string().max(2000).optional(),
 }
 
+/** The run record's closing fields, in the order both run kinds' schemas list them. */
+export const runRecordTimes = {
+  version: z.number().int(),
+  created_at: Timestamp,
+  started_at: Timestamp.nullable(),
+  completed_at: Timestamp.nullable(),
+  updated_at: Timestamp.nullable(),
+}
+
 /** Fields of the run record the lifecycle owns; every run kind's public record has them. */
 export interface RunLifecycle {
   id: string

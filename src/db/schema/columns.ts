@@ -1,6 +1,19 @@
 import { sql } from 'drizzle-orm'
-import { text } from 'drizzle-orm/sqlite-core'
+import { integer, text } from 'drizzle-orm/sqlite-core'
+import { ARTIFACT_STATUSES } from '../../schemas/artifacts'
 
 /** Timestamps are ISO-8601 UTC strings: sortable, readable in `wrangler d1 execute`, and what the API returns. */
 export const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`
 export const createdAt = () => text('created_at').notNull().default(now)
+
+/** What an uploaded file's row holds, whoever owns it: analysis artifacts and job artifacts alike. */
+export const storedFileColumns = () => ({
+  filename: text('filename').notNull(),
+  storagePath: text('storage_path').notNull().unique(),
+  contentType: text('content_type').notNull(),
+  status: text('status', { enum: ARTIFACT_STATUSES }).notNull().default('pending'),
+  bytes: integer('bytes'),
+  sha256: text('sha256'),
+  createdAt: createdAt(),
+  uploadedAt: text('uploaded_at'),
+})

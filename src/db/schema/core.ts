@@ -2,13 +2,12 @@
 import { sql } from 'drizzle-orm'
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { REVIEW_STATES } from '../../schemas/analyses'
-import { ARTIFACT_STATUSES } from '../../schemas/artifacts'
 import { ACTOR_TYPES } from '../../schemas/audit'
 import { TOKEN_KINDS } from '../../schemas/auth'
 import { IMAGE_STATUSES } from '../../schemas/images'
 import { ROLES } from '../../schemas/projects'
 import { RUN_STATUSES } from '../../schemas/runs'
-import { createdAt, now } from './columns'
+import { createdAt, now, storedFileColumns } from './columns'
 import { pipelines } from './pipelines'
 import { jobs, modelVersions } from './jobs'
 
@@ -171,14 +170,7 @@ export const artifacts = sqliteTable(
     id: text('id').primaryKey(),
     analysisId: text('analysis_id').notNull().references(() => analyses.id, { onDelete: 'cascade' }),
     artifactType: text('artifact_type').notNull(),
-    filename: text('filename').notNull(),
-    storagePath: text('storage_path').notNull().unique(),
-    contentType: text('content_type').notNull(),
-    status: text('status', { enum: ARTIFACT_STATUSES }).notNull().default('pending'),
-    bytes: integer('bytes'),
-    sha256: text('sha256'),
-    createdAt: createdAt(),
-    uploadedAt: text('uploaded_at'),
+    ...storedFileColumns(),
   },
   (t) => [index('idx_artifacts_analysis_id').on(t.analysisId)],
 )

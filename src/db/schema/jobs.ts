@@ -1,10 +1,10 @@
 /** Project-level jobs: settings, dataset snapshots, metrics, artifacts, model versions and aliases. */
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core'
-import { ARTIFACT_STATUSES, ARTIFACT_TYPES } from '../../schemas/artifacts'
+import { ARTIFACT_TYPES } from '../../schemas/artifacts'
 import { DATASET_FORMATS, DATASET_REVIEWS, DATASET_STATUSES } from '../../schemas/datasets'
 import { JOB_KINDS } from '../../schemas/jobs'
 import { RUN_STATUSES } from '../../schemas/runs'
-import { createdAt } from './columns'
+import { createdAt, storedFileColumns } from './columns'
 import { users, projects } from './core'
 
 /** Per-project settings; a project without a row has the defaults. */
@@ -94,14 +94,7 @@ export const jobArtifacts = sqliteTable(
     id: text('id').primaryKey(),
     jobId: text('job_id').notNull().references(() => jobs.id, { onDelete: 'cascade' }),
     artifactType: text('artifact_type', { enum: ARTIFACT_TYPES }).notNull(),
-    filename: text('filename').notNull(),
-    storagePath: text('storage_path').notNull().unique(),
-    contentType: text('content_type').notNull(),
-    status: text('status', { enum: ARTIFACT_STATUSES }).notNull().default('pending'),
-    bytes: integer('bytes'),
-    sha256: text('sha256'),
-    createdAt: createdAt(),
-    uploadedAt: text('uploaded_at'),
+    ...storedFileColumns(),
   },
   (t) => [index('idx_job_artifacts_job_id').on(t.jobId)],
 )

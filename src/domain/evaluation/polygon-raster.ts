@@ -40,22 +40,17 @@ export function rleFromPolygon(xy: ArrayLike<number>, h: number, w: number): Rle
       ;[xs, xe] = [xe, xs]
       ;[ys, ye] = [ye, ys]
     }
-    if (dx >= dy) {
-      const s = (ye - ys) / dx
-      for (let d = 0; d <= dx; d++) {
-        const t = flip ? dx - d : d
-        u[m] = t + xs
-        v[m] = Math.trunc(ys + s * t + 0.5)
-        m++
-      }
-    } else {
-      const s = (xe - xs) / dy
-      for (let d = 0; d <= dy; d++) {
-        const t = flip ? dy - d : d
-        v[m] = t + ys
-        u[m] = Math.trunc(xs + s * t + 0.5)
-        m++
-      }
+    // Unit steps along the longer axis; the other axis is interpolated and rounded as C's cast does.
+    const alongX = dx >= dy
+    const [steps, across] = alongX ? [u, v] : [v, u]
+    const [start, acrossStart] = alongX ? [xs, ys] : [ys, xs]
+    const n = alongX ? dx : dy
+    const s = alongX ? (ye - ys) / dx : (xe - xs) / dy
+    for (let d = 0; d <= n; d++) {
+      const t = flip ? n - d : d
+      steps[m] = t + start
+      across[m] = Math.trunc(acrossStart + s * t + 0.5)
+      m++
     }
   }
 

@@ -1,6 +1,7 @@
 import { toHex } from '../../digest'
 import { getArtifactObject } from '../../storage/sealed-artifacts'
 import { exportedAnnotation } from './frame'
+import { documentHead } from './json'
 import { annotationPages, reviewSummary, type AnalysisSource, type ExportArtifact } from './reader'
 import type { Chunk, ZipEntry } from './stream'
 
@@ -68,13 +69,7 @@ export async function* bundleEntries(src: AnalysisSource): AsyncGenerator<ZipEnt
 
   const { analysis, image } = src
   const manifest = {
-    format: 'loupe.provenance-bundle',
-    format_version: 1,
-    exported_at: src.exportedAt,
-    analysis,
-    image: { id: image.id, filename: image.filename, content_type: image.content_type, width: image.width, height: image.height, bytes: image.bytes, sha256: image.sha256 },
-    parameters: analysis.parameters,
-    provenance: analysis.provenance,
+    ...documentHead(src, 'loupe.provenance-bundle', { id: image.id, filename: image.filename, content_type: image.content_type, width: image.width, height: image.height, bytes: image.bytes, sha256: image.sha256 }),
     annotations: { path: 'annotations.jsonl', count: annotations.count, bytes: annotations.bytes, sha256: annotations.sha256, review_summary: await reviewSummary(src.d1, analysis.id) },
     artifacts,
   }

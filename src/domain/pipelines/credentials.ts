@@ -1,4 +1,5 @@
 import { and, count, desc, eq, isNull, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import type { CurrentUser } from '../../app-env'
 import { generateToken, tokenPrefix } from '../../auth/tokens'
 import type { Config } from '../../config'
@@ -8,7 +9,7 @@ import { sha256Hex } from '../../digest'
 import { AppError, notFound } from '../../errors'
 import { newSalt, pipelineSecret, rootKeyId, rootKeysOf } from '../../pipeline/secrets'
 import { MAX_ACTIVE_SECRETS, PIPELINE_KEY_PREFIX, type SecretPurpose } from '../../schemas/pipelines'
-import { auditInsert } from '../audit'
+import { auditInsert, type AuditEntry } from '../audit'
 import { pipelineFor } from './registry'
 
 const nowSql = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`
@@ -36,6 +37,10 @@ const toSecret = (r: typeof pipelineSecrets.$inferSelect) => ({
 
 export { toKey as toPipelineKey }
 
+/** A change to one of a pipeline's credentials and its audit entry, in one batch: always a person acting on the pipeline. */
+const audited = (db: Database, user: CurrentUser, change: BatchItem<'sqlite'>, entry: Omit<AuditEntry, 'actorType' | 'actorId'>) =>
+  db.batch([change, auditInsert(db, { actorType: 'user', actorId: user.id, ...entry })])
+
 /** A new `mlpip_` key, returned once; several may be active, so keys rotate without downtime. */
 export async function createPipelineKey(
   db: Database,
@@ -49,19 +54,9 @@ export async function createPipelineKey(
   const id = crypto.randomUUID()
   const expiresAt = input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000).toISOString() : null
   const prefix = tokenPrefix(key) + '…'
-  await db.batch([
-    db.insert(pipelineKeys).values({ id, pipelineId, name: input.name ?? null, keyHash: await sha256Hex(key), keyPrefix: prefix, createdById: user.id, expiresAt }),
-    auditInsert(db, {
-      actorType: 'user',
-      actorId: user.id,
-      action: 'pipeline_key.created',
-      targetType: 'pipeline_key',
-      targetId: id,
-      pipelineId,
-      requestId,
-      details: { key_prefix: prefix, expires_at: expiresAt },
-    }),
-  ])
+  const change = db.insert(pipelineKeys).values({ id, pipelineId, name: input.name ?? null, keyHash: await sha256Hex(key), keyPrefix: prefix, createdById: user.id, expiresAt })
+  const details = { key_prefix: prefix, expires_at: expiresAt }
+  await audited(db, user, change, { action: 'pipeline_key.created', targetType: 'pipeline_key', targetId: id, pipelineId, requestId, details })
   return { ...toKey((await db.select().from(pipelineKeys).where(eq(pipelineKeys.id, id)).get())!), key }
 }
 
@@ -76,19 +71,8 @@ export async function revokePipelineKey(db: Database, user: CurrentUser, pipelin
   const row = await db.select().from(pipelineKeys).where(and(eq(pipelineKeys.id, keyId), eq(pipelineKeys.pipelineId, pipelineId))).get()
   if (!row) throw notFound('Key')
   if (row.revokedAt) return
-  await db.batch([
-    db.update(pipelineKeys).set({ revokedAt: nowSql }).where(eq(pipelineKeys.id, keyId)),
-    auditInsert(db, {
-      actorType: 'user',
-      actorId: user.id,
-      action: 'pipeline_key.revoked',
-      targetType: 'pipeline_key',
-      targetId: keyId,
-      pipelineId,
-      requestId,
-      details: { key_prefix: row.keyPrefix },
-    }),
-  ])
+  const change = db.update(pipelineKeys).set({ revokedAt: nowSql }).where(eq(pipelineKeys.id, keyId))
+  await audited(db, user, change, { action: 'pipeline_key.revoked', targetType: 'pipeline_key', targetId: keyId, pipelineId, requestId, details: { key_prefix: row.keyPrefix } })
 }
 
 /**
@@ -110,19 +94,8 @@ export async function createPipelineSecret(db: Database, config: Config, user: C
   const secret = await pipelineSecret(root, purpose, salt)
   const id = crypto.randomUUID()
   const prefix = secret.slice(0, 12) + '…'
-  await db.batch([
-    db.insert(pipelineSecrets).values({ id, pipelineId, purpose, salt, rootKeyId: await rootKeyId(root), prefix }),
-    auditInsert(db, {
-      actorType: 'user',
-      actorId: user.id,
-      action: 'pipeline_secret.created',
-      targetType: 'pipeline_secret',
-      targetId: id,
-      pipelineId,
-      requestId,
-      details: { purpose, prefix },
-    }),
-  ])
+  const change = db.insert(pipelineSecrets).values({ id, pipelineId, purpose, salt, rootKeyId: await rootKeyId(root), prefix })
+  await audited(db, user, change, { action: 'pipeline_secret.created', targetType: 'pipeline_secret', targetId: id, pipelineId, requestId, details: { purpose, prefix } })
   return { ...toSecret((await db.select().from(pipelineSecrets).where(eq(pipelineSecrets.id, id)).get())!), secret }
 }
 
@@ -137,17 +110,7 @@ export async function revokePipelineSecret(db: Database, user: CurrentUser, pipe
   const row = await db.select().from(pipelineSecrets).where(and(eq(pipelineSecrets.id, secretId), eq(pipelineSecrets.pipelineId, pipelineId))).get()
   if (!row) throw notFound('Secret')
   if (row.revokedAt) return
-  await db.batch([
-    db.update(pipelineSecrets).set({ revokedAt: nowSql }).where(eq(pipelineSecrets.id, secretId)),
-    auditInsert(db, {
-      actorType: 'user',
-      actorId: user.id,
-      action: 'pipeline_secret.revoked',
-      targetType: 'pipeline_secret',
-      targetId: secretId,
-      pipelineId,
-      requestId,
-      details: { purpose: row.purpose, prefix: row.prefix },
-    }),
-  ])
+  const change = db.update(pipelineSecrets).set({ revokedAt: nowSql }).where(eq(pipelineSecrets.id, secretId))
+  const details = { purpose: row.purpose, prefix: row.prefix }
+  await audited(db, user, change, { action: 'pipeline_secret.revoked', targetType: 'pipeline_secret', targetId: secretId, pipelineId, requestId, details })
 }
