@@ -24,9 +24,8 @@ import { createRouter } from '../http/router'
 import { streamedJson } from '../http/streamed'
 import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
 import { errorResponses } from '../schemas/common'
-import { LiveQuery, LogsQuery } from '../schemas/events'
-import { runLiveDescription, runLiveResponses, runLiveSocket } from './run-live'
-import { runLogResponse, runLogResponses } from './run-logs'
+import { runLiveDescription, runLiveRequest, runLiveResponses, runLiveSocket } from './run-live'
+import { runLogResponse, runLogRoute } from './run-logs'
 import { unwrapRpc } from '../errors'
 import { rpcMeta } from '../observability/rpc-meta'
 import { IdParam, ImageParam } from './params'
@@ -137,15 +136,12 @@ analysisRoutes
   )
 
 analysisRoutes.openapi(
-  createRoute({
-    method: 'get',
+  runLogRoute({
     path: '/api/analyses/{id}/logs',
     tags: ['Analyses'],
     summary: 'The whole log, during the run and after it: paginated JSON, or ?format=text',
     security: principalSecurity,
     middleware: [requirePrincipal] as const,
-    request: { params: IdParam, query: LogsQuery },
-    responses: runLogResponses,
   }),
   async (c) => {
     const id = c.req.valid('param').id
@@ -163,7 +159,7 @@ analysisRoutes.openapi(
     description: runLiveDescription,
     security: userSecurity,
     middleware: [requireUser] as const,
-    request: { params: IdParam, query: LiveQuery },
+    request: runLiveRequest,
     responses: runLiveResponses,
   }),
   async (c) => {

@@ -15,26 +15,22 @@ import { DownloadQuery, DownloadResponse } from '../schemas/artifacts'
 import { BatchExportQuery } from '../schemas/batch'
 import { errorResponses } from '../schemas/common'
 import { downloadResponse } from '../schemas/exports'
-import { LiveQuery, LogsQuery } from '../schemas/events'
-import { runLogResponse, runLogResponses } from './run-logs'
+import { runLogResponse, runLogRoute } from './run-logs'
 import { JobArtifactList } from '../schemas/jobs'
 import { MetricsQuery, MetricsResponse } from '../schemas/metrics'
 import { jsonContent, userSecurity } from './openapi'
 import { IdParam } from './params'
-import { runLiveDescription, runLiveResponses, runLiveSocket } from './run-live'
+import { runLiveDescription, runLiveRequest, runLiveResponses, runLiveSocket } from './run-live'
 
 /** What people read of a job while it runs and after: logs, the live stream, metrics, artifacts, a batch's export. */
 export const jobObserveRoutes = createRouter()
   .openapi(
-    createRoute({
-      method: 'get',
+    runLogRoute({
       path: '/api/jobs/{id}/logs',
       tags: ['Jobs'],
       summary: 'The job’s whole log, during the run and after it: paginated JSON, or ?format=text',
       security: userSecurity,
       middleware: [requireUser] as const,
-      request: { params: IdParam, query: LogsQuery },
-      responses: runLogResponses,
     }),
     async (c) => {
       const id = c.req.valid('param').id
@@ -123,7 +119,7 @@ jobObserveRoutes.openapi(
     description: runLiveDescription,
     security: userSecurity,
     middleware: [requireUser] as const,
-    request: { params: IdParam, query: LiveQuery },
+    request: runLiveRequest,
     responses: runLiveResponses,
   }),
   async (c) => {

@@ -4,10 +4,13 @@ import type { AppEnv } from '../app-env'
 import { currentUser } from '../auth/middleware'
 import { AppError } from '../errors'
 import { errorResponses } from '../schemas/common'
+import { LiveQuery } from '../schemas/events'
+import { IdParam } from './params'
 
 export const runLiveDescription = 'Sends `connected`, then a `snapshot` (or, with `?since=<seq>`, every missed event), then events as they happen.'
 
-/** What a run's live route answers, whatever the kind of run. */
+/** What a run's live route takes and answers, whatever the kind of run. */
+export const runLiveRequest = { params: IdParam, query: LiveQuery }
 export const runLiveResponses = { 101: { description: 'Switching to the WebSocket protocol' }, ...errorResponses(401, 404, 426) }
 
 /** Hands the request to the run's object as a WebSocket, after `mayRead` has passed: refused before the upgrade, a non-member never gets a socket. */
