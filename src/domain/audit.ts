@@ -28,3 +28,7 @@ export function auditInsert(db: Database, e: AuditEntry) {
     details: e.details ?? null,
   })
 }
+
+/** The audit insert for a change a signed-in person made. */
+export const userAudit = (db: Database, userId: string, e: Omit<AuditEntry, 'actorType' | 'actorId'>) =>
+  auditInsert(db, { actorType: 'user', actorId: userId, ...e })

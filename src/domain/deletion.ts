@@ -7,7 +7,7 @@ import { analyses, images, projectMembers, projects } from '../db/schema'
 import { AppError, notFound } from '../errors'
 import { ACTIVE_STATUSES } from '../schemas/runs'
 import { analysisForUser } from './analyses'
-import { auditInsert } from './audit'
+import { userAudit } from './audit'
 import { imageForUser } from './images'
 import { cancelAnalyses } from './runs/cancel-runs'
 import { toAnalysis, toImage } from './serialize'
@@ -47,7 +47,7 @@ export async function deleteAnalysis(deps: Deps, user: CurrentUser, analysisId: 
   await cancelActive(deps, user, eq(analyses.id, analysisId))
   await db.batch([
     db.update(analyses).set({ deletedAt: new Date().toISOString() }).where(and(eq(analyses.id, analysisId), isNull(analyses.deletedAt))),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'analysis.deleted', targetType: 'analysis', targetId: analysisId, projectId: analysis.project_id, requestId: meta.requestId }),
+    userAudit(db, user.id, { action: 'analysis.deleted', targetType: 'analysis', targetId: analysisId, projectId: analysis.project_id, requestId: meta.requestId }),
   ])
 }
 
@@ -59,7 +59,7 @@ export async function deleteImage(deps: Deps, user: CurrentUser, imageId: string
   await db.batch([
     db.update(images).set({ deletedAt: at }).where(eq(images.id, imageId)),
     db.update(analyses).set({ deletedAt: at }).where(and(eq(analyses.imageId, imageId), isNull(analyses.deletedAt))),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'image.deleted', targetType: 'image', targetId: imageId, projectId: image.projectId, requestId: meta.requestId }),
+    userAudit(db, user.id, { action: 'image.deleted', targetType: 'image', targetId: imageId, projectId: image.projectId, requestId: meta.requestId }),
   ])
 }
 
@@ -72,7 +72,7 @@ export async function deleteProject(deps: Deps, user: CurrentUser, projectId: st
     db.update(projects).set({ deletedAt: at }).where(eq(projects.id, projectId)),
     db.update(images).set({ deletedAt: at }).where(and(eq(images.projectId, projectId), isNull(images.deletedAt))),
     db.update(analyses).set({ deletedAt: at }).where(and(eq(analyses.projectId, projectId), isNull(analyses.deletedAt))),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'project.deleted', targetType: 'project', targetId: projectId, projectId, requestId: meta.requestId }),
+    userAudit(db, user.id, { action: 'project.deleted', targetType: 'project', targetId: projectId, projectId, requestId: meta.requestId }),
   ])
 }
 
@@ -93,7 +93,7 @@ export async function restoreAnalysis({ db, config, meta }: Deps, user: CurrentU
   if (image?.deletedAt) throw new AppError(409, 'conflict', 'The analysis’s image is deleted; restore the image, which brings back its analyses')
   await db.batch([
     db.update(analyses).set({ deletedAt: null }).where(eq(analyses.id, analysisId)),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'analysis.restored', targetType: 'analysis', targetId: analysisId, projectId: row.projectId, requestId: meta.requestId }),
+    userAudit(db, user.id, { action: 'analysis.restored', targetType: 'analysis', targetId: analysisId, projectId: row.projectId, requestId: meta.requestId }),
   ])
   return toAnalysis({ ...row, deletedAt: null })
 }
@@ -107,7 +107,7 @@ export async function restoreImage({ db, config, meta }: Deps, user: CurrentUser
   await db.batch([
     db.update(images).set({ deletedAt: null }).where(eq(images.id, imageId)),
     db.update(analyses).set({ deletedAt: null }).where(and(eq(analyses.imageId, imageId), eq(analyses.deletedAt, row.deletedAt))),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'image.restored', targetType: 'image', targetId: imageId, projectId: row.projectId, requestId: meta.requestId }),
+    userAudit(db, user.id, { action: 'image.restored', targetType: 'image', targetId: imageId, projectId: row.projectId, requestId: meta.requestId }),
   ])
   return toImage({ ...row, deletedAt: null })
 }
@@ -128,7 +128,7 @@ export async function restoreProject({ db, config, meta }: Deps, user: CurrentUs
       db.update(projects).set({ deletedAt: null }).where(eq(projects.id, projectId)),
       db.update(images).set({ deletedAt: null }).where(and(eq(images.projectId, projectId), eq(images.deletedAt, row.deletedAt))),
       db.update(analyses).set({ deletedAt: null }).where(and(eq(analyses.projectId, projectId), eq(analyses.deletedAt, row.deletedAt))),
-      auditInsert(db, { actorType: 'user', actorId: user.id, action: 'project.restored', targetType: 'project', targetId: projectId, projectId, requestId: meta.requestId }),
+      userAudit(db, user.id, { action: 'project.restored', targetType: 'project', targetId: projectId, projectId, requestId: meta.requestId }),
     ])
   }
   return { id: projectId }

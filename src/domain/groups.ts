@@ -5,7 +5,7 @@ import type { Database } from '../db/client'
 import { analyses } from '../db/schema'
 import { notFound } from '../errors'
 import { ACTIVE_STATUSES, RUN_STATUSES } from '../schemas/runs'
-import { auditInsert } from './audit'
+import { userAudit } from './audit'
 import { cancelAnalyses } from './runs/cancel-runs'
 
 /** Batches by `group_id` within a project: status at a glance, cancel, delete (docs/search.md#groups). */
@@ -56,7 +56,7 @@ async function activeIds(db: Database, projectId: string, groupId: string) {
 export async function cancelGroup(db: Database, env: Env, user: CurrentUser, projectId: string, groupId: string, meta: RpcMeta) {
   authorize(await projectRole(db, projectId, user.id), 'write', 'Project')
   const outcome = await cancelAnalyses(env, await activeIds(db, projectId, groupId), user.id, meta)
-  await auditInsert(db, { actorType: 'user', actorId: user.id, action: 'group.canceled', targetType: 'group', targetId: groupId, projectId, requestId: meta.requestId, details: { ...outcome } })
+  await userAudit(db, user.id, { action: 'group.canceled', targetType: 'group', targetId: groupId, projectId, requestId: meta.requestId, details: { ...outcome } })
   return outcome
 }
 
@@ -67,7 +67,7 @@ export async function deleteGroup(db: Database, env: Env, user: CurrentUser, pro
   if (active.length) await cancelAnalyses(env, active, user.id, meta)
   const [stamped] = await db.batch([
     db.update(analyses).set({ deletedAt: new Date().toISOString() }).where(inGroup(projectId, groupId)).returning({ id: analyses.id }),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'group.deleted', targetType: 'group', targetId: groupId, projectId, requestId: meta.requestId }),
+    userAudit(db, user.id, { action: 'group.deleted', targetType: 'group', targetId: groupId, projectId, requestId: meta.requestId }),
   ])
   if (!stamped.length) throw notFound('Group')
   return { deleted: stamped.length }

@@ -9,7 +9,7 @@ import { analyses, images } from '../db/schema'
 import { AppError, notFound } from '../errors'
 import { MAX_IMAGE_BYTES } from '../schemas/images'
 import { presign } from '../storage/presign'
-import { auditInsert } from './audit'
+import { userAudit } from './audit'
 import { readImageMeta } from './image-meta'
 import { toImage } from './serialize'
 
@@ -37,7 +37,7 @@ const addImage = (db: Database, user: CurrentUser, at: { id: string; projectId: 
       storageKey: imageKey(at.projectId, at.id),
       uploadedById: user.id,
     }),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: at.action, targetType: 'image', targetId: at.id, projectId: at.projectId, requestId: at.requestId }),
+    userAudit(db, user.id, { action: at.action, targetType: 'image', targetId: at.id, projectId: at.projectId, requestId: at.requestId }),
   ])
 
 /** The image row if the caller may do `action` in its project; 404 hides other people's images. */

@@ -3,7 +3,7 @@ import type { CurrentUser } from '../app-env'
 import { authorize, projectRole } from '../auth/permissions'
 import type { Database } from '../db/client'
 import { projectSettings } from '../db/schema'
-import { auditInsert } from './audit'
+import { userAudit } from './audit'
 import { DEFAULT_JOB_CONCURRENCY } from './jobs/admission'
 
 export async function readSettings(db: Database, user: CurrentUser, projectId: string) {
@@ -25,7 +25,7 @@ export async function updateSettings(db: Database, user: CurrentUser, projectId:
       .insert(projectSettings)
       .values({ projectId, jobConcurrency: input.job_concurrency, updatedAt: now, updatedById: user.id })
       .onConflictDoUpdate({ target: projectSettings.projectId, set: { jobConcurrency: input.job_concurrency, updatedAt: now, updatedById: user.id } }),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'project.settings_updated', targetType: 'project', targetId: projectId, projectId, requestId, details: input }),
+    userAudit(db, user.id, { action: 'project.settings_updated', targetType: 'project', targetId: projectId, projectId, requestId, details: input }),
   ])
   return settingsOf(db, projectId)
 }

@@ -5,7 +5,7 @@ import { asUser, toPrincipal, type Principal } from '../auth/principal'
 import type { Database } from '../db/client'
 import { pipelineGrants, projectMembers, projects, users } from '../db/schema'
 import { AppError, notFound } from '../errors'
-import { auditInsert } from './audit'
+import { userAudit } from './audit'
 import { toProject } from './serialize'
 
 export async function createProject(db: Database, user: CurrentUser, input: { name: string; description?: string }, requestId: string) {
@@ -14,7 +14,7 @@ export async function createProject(db: Database, user: CurrentUser, input: { na
   await db.batch([
     db.insert(projects).values({ id, name: input.name, description: input.description ?? null, ownerId: user.id, createdAt: now }),
     db.insert(projectMembers).values({ projectId: id, userId: user.id, role: 'owner', createdAt: now }),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'project.created', targetType: 'project', targetId: id, projectId: id, requestId }),
+    userAudit(db, user.id, { action: 'project.created', targetType: 'project', targetId: id, projectId: id, requestId }),
   ])
   return getProject(db, asUser(user), id, 'read')
 }
@@ -78,16 +78,7 @@ export async function addMember(
       .insert(projectMembers)
       .values({ projectId, userId: target.id, role: input.role })
       .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { role: input.role } }),
-    auditInsert(db, {
-      actorType: 'user',
-      actorId: user.id,
-      action: 'project.member_added',
-      targetType: 'user',
-      targetId: target.id,
-      projectId,
-      requestId,
-      details: { role: input.role },
-    }),
+    userAudit(db, user.id, { action: 'project.member_added', targetType: 'user', targetId: target.id, projectId, requestId, details: { role: input.role } }),
   ])
   return listMembers(db, user, projectId)
 }
@@ -103,7 +94,7 @@ export async function removeMember(db: Database, user: CurrentUser, projectId: s
   await assertNotLastOwner(db, projectId, memberId)
   await db.batch([
     db.delete(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, memberId))),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'project.member_removed', targetType: 'user', targetId: memberId, projectId, requestId }),
+    userAudit(db, user.id, { action: 'project.member_removed', targetType: 'user', targetId: memberId, projectId, requestId }),
   ])
 }
 

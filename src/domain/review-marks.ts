@@ -5,7 +5,7 @@ import { reviewedEmptyImageRows, type ReviewedEmptyImageRow } from '../db/export
 import { imageReviews } from '../db/schema'
 import { notFound } from '../errors'
 import type { ReviewMark } from '../schemas/ground-truth'
-import { auditInsert } from './audit'
+import { userAudit } from './audit'
 import { imageForUser } from './images'
 
 /**
@@ -45,9 +45,7 @@ export async function setReviewMark(
   const values = { imageId, projectId: image.projectId, state: input.state, note: input.note ?? null, reviewedById: user.id, reviewedAt: new Date().toISOString() }
   await db.batch([
     db.insert(imageReviews).values(values).onConflictDoUpdate({ target: imageReviews.imageId, set: values }),
-    auditInsert(db, {
-      actorType: 'user',
-      actorId: user.id,
+    userAudit(db, user.id, {
       action: 'image.review_marked',
       targetType: 'image',
       targetId: imageId,
@@ -65,15 +63,7 @@ export async function clearReviewMark(db: Database, user: CurrentUser, imageId: 
   if (!existing) throw notFound('Review mark')
   await db.batch([
     db.delete(imageReviews).where(eq(imageReviews.imageId, imageId)),
-    auditInsert(db, {
-      actorType: 'user',
-      actorId: user.id,
-      action: 'image.review_cleared',
-      targetType: 'image',
-      targetId: imageId,
-      projectId: image.projectId,
-      requestId,
-    }),
+    userAudit(db, user.id, { action: 'image.review_cleared', targetType: 'image', targetId: imageId, projectId: image.projectId, requestId }),
   ])
 }
 

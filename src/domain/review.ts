@@ -4,7 +4,7 @@ import type { DataAccess } from '../db/client'
 import { annotations } from '../db/schema'
 import { notFound } from '../errors'
 import { analysisForUser } from './analyses'
-import { auditInsert } from './audit'
+import { userAudit } from './audit'
 import { annotationFromRow, selectById } from '../db/annotation-sql'
 
 /** Accept, reject or reset one prediction; editors and owners review, viewers only look. */
@@ -31,9 +31,7 @@ export async function reviewAnnotation(
         updatedAt: now,
       })
       .where(eq(annotations.id, annotationId)),
-    auditInsert(db, {
-      actorType: 'user',
-      actorId: user.id,
+    userAudit(db, user.id, {
       action: 'annotation.reviewed',
       targetType: 'annotation',
       targetId: annotationId,

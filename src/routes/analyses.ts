@@ -1,13 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { analysisStub } from '../../durable-objects/analysis-object'
-import { currentUser, requirePrincipal, requireUser } from '../auth/middleware'
+import { currentUser, requirePrincipal } from '../auth/middleware'
 import { currentPrincipal } from '../auth/principal'
 import { callbackCredential } from '../pipeline/credentials'
 import { dispatchFollowUp, dispatchRun } from '../dispatch/enqueue'
 import { requestOrigin } from '../http/context'
 import { analysisFor, analysisForUser, createAnalysis, listAnalysesForImage } from '../domain/analyses'
 import { listAnnotations, streamAnalysisWithAnnotations } from '../domain/annotations-read'
-import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { conditionalRead } from '../http/conditional'
 import { analysisEtag } from '../domain/analysis-etag'
 import {
@@ -22,7 +21,8 @@ import {
 } from '../schemas/analyses'
 import { createRouter } from '../http/router'
 import { streamedJson } from '../http/streamed'
-import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
+import { asPrincipal, asPrincipalWithJson, asUser } from './access'
+import { jsonContent, jsonRequest, principalSecurity } from './openapi'
 import { errorResponses } from '../schemas/common'
 import { runLiveDescription, runLiveRequest, runLiveResponses, runLiveSocket } from './run-live'
 import { runLogResponse, runLogRoute } from './run-logs'
@@ -42,8 +42,7 @@ analysisRoutes
         'Repeating a create with the same `external_job_id` returns the existing analysis with 200. ' +
         'A pipeline key may create analyses for the models its pipeline serves, on images of projects that granted it; ' +
         'its response carries the analysis’s callback credential. 429 `pending_limit_reached` past ML_MAX_PENDING_PER_USER or ML_MAX_PENDING_PER_PIPELINE.',
-      security: principalSecurity,
-      middleware: [requirePrincipal, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asPrincipalWithJson,
       request: { params: ImageParam, body: jsonRequest(AnalysisCreate) },
       responses: {
         201: jsonContent(AnalysisCreated, 'Created'),
@@ -69,8 +68,7 @@ analysisRoutes
       path: '/api/images/{image_id}/analyses',
       tags: ['Analyses'],
       summary: 'Analyses of an image, newest first, without annotations (a pipeline sees its own)',
-      security: principalSecurity,
-      middleware: [requirePrincipal] as const,
+      ...asPrincipal,
       request: { params: ImageParam, query: AnalysisListQuery },
       responses: { 200: jsonContent(AnalysisList, 'A page of analyses'), ...errorResponses(400, 401, 404) },
     }),
@@ -118,8 +116,7 @@ analysisRoutes
       tags: ['Analyses'],
       summary: 'Cancel a queued or processing analysis (editor or owner)',
       description: 'The pipeline learns of it on its next callback, which answers 409 `analysis_canceled`, and, if the analysis was pushed to it, by an `analysis.canceled` webhook.',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam },
       responses: { 200: jsonContent(Analysis, 'Canceled'), ...errorResponses(401, 403, 404, 409) },
     }),
@@ -140,8 +137,7 @@ analysisRoutes.openapi(
     path: '/api/analyses/{id}/logs',
     tags: ['Analyses'],
     summary: 'The whole log, during the run and after it: paginated JSON, or ?format=text',
-    security: principalSecurity,
-    middleware: [requirePrincipal] as const,
+    ...asPrincipal,
   }),
   async (c) => {
     const id = c.req.valid('param').id
@@ -157,8 +153,7 @@ analysisRoutes.openapi(
     tags: ['Analyses'],
     summary: 'Live events over a WebSocket (see docs/events.md)',
     description: runLiveDescription,
-    security: userSecurity,
-    middleware: [requireUser] as const,
+    ...asUser,
     request: runLiveRequest,
     responses: runLiveResponses,
   }),

@@ -1,12 +1,12 @@
 import { createRoute } from '@hono/zod-openapi'
 import { analysisStub } from '../../durable-objects/analysis-object'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { reviewAnnotation } from '../domain/review'
-import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { createRouter } from '../http/router'
 import { Annotation, ReviewUpdate } from '../schemas/analyses'
 import { errorResponses } from '../schemas/common'
-import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { asUserWithJson } from './access'
+import { jsonContent, jsonRequest } from './openapi'
 import { IdParam } from './params'
 
 export const annotationRoutes = createRouter().openapi(
@@ -16,8 +16,7 @@ export const annotationRoutes = createRouter().openapi(
     tags: ['Review'],
     summary: 'Accept, reject or reset one annotation (editor or owner)',
     description: 'Everyone watching the analysis live sees the decision as a `review` event.',
-    security: userSecurity,
-    middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+    ...asUserWithJson,
     request: { params: IdParam, body: jsonRequest(ReviewUpdate) },
     responses: { 200: jsonContent(Annotation, 'The annotation with its review'), ...errorResponses(400, 401, 403, 404, 415) },
   }),

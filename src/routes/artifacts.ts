@@ -1,11 +1,12 @@
 import { createRoute } from '@hono/zod-openapi'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { artifactDownload } from '../domain/artifacts'
 import { requestOrigin } from '../http/context'
 import { createRouter } from '../http/router'
 import { DownloadQuery, DownloadResponse } from '../schemas/artifacts'
 import { errorResponses } from '../schemas/common'
-import { jsonContent, userSecurity } from './openapi'
+import { asUser } from './access'
+import { jsonContent } from './openapi'
 
 export const artifactRoutes = createRouter().openapi(
   createRoute({
@@ -13,8 +14,7 @@ export const artifactRoutes = createRouter().openapi(
     path: '/api/ml/artifacts/download',
     tags: ['Analyses'],
     summary: 'A presigned download URL for an artifact of an analysis the caller can read',
-    security: userSecurity,
-    middleware: [requireUser] as const,
+    ...asUser,
     request: { query: DownloadQuery },
     responses: { 200: jsonContent(DownloadResponse, 'URL'), ...errorResponses(400, 401, 404) },
   }),

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { AppEnv } from '../app-env'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { deleteAnalysis, deleteProject, restoreAnalysis, restoreImage, restoreProject } from '../domain/deletion'
 import { getProject } from '../domain/projects'
 import { deletedProjects, projectTrash } from '../domain/trash'
@@ -12,7 +12,8 @@ import { errorResponses } from '../schemas/common'
 import { Image } from '../schemas/images'
 import { Project } from '../schemas/projects'
 import { DeletedProjectList, ProjectTrash } from '../schemas/trash'
-import { jsonContent, userSecurity } from './openapi'
+import { asUser } from './access'
+import { jsonContent } from './openapi'
 import { IdParam, ImageParam, ProjectParam } from './params'
 
 export const deletionDeps = (c: Context<AppEnv>) => ({ db: c.get('db'), env: c.env, config: c.get('config'), meta: rpcMeta(c) })
@@ -28,8 +29,7 @@ export const deletionRoutes = createRouter()
       tags: ['Analyses'],
       summary: 'Soft-delete an analysis (editor or owner); a running one is canceled first',
       description: retention,
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
     }),
@@ -45,8 +45,7 @@ export const deletionRoutes = createRouter()
       tags: ['Analyses'],
       summary: 'Restore a deleted analysis (editor or owner)',
       description: 'An analysis deleted together with its image comes back with the image (409 otherwise). Restoring a live analysis changes nothing.',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam },
       responses: { 200: jsonContent(Analysis, 'The analysis, live again'), ...errorResponses(401, 403, 404, 409) },
     }),
@@ -58,8 +57,7 @@ export const deletionRoutes = createRouter()
       path: '/api/images/{image_id}/restore',
       tags: ['Images'],
       summary: 'Restore a deleted image with the analyses deleted with it (editor or owner)',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ImageParam },
       responses: { 200: jsonContent(Image, 'The image, live again'), ...errorResponses(401, 403, 404) },
     }),
@@ -72,8 +70,7 @@ export const deletionRoutes = createRouter()
       tags: ['Projects'],
       summary: 'Soft-delete a project with its images and analyses (owner only)',
       description: `Running analyses are canceled first. ${retention}`,
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
     }),
@@ -88,8 +85,7 @@ export const deletionRoutes = createRouter()
       path: '/api/projects/{project_id}/restore',
       tags: ['Projects'],
       summary: 'Restore a deleted project with what was deleted with it (owner only)',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam },
       responses: { 200: jsonContent(Project, 'The project, live again'), ...errorResponses(401, 403, 404) },
     }),
@@ -104,8 +100,7 @@ export const deletionRoutes = createRouter()
       path: '/api/projects/{project_id}/trash',
       tags: ['Projects'],
       summary: 'Deleted analyses and images of a project that can still be restored',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam },
       responses: { 200: jsonContent(ProjectTrash, 'The trash, newest deletion first'), ...errorResponses(401, 404) },
     }),
@@ -117,8 +112,7 @@ export const deletionRoutes = createRouter()
       path: '/api/trash/projects',
       tags: ['Projects'],
       summary: 'Deleted projects the caller owns that can still be restored',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       responses: { 200: jsonContent(DeletedProjectList, 'Deleted projects, newest deletion first'), ...errorResponses(401) },
     }),
     async (c) => c.json(await deletedProjects(c.get('db'), c.get('config'), currentUser(c)), 200),

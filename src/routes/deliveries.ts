@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { and, desc, eq } from 'drizzle-orm'
-import { requireUser, currentUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { deliveries } from '../db/schema'
 import { analysisForUser } from '../domain/analyses'
 import { newWebhookId } from '../dispatch/enqueue'
@@ -9,7 +9,8 @@ import { createRouter } from '../http/router'
 import { DeliveryList, Redelivered, type DispatchMessage } from '../schemas/deliveries'
 import { errorResponses, Uuid } from '../schemas/common'
 import { requestOrigin } from '../http/context'
-import { jsonContent, userSecurity } from './openapi'
+import { asUser } from './access'
+import { jsonContent } from './openapi'
 import { IdParam } from './params'
 
 const toDelivery = (r: typeof deliveries.$inferSelect) => ({
@@ -38,8 +39,7 @@ export const deliveryRoutes = createRouter()
       path: '/api/analyses/{id}/deliveries',
       tags: ['Dispatch'],
       summary: 'Every webhook delivery attempt for an analysis, newest first',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam },
       responses: { 200: jsonContent(DeliveryList, 'Attempts'), ...errorResponses(401, 403, 404) },
     }),
@@ -62,8 +62,7 @@ export const deliveryRoutes = createRouter()
       path: '/api/deliveries/{delivery_id}/redeliver',
       tags: ['Dispatch'],
       summary: 'Send a delivery’s event again, as a new message with a new webhook-id (editors and owners)',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: z.object({ delivery_id: Uuid }) },
       responses: { 202: jsonContent(Redelivered, 'Queued'), ...errorResponses(401, 403, 404) },
     }),

@@ -1,9 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { evaluationStub } from '../../durable-objects/evaluation-object'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { compareEvaluations, evaluationCell, evaluationImageObjects, evaluationImages, evaluationMatches, evaluationObjects } from '../domain/evaluations/reads'
 import { createEvaluation, deleteEvaluation, getEvaluation, listEvaluations } from '../domain/evaluations/records'
-import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { createRouter } from '../http/router'
 import { errorResponses, Uuid } from '../schemas/common'
 import {
@@ -21,7 +20,8 @@ import {
   EvaluationObjectQuery,
   MatchIndex,
 } from '../schemas/evaluations'
-import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { asUser, asUserWithJson } from './access'
+import { jsonContent, jsonRequest } from './openapi'
 import { IdParam, ProjectParam } from './params'
 
 const tags = ['Evaluation']
@@ -33,8 +33,7 @@ const resultPage = <P extends string, Q extends z.ZodObject, R extends ReturnTyp
     path: r.path,
     tags,
     summary: r.summary,
-    security: userSecurity,
-    middleware: [requireUser] as const,
+    ...asUser,
     request: { params: IdParam, query: r.query },
     responses: { 200: r.response, ...errorResponses(400, 401, 404, 409) },
   })
@@ -50,8 +49,7 @@ export const evaluationRoutes = createRouter()
       description:
         'Small evaluations are computed in the request and answered with 201 and the result; larger ones run in the background and ' +
         'answer 202: poll `GET /api/evaluations/{id}`. Past what a Worker holds, 422 `evaluation_too_large`.',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asUserWithJson,
       request: { params: ProjectParam, body: jsonRequest(EvaluationCreate) },
       responses: {
         201: jsonContent(Evaluation, 'Computed'),
@@ -71,8 +69,7 @@ export const evaluationRoutes = createRouter()
       path: '/api/projects/{project_id}/evaluations',
       tags,
       summary: 'The project’s evaluations, newest first (summaries, without results)',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam },
       responses: { 200: jsonContent(EvaluationList, 'Evaluations'), ...errorResponses(401, 404) },
     }),
@@ -85,8 +82,7 @@ export const evaluationRoutes = createRouter()
       path: '/api/evaluations/compare',
       tags,
       summary: 'Two evaluations side by side: every stat and per-class AP, with their differences',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { query: EvaluationCompareQuery },
       responses: { 200: jsonContent(EvaluationComparison, 'The comparison'), ...errorResponses(400, 401, 404, 409) },
     }),
@@ -101,8 +97,7 @@ export const evaluationRoutes = createRouter()
       path: '/api/evaluations/{id}',
       tags,
       summary: 'An evaluation: its status and, once completed, its result',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam },
       responses: { 200: jsonContent(Evaluation, 'The evaluation'), ...errorResponses(401, 404) },
     }),
@@ -114,8 +109,7 @@ export const evaluationRoutes = createRouter()
       path: '/api/evaluations/{id}',
       tags,
       summary: 'Delete an evaluation and its stored result (editor or owner)',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
     }),
@@ -138,8 +132,7 @@ export const evaluationRoutes = createRouter()
       path: '/api/evaluations/{id}/images/{image_id}',
       tags,
       summary: 'Every object of one image with its outcome, matched object and IoU',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam.extend({ image_id: Uuid }) },
       responses: { 200: jsonContent(EvaluationImageObjects, 'Objects of the image'), ...errorResponses(401, 404, 409) },
     }),
@@ -159,8 +152,7 @@ export const evaluationRoutes = createRouter()
       tags,
       summary: 'The live-threshold index: per class, detection scores highest first and whether each is a true positive',
       description: 'Fetched once; precision, recall and F1 at any threshold follow from it with no further request. See docs/evaluation.md#live-threshold.',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam },
       responses: { 200: jsonContent(MatchIndex, 'The index'), ...errorResponses(401, 404, 409) },
     }),

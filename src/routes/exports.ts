@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { analysisForUser } from '../domain/analyses'
 import { bundleEntries } from '../domain/exports/bundle'
 import { analysisFilename, compactTimestamp, download, filenameSafe } from '../domain/exports/download'
@@ -11,7 +11,7 @@ import { getProject } from '../domain/projects'
 import { createRouter } from '../http/router'
 import { errorResponses } from '../schemas/common'
 import { AnalysisExportQuery, downloadResponse, ProjectExportQuery } from '../schemas/exports'
-import { userSecurity } from './openapi'
+import { asUser } from './access'
 import { IdParam, ProjectParam } from './params'
 
 /** Every export streams: annotations are read from D1 a page at a time while the response is written. */
@@ -26,8 +26,7 @@ export const exportRoutes = createRouter()
         'Named `analysis_{model_name}_{timestamp}.{ext}`. `json`: metadata, provenance, artifacts, every annotation with its review state. ' +
         '`csv`: RFC 4180, one row per annotation. `coco`: the dataset form, or with `variant=results` the detection results array; ' +
         'attributes COCO lacks sit under `loupe`. `yolo`: a zip of `labels/`, `images/`, `classes.txt` and `data.yaml`.',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam, query: AnalysisExportQuery },
       responses: {
         200: downloadResponse('The export, streamed', ['application/json', 'text/csv', 'application/zip']),
@@ -51,8 +50,7 @@ export const exportRoutes = createRouter()
       description:
         '`manifest.json` holds the analysis, its parameters and provenance, and every artifact with its size and SHA-256 as streamed into the zip; ' +
         '`annotations.jsonl` has one annotation per line; the artifacts themselves are under `artifacts/`.',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam },
       responses: { 200: downloadResponse('The bundle, streamed', ['application/zip']), ...errorResponses(401, 404) },
     }),
@@ -71,8 +69,7 @@ export const exportRoutes = createRouter()
       description:
         'Each image contributes its latest completed analysis (by `model`, when given); images without one are left out. ' +
         'With `review=accepted` only accepted annotations are exported. A zip: COCO as `annotations.json` and `images/`, YOLO as for one analysis.',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam, query: ProjectExportQuery },
       responses: { 200: downloadResponse('The dataset, streamed', ['application/zip']), ...errorResponses(400, 401, 404) },
     }),

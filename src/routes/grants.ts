@@ -1,13 +1,13 @@
 import { createRoute } from '@hono/zod-openapi'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { projectAudit, projectAuditSummary } from '../domain/audit-read'
 import { grantPipeline, listGrants, revokeGrant } from '../domain/pipelines/grants'
-import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { createRouter } from '../http/router'
 import { AuditPage, AuditQuery, AuditSummary, AuditSummaryQuery } from '../schemas/audit-log'
 import { errorResponses, Uuid } from '../schemas/common'
 import { Grant, GrantCreate, GrantList } from '../schemas/pipelines'
-import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { asUser, asUserWithJson } from './access'
+import { jsonContent, jsonRequest } from './openapi'
 import { ProjectParam } from './params'
 
 /** What a project's owners decide about pipelines, and the trail they read. */
@@ -18,8 +18,7 @@ export const grantRoutes = createRouter()
       path: '/api/projects/{project_id}/pipelines',
       tags: ['Pipelines'],
       summary: 'Pipelines this project grants',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam },
       responses: { 200: jsonContent(GrantList, 'Grants'), ...errorResponses(401, 403, 404) },
     }),
@@ -32,8 +31,7 @@ export const grantRoutes = createRouter()
       tags: ['Pipelines'],
       summary: 'Grant a pipeline access to this project (owner only)',
       description: 'The pipeline may then create analyses for its models on the project’s images, and claim the project’s work.',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asUserWithJson,
       request: { params: ProjectParam, body: jsonRequest(GrantCreate) },
       responses: { 201: jsonContent(Grant, 'Granted'), ...errorResponses(400, 401, 403, 404, 415) },
     }),
@@ -46,8 +44,7 @@ export const grantRoutes = createRouter()
       path: '/api/projects/{project_id}/pipelines/{pipeline_id}',
       tags: ['Pipelines'],
       summary: 'Revoke a pipeline’s grant (owner only); its keys and credentials stop working here at once',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam.extend({ pipeline_id: Uuid }) },
       responses: { 204: { description: 'Revoked' }, ...errorResponses(401, 403, 404) },
     }),
@@ -66,8 +63,7 @@ export const grantRoutes = createRouter()
       description:
         'Transitions, failed signatures (with the client IP and the reason), key creation, use and revocation, grants. ' +
         'Rows about the pipelines the project grants are included. Filter by `kind`, `actor` and time; page with `cursor`.',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam, query: AuditQuery },
       responses: { 200: jsonContent(AuditPage, 'A page of audit rows'), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -79,8 +75,7 @@ export const grantRoutes = createRouter()
       path: '/api/projects/{project_id}/audit/summary',
       tags: ['Audit'],
       summary: 'Counts by action, and failed signatures by pipeline and by hour (owner only)',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam, query: AuditSummaryQuery },
       responses: { 200: jsonContent(AuditSummary, 'The summary'), ...errorResponses(400, 401, 403, 404) },
     }),

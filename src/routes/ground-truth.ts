@@ -4,7 +4,7 @@ import { importGroundTruth } from '../domain/ground-truth/import'
 import { deleteImport, getImport, imageGroundTruth, importForUser, listImports } from '../domain/ground-truth/imports'
 import { clearReviewMark, getReviewMark, setReviewMark } from '../domain/review-marks'
 import { notFound } from '../errors'
-import { assertJsonContentType, jsonBody, MAX_JSON_BYTES } from '../http/json-body'
+import { assertJsonContentType } from '../http/json-body'
 import { createRouter } from '../http/router'
 import { validationError } from '../http/validation'
 import { errorResponses, Uuid } from '../schemas/common'
@@ -19,6 +19,7 @@ import {
   ReviewMark,
   ReviewMarkUpdate,
 } from '../schemas/ground-truth'
+import { asUser, asUserWithJson } from './access'
 import { jsonContent, jsonRequest, userSecurity } from './openapi'
 import { ImageParam, ProjectParam } from './params'
 
@@ -64,8 +65,7 @@ groundTruthRoutes
       path: '/api/projects/{project_id}/ground-truth',
       tags: ['Ground truth'],
       summary: 'The project’s ground-truth imports, newest first',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam },
       responses: { 200: jsonContent(GroundTruthImportList, 'Imports'), ...errorResponses(401, 404) },
     }),
@@ -77,8 +77,7 @@ groundTruthRoutes
       path: '/api/projects/{project_id}/ground-truth/{import_id}',
       tags: ['Ground truth'],
       summary: 'One import: provenance, counts, categories and unmatched file names',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ImportParam },
       responses: { 200: jsonContent(GroundTruthImport, 'The import'), ...errorResponses(401, 404) },
     }),
@@ -95,8 +94,7 @@ groundTruthRoutes
       path: '/api/projects/{project_id}/ground-truth/{import_id}',
       tags: ['Ground truth'],
       summary: 'Delete an import and its objects (editor or owner)',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ImportParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404, 409) },
     }),
@@ -114,8 +112,7 @@ groundTruthRoutes
       path: '/api/images/{image_id}/ground-truth',
       tags: ['Ground truth'],
       summary: 'One image’s ground truth and its review mark',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ImageParam, query: ImageGroundTruthQuery },
       responses: { 200: jsonContent(ImageGroundTruth, 'Objects of the latest (or the named) import'), ...errorResponses(401, 404, 409) },
     }),
@@ -128,8 +125,7 @@ groundTruthRoutes
       tags: ['Review'],
       summary: 'Mark an image reviewed: `empty` (nothing to find) or `complete` (editor or owner)',
       description: 'An image marked `empty` is exported with zero annotations and counts in evaluations from reviews.',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asUserWithJson,
       request: { params: ImageParam, body: jsonRequest(ReviewMarkUpdate) },
       responses: { 200: jsonContent(ReviewMark, 'The mark'), ...errorResponses(400, 401, 403, 404, 415) },
     }),
@@ -141,8 +137,7 @@ groundTruthRoutes
       path: '/api/images/{image_id}/review-mark',
       tags: ['Review'],
       summary: 'The image’s review mark, if any',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ImageParam },
       responses: { 200: jsonContent(ReviewMark, 'The mark'), ...errorResponses(401, 404) },
     }),
@@ -154,8 +149,7 @@ groundTruthRoutes
       path: '/api/images/{image_id}/review-mark',
       tags: ['Review'],
       summary: 'Clear the image’s review mark (editor or owner)',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ImageParam },
       responses: { 204: { description: 'Cleared' }, ...errorResponses(401, 403, 404) },
     }),

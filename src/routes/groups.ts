@@ -1,11 +1,12 @@
 import { createRoute } from '@hono/zod-openapi'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { cancelGroup, deleteGroup, groupStatus } from '../domain/groups'
 import { createRouter } from '../http/router'
 import { rpcMeta } from '../observability/rpc-meta'
 import { errorResponses } from '../schemas/common'
 import { GroupCancelResult, GroupParam, GroupStatus } from '../schemas/groups'
-import { jsonContent, userSecurity } from './openapi'
+import { asUser } from './access'
+import { jsonContent } from './openapi'
 
 const path = '/api/projects/{project_id}/groups/{group_id}'
 
@@ -17,8 +18,7 @@ export const groupRoutes = createRouter()
       path,
       tags: ['Groups'],
       summary: "A group's status at a glance: counts by status, progress, models, annotations",
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: GroupParam },
       responses: { 200: jsonContent(GroupStatus, 'The group'), ...errorResponses(400, 401, 404) },
     }),
@@ -33,8 +33,7 @@ export const groupRoutes = createRouter()
       path: `${path}/cancel`,
       tags: ['Groups'],
       summary: "Cancel the group's queued and processing analyses (editor or owner)",
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: GroupParam },
       responses: { 200: jsonContent(GroupCancelResult, 'What the cancel did'), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -49,8 +48,7 @@ export const groupRoutes = createRouter()
       path,
       tags: ['Groups'],
       summary: "Soft-delete the group's analyses, running ones canceled first (editor or owner)",
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: GroupParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404) },
     }),

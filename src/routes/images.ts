@@ -5,11 +5,11 @@ import { currentUser, requirePrincipal, requireUser } from '../auth/middleware'
 import { currentPrincipal } from '../auth/principal'
 import { completeUpload, createUploadTicket, getImageWithUrl, listImages, storeUploadedImage } from '../domain/images'
 import { deleteImage } from '../domain/deletion'
+import { asPrincipal, asUser, asUserWithJson } from './access'
 import { deletionDeps } from './deletion'
 import { conditionalRead } from '../http/conditional'
 import { AppError } from '../errors'
 import { requestOrigin } from '../http/context'
-import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
 import { errorResponses, Pagination } from '../schemas/common'
 import { Image, ImageList, ImageUploadForm, ImageUploadIntent, ImageUploadTicket, MAX_IMAGE_BYTES } from '../schemas/images'
@@ -59,8 +59,7 @@ export const imageRoutes = createRouter()
       tags: ['Images'],
       summary: 'Start a presigned upload for a large image',
       description: 'PUT the bytes to `upload_url` with the given headers, then call `POST /api/images/{image_id}/complete`.',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asUserWithJson,
       request: { params: ProjectParam, body: jsonRequest(ImageUploadIntent) },
       responses: { 201: jsonContent(ImageUploadTicket, 'Upload ticket'), ...errorResponses(400, 401, 403, 404, 415) },
     }),
@@ -76,8 +75,7 @@ export const imageRoutes = createRouter()
       path: '/api/images/{image_id}/complete',
       tags: ['Images'],
       summary: 'Finish a presigned upload: reads the size from the stored bytes',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ImageParam },
       responses: { 200: jsonContent(Image, 'Ready'), ...errorResponses(400, 401, 403, 404, 409) },
     }),
@@ -89,8 +87,7 @@ export const imageRoutes = createRouter()
       path: '/api/projects/{project_id}/images',
       tags: ['Images'],
       summary: 'Images of a project, newest first, with a summary of their analyses',
-      security: principalSecurity,
-      middleware: [requirePrincipal] as const,
+      ...asPrincipal,
       request: { params: ProjectParam, query: Pagination },
       responses: { 200: jsonContent(ImageList, 'A page of images'), ...errorResponses(400, 401, 404) },
     }),
@@ -120,8 +117,7 @@ export const imageRoutes = createRouter()
       tags: ['Images'],
       summary: 'Soft-delete an image and its analyses (editor or owner)',
       description: 'Running analyses are canceled first. `POST /api/images/{image_id}/restore` brings all of it back within ML_RETENTION_DAYS.',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ImageParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
     }),

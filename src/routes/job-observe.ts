@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi'
 import { jobStub } from '../../durable-objects/job-object'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { compactTimestamp, download, filenameSafe } from '../domain/exports/download'
 import { PROJECT_DATASETS } from '../domain/exports/project'
 import { readableFrom, zipStream } from '../domain/exports/stream'
@@ -15,10 +15,11 @@ import { DownloadQuery, DownloadResponse } from '../schemas/artifacts'
 import { BatchExportQuery } from '../schemas/batch'
 import { errorResponses } from '../schemas/common'
 import { downloadResponse } from '../schemas/exports'
+import { asUser } from './access'
 import { runLogResponse, runLogRoute } from './run-logs'
 import { JobArtifactList } from '../schemas/jobs'
 import { MetricsQuery, MetricsResponse } from '../schemas/metrics'
-import { jsonContent, userSecurity } from './openapi'
+import { jsonContent } from './openapi'
 import { IdParam } from './params'
 import { runLiveDescription, runLiveRequest, runLiveResponses, runLiveSocket } from './run-live'
 
@@ -29,8 +30,7 @@ export const jobObserveRoutes = createRouter()
       path: '/api/jobs/{id}/logs',
       tags: ['Jobs'],
       summary: 'The job’s whole log, during the run and after it: paginated JSON, or ?format=text',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
     }),
     async (c) => {
       const id = c.req.valid('param').id
@@ -44,8 +44,7 @@ export const jobObserveRoutes = createRouter()
       path: '/api/jobs/{id}/metrics',
       tags: ['Jobs'],
       summary: 'The job’s metric series, downsampled for charts or as raw pages',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam, query: MetricsQuery },
       responses: { 200: jsonContent(MetricsResponse, 'Every series, or the one named'), ...errorResponses(400, 401, 404) },
     }),
@@ -61,8 +60,7 @@ export const jobObserveRoutes = createRouter()
       path: '/api/jobs/{id}/artifacts',
       tags: ['Jobs'],
       summary: 'The job’s artifacts (weights, model cards, reports), pending and uploaded',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam },
       responses: { 200: jsonContent(JobArtifactList, 'The artifacts'), ...errorResponses(401, 404) },
     }),
@@ -78,8 +76,7 @@ export const jobObserveRoutes = createRouter()
       path: '/api/jobs/{id}/artifacts/download',
       tags: ['Jobs'],
       summary: 'A presigned download URL for one of the job’s artifacts or log chunks',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam, query: DownloadQuery },
       responses: { 200: jsonContent(DownloadResponse, 'URL'), ...errorResponses(400, 401, 404) },
     }),
@@ -95,8 +92,7 @@ export const jobObserveRoutes = createRouter()
       path: '/api/jobs/{id}/export',
       tags: ['Jobs'],
       summary: 'Download a batch_inference job’s completed analyses as one COCO or YOLO dataset',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam, query: BatchExportQuery },
       responses: { 200: downloadResponse('The batch, streamed', ['application/zip']), ...errorResponses(400, 401, 404, 409) },
     }),
@@ -117,8 +113,7 @@ jobObserveRoutes.openapi(
     tags: ['Jobs'],
     summary: 'Live events of a job over a WebSocket (see docs/jobs.md#live)',
     description: runLiveDescription,
-    security: userSecurity,
-    middleware: [requireUser] as const,
+    ...asUser,
     request: runLiveRequest,
     responses: runLiveResponses,
   }),

@@ -1,14 +1,14 @@
 import { createRoute } from '@hono/zod-openapi'
 import { admitAndWake, jobStub } from '../../durable-objects/job-object'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { createJob } from '../domain/jobs/create'
 import { jobDetail, jobForUser, jobQueue, listJobs } from '../domain/jobs/read'
 import { unwrapRpc } from '../errors'
-import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { createRouter } from '../http/router'
 import { errorResponses } from '../schemas/common'
 import { Job, JobCreate, JobDetail, JobList, JobListQuery, JobQueue } from '../schemas/jobs'
-import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { asUser, asUserWithJson } from './access'
+import { jsonContent, jsonRequest } from './openapi'
 import { rpcMeta } from '../observability/rpc-meta'
 import { IdParam, ProjectParam } from './params'
 
@@ -23,8 +23,7 @@ export const jobRoutes = createRouter()
       description:
         'Returns at once. The job waits in the project’s queue until it gets a slot (`runnable_at`); a dataset it asks for is frozen ' +
         'by the job itself, and the job is runnable once both are done. See docs/jobs.md#the-queue.',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asUserWithJson,
       request: { params: ProjectParam, body: jsonRequest(JobCreate) },
       responses: { 201: jsonContent(JobDetail, 'Created'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
@@ -44,8 +43,7 @@ export const jobRoutes = createRouter()
       path: '/api/projects/{project_id}/jobs',
       tags: ['Jobs'],
       summary: 'The project’s jobs, newest first, filtered by kind, status or model',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam, query: JobListQuery },
       responses: { 200: jsonContent(JobList, 'A page of jobs'), ...errorResponses(400, 401, 404) },
     }),
@@ -57,8 +55,7 @@ export const jobRoutes = createRouter()
       path: '/api/projects/{project_id}/jobs/queue',
       tags: ['Jobs'],
       summary: 'The project’s queue: jobs holding a slot, and the waiting ones in the order they will start',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam },
       responses: { 200: jsonContent(JobQueue, 'The queue'), ...errorResponses(401, 404) },
     }),
@@ -70,8 +67,7 @@ export const jobRoutes = createRouter()
       path: '/api/jobs/{id}',
       tags: ['Jobs'],
       summary: 'A job, with its place in the queue, its dataset, its batch and the versions it registered',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam },
       responses: { 200: jsonContent(JobDetail, 'The job'), ...errorResponses(401, 404) },
     }),
@@ -89,8 +85,7 @@ export const jobRoutes = createRouter()
       description:
         'The pipeline learns of it on its next callback, which answers 409 `job_canceled`. The job’s slot goes to the next waiting job; ' +
         'a `batch_inference` job cancels its open analyses with it.',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam },
       responses: { 200: jsonContent(Job, 'Canceled'), ...errorResponses(401, 403, 404, 409) },
     }),

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { listAliases, promote, removeAlias } from '../domain/model-versions/aliases'
-import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { createRouter } from '../http/router'
 import { errorResponses, Uuid } from '../schemas/common'
 import { AliasName, ModelAlias, ModelAliasList, PromoteRequest } from '../schemas/model-versions'
-import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { asUser, asUserWithJson } from './access'
+import { jsonContent, jsonRequest } from './openapi'
 import { IdParam, ProjectParam } from './params'
 
 /** Aliases name the version of a model a project uses (`production`), moved by promoting another. */
@@ -17,8 +17,7 @@ export const modelAliasRoutes = createRouter()
       tags: ['Model versions'],
       summary: 'Point an alias of this version’s model (e.g. `production`) at this version (editor or owner)',
       description: 'The alias moves from whichever version of the same model held it; the audit log keeps the previous one.',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asUserWithJson,
       request: { params: IdParam, body: jsonRequest(PromoteRequest) },
       responses: { 200: jsonContent(ModelAlias, 'The alias, now at this version'), ...errorResponses(400, 401, 403, 404, 413, 415) },
     }),
@@ -30,8 +29,7 @@ export const modelAliasRoutes = createRouter()
       path: '/api/projects/{project_id}/model-aliases',
       tags: ['Model versions'],
       summary: 'Every alias of the project’s models and the version it points at',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam },
       responses: { 200: jsonContent(ModelAliasList, 'The aliases'), ...errorResponses(401, 404) },
     }),
@@ -43,8 +41,7 @@ export const modelAliasRoutes = createRouter()
       path: '/api/projects/{project_id}/model-aliases/{name}/{alias}',
       tags: ['Model versions'],
       summary: 'Remove an alias (editor or owner)',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: z.object({ project_id: Uuid, name: z.string().min(1).max(200), alias: AliasName }) },
       responses: { 204: { description: 'Removed' }, ...errorResponses(400, 401, 403, 404) },
     }),

@@ -1,15 +1,15 @@
 import { createRoute } from '@hono/zod-openapi'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { authorize, projectRole } from '../auth/permissions'
 import { compareVersions } from '../domain/model-versions/compare'
 import { lineage, listModelVersions, modelVersionForUser } from '../domain/model-versions/read'
 import { registerByUser } from '../domain/model-versions/register'
 import { AppError } from '../errors'
-import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { createRouter } from '../http/router'
 import { errorResponses } from '../schemas/common'
 import { CompareQuery, Lineage, ModelComparison, ModelVersion, ModelVersionCreate, ModelVersionList, ModelVersionListQuery } from '../schemas/model-versions'
-import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { asUser, asUserWithJson } from './access'
+import { jsonContent, jsonRequest } from './openapi'
 import { IdParam, ProjectParam } from './params'
 
 /** The per-project registry of model versions, their lineage and side-by-side comparison (docs/jobs.md#model-versions). */
@@ -23,8 +23,7 @@ export const modelVersionRoutes = createRouter()
       description:
         'Analyses and jobs of the project that already name this `model_name` and `model_version` are linked to it in the same write. ' +
         'A name and version are registered once per project: again is 409 `conflict`.',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asUserWithJson,
       request: { params: ProjectParam, body: jsonRequest(ModelVersionCreate) },
       responses: { 201: jsonContent(ModelVersion, 'Registered'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
@@ -42,8 +41,7 @@ export const modelVersionRoutes = createRouter()
       path: '/api/projects/{project_id}/model-versions',
       tags: ['Model versions'],
       summary: 'The project’s model versions, newest first, optionally of one model',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam, query: ModelVersionListQuery },
       responses: { 200: jsonContent(ModelVersionList, 'A page of versions'), ...errorResponses(400, 401, 404) },
     }),
@@ -55,8 +53,7 @@ export const modelVersionRoutes = createRouter()
       path: '/api/projects/{project_id}/model-versions/compare',
       tags: ['Model versions'],
       summary: 'Two versions side by side, class by class: boxes made, mean confidence, and how reviewers judged them',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam, query: CompareQuery },
       responses: { 200: jsonContent(ModelComparison, 'The comparison'), ...errorResponses(400, 401, 404) },
     }),
@@ -76,8 +73,7 @@ export const modelVersionRoutes = createRouter()
       path: '/api/model-versions/{id}',
       tags: ['Model versions'],
       summary: 'A model version: metrics, artifacts, provenance, the job and dataset it came from',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam },
       responses: { 200: jsonContent(ModelVersion, 'The version'), ...errorResponses(401, 404) },
     }),
@@ -89,8 +85,7 @@ export const modelVersionRoutes = createRouter()
       path: '/api/model-versions/{id}/lineage',
       tags: ['Model versions'],
       summary: 'The loop around a version: dataset snapshot → training job → version → analyses → reviews → the next snapshots',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: IdParam },
       responses: { 200: jsonContent(Lineage, 'The lineage'), ...errorResponses(401, 404) },
     }),

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import {
   createPipelineKey,
   createPipelineSecret,
@@ -8,11 +8,11 @@ import {
   revokePipelineKey,
   revokePipelineSecret,
 } from '../domain/pipelines/credentials'
-import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { createRouter } from '../http/router'
 import { errorResponses, Uuid } from '../schemas/common'
 import { PipelineKeyCreate, PipelineKeyCreated, PipelineKeyList, PipelineSecretCreate, PipelineSecretCreated, PipelineSecretList } from '../schemas/pipelines'
-import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { asUser, asUserWithJson } from './access'
+import { jsonContent, jsonRequest } from './openapi'
 import { PipelineParam } from './params'
 
 const tags = ['Pipelines']
@@ -25,8 +25,7 @@ export const pipelineCredentialRoutes = createRouter()
       path: '/api/pipelines/{pipeline_id}/keys',
       tags,
       summary: 'Create a pipeline key (shown once)',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asUserWithJson,
       request: { params: PipelineParam, body: jsonRequest(PipelineKeyCreate) },
       responses: { 201: jsonContent(PipelineKeyCreated, 'The key; store it now'), ...errorResponses(400, 401, 403, 404, 415) },
     }),
@@ -38,8 +37,7 @@ export const pipelineCredentialRoutes = createRouter()
       path: '/api/pipelines/{pipeline_id}/keys',
       tags,
       summary: "A pipeline's keys, with their last use",
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: PipelineParam },
       responses: { 200: jsonContent(PipelineKeyList, 'Keys'), ...errorResponses(401, 403, 404) },
     }),
@@ -51,8 +49,7 @@ export const pipelineCredentialRoutes = createRouter()
       path: '/api/pipelines/{pipeline_id}/keys/{key_id}',
       tags,
       summary: 'Revoke a key; it answers 401 from the next request on',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: PipelineParam.extend({ key_id: Uuid }) },
       responses: { 204: { description: 'Revoked' }, ...errorResponses(401, 403, 404) },
     }),
@@ -68,8 +65,7 @@ export const pipelineCredentialRoutes = createRouter()
       path: '/api/pipelines/{pipeline_id}/secrets',
       tags,
       summary: 'Create an HMAC secret for callbacks or webhooks (shown once; two may be active)',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asUserWithJson,
       request: { params: PipelineParam, body: jsonRequest(PipelineSecretCreate) },
       responses: { 201: jsonContent(PipelineSecretCreated, 'The secret; store it now'), ...errorResponses(400, 401, 403, 404, 409, 415) },
     }),
@@ -85,8 +81,7 @@ export const pipelineCredentialRoutes = createRouter()
       path: '/api/pipelines/{pipeline_id}/secrets',
       tags,
       summary: "A pipeline's secrets (never their values)",
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: PipelineParam },
       responses: { 200: jsonContent(PipelineSecretList, 'Secrets'), ...errorResponses(401, 403, 404) },
     }),
@@ -98,8 +93,7 @@ export const pipelineCredentialRoutes = createRouter()
       path: '/api/pipelines/{pipeline_id}/secrets/{secret_id}',
       tags,
       summary: 'Revoke a secret',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: PipelineParam.extend({ secret_id: Uuid }) },
       responses: { 204: { description: 'Revoked' }, ...errorResponses(401, 403, 404) },
     }),

@@ -1,14 +1,14 @@
 import { createRoute } from '@hono/zod-openapi'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { pipelineSelf } from '../domain/pipelines/grants'
 import { deletePipeline, listPipelines, pipelineFor, registerPipeline, setPipelineDisabled, updatePipeline } from '../domain/pipelines/registry'
 import { forbidden, unauthorized } from '../errors'
-import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { assertWebhookUrl } from '../dispatch/webhook-url'
 import { createRouter } from '../http/router'
 import { errorResponses } from '../schemas/common'
 import { Pipeline, PipelineCreate, PipelineList, PipelineSelf, PipelineUpdate } from '../schemas/pipelines'
-import { jsonContent, jsonRequest, pipelineKeySecurity, userSecurity } from './openapi'
+import { asUser, asUserWithJson } from './access'
+import { jsonContent, jsonRequest, pipelineKeySecurity } from './openapi'
 import { PipelineParam } from './params'
 
 const tags = ['Pipelines']
@@ -37,8 +37,7 @@ export const pipelineRegistryRoutes = createRouter()
       tags,
       summary: 'Register a pipeline; the caller manages it',
       description: 'Then create a key (`POST /api/pipelines/{id}/keys`) and ask project owners to grant it (`POST /api/projects/{id}/pipelines`).',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asUserWithJson,
       request: { body: jsonRequest(PipelineCreate) },
       responses: { 201: jsonContent(Pipeline, 'Registered'), ...errorResponses(400, 401, 403, 415) },
     }),
@@ -53,8 +52,7 @@ export const pipelineRegistryRoutes = createRouter()
       path: '/api/pipelines',
       tags,
       summary: 'Pipelines the caller registered or that a project of theirs granted',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       responses: { 200: jsonContent(PipelineList, 'Pipelines'), ...errorResponses(401, 403) },
     }),
     async (c) => c.json(await listPipelines(c.get('db'), currentUser(c)), 200),
@@ -65,8 +63,7 @@ export const pipelineRegistryRoutes = createRouter()
       path: '/api/pipelines/{pipeline_id}',
       tags,
       summary: 'One pipeline',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: PipelineParam },
       responses: { 200: jsonContent(Pipeline, 'The pipeline'), ...errorResponses(401, 403, 404) },
     }),
@@ -78,8 +75,7 @@ export const pipelineRegistryRoutes = createRouter()
       path: '/api/pipelines/{pipeline_id}',
       tags,
       summary: 'Change a pipeline (who registered it only)',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asUserWithJson,
       request: { params: PipelineParam, body: jsonRequest(PipelineUpdate) },
       responses: { 200: jsonContent(Pipeline, 'The pipeline after the change'), ...errorResponses(400, 401, 403, 404, 415) },
     }),
@@ -94,8 +90,7 @@ export const pipelineRegistryRoutes = createRouter()
       path: '/api/pipelines/{pipeline_id}/disable',
       tags,
       summary: 'Disable a pipeline: its keys answer 403 and its run credentials stop working',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: PipelineParam },
       responses: { 200: jsonContent(Pipeline, 'Disabled'), ...errorResponses(401, 403, 404) },
     }),
@@ -107,8 +102,7 @@ export const pipelineRegistryRoutes = createRouter()
       path: '/api/pipelines/{pipeline_id}/enable',
       tags,
       summary: 'Enable a disabled pipeline again',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: PipelineParam },
       responses: { 200: jsonContent(Pipeline, 'Enabled'), ...errorResponses(401, 403, 404) },
     }),
@@ -120,8 +114,7 @@ export const pipelineRegistryRoutes = createRouter()
       path: '/api/pipelines/{pipeline_id}',
       tags,
       summary: 'Delete a pipeline: revokes every key and secret and removes every grant',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: PipelineParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
     }),

@@ -1,15 +1,15 @@
 import { createRoute } from '@hono/zod-openapi'
 import { admitAndWake } from '../../durable-objects/job-object'
-import { currentUser, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { authorize, projectRole } from '../auth/permissions'
 import { readSettings, updateSettings } from '../domain/project-settings'
 import { projectStatus } from '../domain/project-status'
-import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
 import { createRouter } from '../http/router'
 import { errorResponses } from '../schemas/common'
 import { ProjectSettings, ProjectSettingsUpdate } from '../schemas/jobs'
 import { ProjectStatus } from '../schemas/project-status'
-import { jsonContent, jsonRequest, userSecurity } from './openapi'
+import { asUser, asUserWithJson } from './access'
+import { jsonContent, jsonRequest } from './openapi'
 import { ProjectParam } from './params'
 
 /** A project's job settings and its status summary. */
@@ -20,8 +20,7 @@ export const projectJobRoutes = createRouter()
       path: '/api/projects/{project_id}/status',
       tags: ['Jobs'],
       summary: 'Where the project stands: images, analyses, reviews, models with their latest versions, running and recent jobs',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam },
       responses: { 200: jsonContent(ProjectStatus, 'The summary'), ...errorResponses(401, 404) },
     }),
@@ -37,8 +36,7 @@ export const projectJobRoutes = createRouter()
       path: '/api/projects/{project_id}/settings',
       tags: ['Jobs'],
       summary: 'The project’s job settings',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam },
       responses: { 200: jsonContent(ProjectSettings, 'The settings'), ...errorResponses(401, 404) },
     }),
@@ -51,8 +49,7 @@ export const projectJobRoutes = createRouter()
       tags: ['Jobs'],
       summary: 'Change how many jobs of the project run at once (owner)',
       description: 'Raising it gives the freed slots to the waiting jobs at once, in queue order; lowering it stops nothing that already holds a slot.',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asUserWithJson,
       request: { params: ProjectParam, body: jsonRequest(ProjectSettingsUpdate) },
       responses: { 200: jsonContent(ProjectSettings, 'The settings'), ...errorResponses(400, 401, 403, 404, 413, 415) },
     }),

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { createRouter } from '../http/router'
-import { currentUser, requirePrincipal, requireUser } from '../auth/middleware'
+import { currentUser } from '../auth/middleware'
 import { currentPrincipal } from '../auth/principal'
 import { disconnectFromProject } from '../domain/live-access'
 import { addMember, createProject, getProject, listMembers, listProjects, removeMember } from '../domain/projects'
-import { jsonBody, MAX_JSON_BYTES } from '../http/json-body'
-import { jsonContent, jsonRequest, principalSecurity, userSecurity } from './openapi'
+import { asPrincipal, asUser, asUserWithJson } from './access'
+import { jsonContent, jsonRequest } from './openapi'
 import { errorResponses, Uuid } from '../schemas/common'
 import { MemberAdd, MemberList, Project, ProjectCreate, ProjectList } from '../schemas/projects'
 import { ProjectParam } from './params'
@@ -17,8 +17,7 @@ export const projectRoutes = createRouter()
       path: '/api/projects',
       tags: ['Projects'],
       summary: 'Create a project; the caller becomes its owner',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asUserWithJson,
       request: { body: jsonRequest(ProjectCreate) },
       responses: { 201: jsonContent(Project, 'Created'), ...errorResponses(400, 401, 413, 415) },
     }),
@@ -30,8 +29,7 @@ export const projectRoutes = createRouter()
       path: '/api/projects',
       tags: ['Projects'],
       summary: 'Projects the caller belongs to, or that granted the calling pipeline',
-      security: principalSecurity,
-      middleware: [requirePrincipal] as const,
+      ...asPrincipal,
       responses: { 200: jsonContent(ProjectList, 'Projects'), ...errorResponses(401) },
     }),
     async (c) => c.json(await listProjects(c.get('db'), currentPrincipal(c)), 200),
@@ -42,8 +40,7 @@ export const projectRoutes = createRouter()
       path: '/api/projects/{project_id}',
       tags: ['Projects'],
       summary: 'One project',
-      security: principalSecurity,
-      middleware: [requirePrincipal] as const,
+      ...asPrincipal,
       request: { params: ProjectParam },
       responses: { 200: jsonContent(Project, 'The project'), ...errorResponses(401, 404) },
     }),
@@ -55,8 +52,7 @@ export const projectRoutes = createRouter()
       path: '/api/projects/{project_id}/members',
       tags: ['Projects'],
       summary: 'Members and their roles',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: ProjectParam },
       responses: { 200: jsonContent(MemberList, 'Members'), ...errorResponses(401, 404) },
     }),
@@ -68,8 +64,7 @@ export const projectRoutes = createRouter()
       path: '/api/projects/{project_id}/members',
       tags: ['Projects'],
       summary: 'Add a member, or change their role (owner only)',
-      security: userSecurity,
-      middleware: [requireUser, jsonBody(MAX_JSON_BYTES)] as const,
+      ...asUserWithJson,
       request: { params: ProjectParam, body: jsonRequest(MemberAdd) },
       responses: { 200: jsonContent(MemberList, 'Members after the change'), ...errorResponses(400, 401, 403, 404, 415) },
     }),
@@ -82,8 +77,7 @@ export const projectRoutes = createRouter()
       path: '/api/projects/{project_id}/members/{user_id}',
       tags: ['Projects'],
       summary: 'Remove a member (owner only)',
-      security: userSecurity,
-      middleware: [requireUser] as const,
+      ...asUser,
       request: { params: z.object({ project_id: Uuid, user_id: Uuid }) },
       responses: { 204: { description: 'Removed' }, ...errorResponses(401, 403, 404, 409) },
     }),

@@ -6,7 +6,7 @@ import { evaluations } from '../../db/schema'
 import { AppError, notFound } from '../../errors'
 import type { Evaluation, EvaluationCreate } from '../../schemas/evaluations'
 import { DETECTION_STAT_NAMES, type EvaluationSummary, type IouType, KEYPOINT_STAT_NAMES } from '../evaluation'
-import { auditInsert } from '../audit'
+import { userAudit } from '../audit'
 import { deleteResult, readJson, resultPrefix } from './result-store'
 import { type EvaluationRow, runEvaluation } from './run'
 import { planEvaluation } from './scope'
@@ -98,7 +98,7 @@ export async function createEvaluation(
     asStatement(d1, db.insert(evaluations).values(values)),
     asStatement(
       d1,
-      auditInsert(db, { actorType: 'user', actorId: user.id, action: 'evaluation.created', targetType: 'evaluation', targetId: id, projectId, requestId, details: { objects: plan.objects, runner: values.runner } }),
+      userAudit(db, user.id, { action: 'evaluation.created', targetType: 'evaluation', targetId: id, projectId, requestId, details: { objects: plan.objects, runner: values.runner } }),
     ),
   ])
   const row = (await db.select().from(evaluations).where(eq(evaluations.id, id)).get())!
@@ -146,7 +146,7 @@ export async function deleteEvaluation({ db, d1 }: DataAccess, bucket: R2Bucket,
   const row = await evaluationForUser(db, user, id, 'write')
   await d1.batch([
     asStatement(d1, db.delete(evaluations).where(and(eq(evaluations.id, id)))),
-    asStatement(d1, auditInsert(db, { actorType: 'user', actorId: user.id, action: 'evaluation.deleted', targetType: 'evaluation', targetId: id, projectId: row.projectId, requestId })),
+    asStatement(d1, userAudit(db, user.id, { action: 'evaluation.deleted', targetType: 'evaluation', targetId: id, projectId: row.projectId, requestId })),
   ])
   await deleteResult(bucket, id)
 }

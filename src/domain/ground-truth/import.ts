@@ -7,7 +7,7 @@ import { groundTruthImports, images } from '../../db/schema'
 import { AppError } from '../../errors'
 import { tooLarge } from '../../http/json-body'
 import { MAX_GROUND_TRUTH_BYTES, MAX_UNMATCHED_NAMES } from '../../schemas/ground-truth'
-import { auditInsert } from '../audit'
+import { userAudit } from '../audit'
 import { groundTruthRow } from './coco-object'
 import { readCocoStream } from './coco-stream'
 import { getImport } from './imports'
@@ -151,9 +151,7 @@ export async function importGroundTruth(
       ),
       asStatement(
         d1,
-        auditInsert(db, {
-          actorType: 'user',
-          actorId: user.id,
+        userAudit(db, user.id, {
           action: 'ground_truth.imported',
           targetType: 'ground_truth_import',
           targetId: id,

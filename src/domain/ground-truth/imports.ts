@@ -6,7 +6,7 @@ import { deleteImportObjects, objectsOfImage, type StoredGroundTruth } from '../
 import { groundTruthImports } from '../../db/schema'
 import { AppError, notFound } from '../../errors'
 import type { GroundTruthImport, GroundTruthObject } from '../../schemas/ground-truth'
-import { auditInsert } from '../audit'
+import { userAudit } from '../audit'
 import { imageForUser } from '../images'
 import { reviewMarkOf } from '../review-marks'
 
@@ -77,9 +77,7 @@ export async function deleteImport({ db, d1 }: DataAccess, user: CurrentUser, im
     asStatement(d1, db.delete(groundTruthImports).where(eq(groundTruthImports.id, importId))),
     asStatement(
       d1,
-      auditInsert(db, {
-        actorType: 'user',
-        actorId: user.id,
+      userAudit(db, user.id, {
         action: 'ground_truth.deleted',
         targetType: 'ground_truth_import',
         targetId: importId,

@@ -8,7 +8,7 @@ import type { DatasetRequest } from '../../schemas/datasets'
 import type { Job, JobCreate } from '../../schemas/jobs'
 import { registeredVersion } from '../analyses'
 import { resolveVersionName } from '../model-versions/aliases'
-import { auditInsert } from '../audit'
+import { userAudit } from '../audit'
 import { snapshotKey } from '../datasets/snapshots'
 import { getProject } from '../projects'
 import { toJob } from '../serialize'
@@ -69,9 +69,7 @@ export async function createJob({ db, d1 }: DataAccess, config: Config, user: Cu
     datasetSnapshotId: dataset?.id ?? null,
     batchTotal,
   })
-  const audit = auditInsert(db, {
-    actorType: 'user',
-    actorId: user.id,
+  const audit = userAudit(db, user.id, {
     action: 'job.created',
     targetType: 'job',
     targetId: id,

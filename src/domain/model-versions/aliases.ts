@@ -4,7 +4,7 @@ import { authorize, projectRole } from '../../auth/permissions'
 import type { Database } from '../../db/client'
 import { modelAliases, modelVersions } from '../../db/schema'
 import { AppError, notFound } from '../../errors'
-import { auditInsert } from '../audit'
+import { userAudit } from '../audit'
 
 const selection = {
   name: modelAliases.name,
@@ -39,9 +39,7 @@ export async function promote(db: Database, user: CurrentUser, versionId: string
       .insert(modelAliases)
       .values({ projectId: version.projectId, name: version.name, alias, modelVersionId: version.id, updatedAt: now, updatedById: user.id })
       .onConflictDoUpdate({ target: [modelAliases.projectId, modelAliases.name, modelAliases.alias], set: { modelVersionId: version.id, updatedAt: now, updatedById: user.id } }),
-    auditInsert(db, {
-      actorType: 'user',
-      actorId: user.id,
+    userAudit(db, user.id, {
       action: 'model_version.promoted',
       targetType: 'model_version',
       targetId: version.id,
@@ -60,9 +58,7 @@ export async function removeAlias(db: Database, user: CurrentUser, projectId: st
   if (!row) throw notFound('Model alias')
   await db.batch([
     db.delete(modelAliases).where(key),
-    auditInsert(db, {
-      actorType: 'user',
-      actorId: user.id,
+    userAudit(db, user.id, {
       action: 'model_version.alias_removed',
       targetType: 'model_version',
       targetId: row.modelVersionId,

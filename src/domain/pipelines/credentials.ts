@@ -9,7 +9,7 @@ import { sha256Hex } from '../../digest'
 import { AppError, notFound } from '../../errors'
 import { newSalt, pipelineSecret, rootKeyId, rootKeysOf } from '../../pipeline/secrets'
 import { MAX_ACTIVE_SECRETS, PIPELINE_KEY_PREFIX, type SecretPurpose } from '../../schemas/pipelines'
-import { auditInsert, type AuditEntry } from '../audit'
+import { userAudit, type AuditEntry } from '../audit'
 import { pipelineFor } from './registry'
 
 const nowSql = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`
@@ -39,7 +39,7 @@ export { toKey as toPipelineKey }
 
 /** A change to one of a pipeline's credentials and its audit entry, in one batch: always a person acting on the pipeline. */
 const audited = (db: Database, user: CurrentUser, change: BatchItem<'sqlite'>, entry: Omit<AuditEntry, 'actorType' | 'actorId'>) =>
-  db.batch([change, auditInsert(db, { actorType: 'user', actorId: user.id, ...entry })])
+  db.batch([change, userAudit(db, user.id, entry)])
 
 /** A new `mlpip_` key, returned once; several may be active, so keys rotate without downtime. */
 export async function createPipelineKey(

@@ -4,7 +4,7 @@ import { authorize, projectRole } from '../../auth/permissions'
 import type { Database } from '../../db/client'
 import { pipelineGrants, pipelineKeys, pipelines, projects } from '../../db/schema'
 import { notFound } from '../../errors'
-import { auditInsert } from '../audit'
+import { userAudit } from '../audit'
 import { toPipelineKey } from './credentials'
 import { toPipeline } from './registry'
 
@@ -39,9 +39,7 @@ export async function grantPipeline(db: Database, user: CurrentUser, projectId: 
   if (!pipeline) throw notFound('Pipeline')
   await db.batch([
     db.insert(pipelineGrants).values({ projectId, pipelineId, grantedById: user.id }).onConflictDoNothing(),
-    auditInsert(db, {
-      actorType: 'user',
-      actorId: user.id,
+    userAudit(db, user.id, {
       action: 'pipeline.granted',
       targetType: 'pipeline',
       targetId: pipelineId,
@@ -60,16 +58,7 @@ export async function revokeGrant(db: Database, user: CurrentUser, projectId: st
   if (!(await db.select().from(pipelineGrants).where(where).get())) throw notFound('Grant')
   await db.batch([
     db.delete(pipelineGrants).where(where),
-    auditInsert(db, {
-      actorType: 'user',
-      actorId: user.id,
-      action: 'pipeline.grant_revoked',
-      targetType: 'pipeline',
-      targetId: pipelineId,
-      projectId,
-      pipelineId,
-      requestId,
-    }),
+    userAudit(db, user.id, { action: 'pipeline.grant_revoked', targetType: 'pipeline', targetId: pipelineId, projectId, pipelineId, requestId }),
   ])
 }
 

@@ -5,7 +5,7 @@ import { pipelineGrants, pipelineKeys, pipelineSecrets, pipelines, projectMember
 import { forbidden, notFound } from '../../errors'
 import type { z } from 'zod'
 import type { Pipeline, PipelineCreate, PipelineUpdate } from '../../schemas/pipelines'
-import { auditInsert } from '../audit'
+import { userAudit } from '../audit'
 
 type Row = typeof pipelines.$inferSelect
 
@@ -50,7 +50,7 @@ export async function registerPipeline(db: Database, user: CurrentUser, input: z
       webhookEvents: [...new Set(input.webhook_events ?? [])],
       createdById: user.id,
     }),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'pipeline.created', targetType: 'pipeline', targetId: id, pipelineId: id, requestId }),
+    userAudit(db, user.id, { action: 'pipeline.created', targetType: 'pipeline', targetId: id, pipelineId: id, requestId }),
   ])
   return toPipeline((await db.select().from(pipelines).where(eq(pipelines.id, id)).get())!, true)
 }
@@ -95,9 +95,7 @@ export async function updatePipeline(db: Database, user: CurrentUser, pipelineId
         updatedAt: nowSql,
       })
       .where(eq(pipelines.id, pipelineId)),
-    auditInsert(db, {
-      actorType: 'user',
-      actorId: user.id,
+    userAudit(db, user.id, {
       action: 'pipeline.updated',
       targetType: 'pipeline',
       targetId: pipelineId,
@@ -117,9 +115,7 @@ export async function setPipelineDisabled(db: Database, user: CurrentUser, pipel
       .update(pipelines)
       .set({ disabledAt: disabled ? nowSql : null, updatedAt: nowSql })
       .where(eq(pipelines.id, pipelineId)),
-    auditInsert(db, {
-      actorType: 'user',
-      actorId: user.id,
+    userAudit(db, user.id, {
       action: disabled ? 'pipeline.disabled' : 'pipeline.enabled',
       targetType: 'pipeline',
       targetId: pipelineId,
@@ -141,6 +137,6 @@ export async function deletePipeline(db: Database, user: CurrentUser, pipelineId
     db.update(pipelineKeys).set({ revokedAt: nowSql }).where(and(eq(pipelineKeys.pipelineId, pipelineId), isNull(pipelineKeys.revokedAt))),
     db.update(pipelineSecrets).set({ revokedAt: nowSql }).where(and(eq(pipelineSecrets.pipelineId, pipelineId), isNull(pipelineSecrets.revokedAt))),
     db.delete(pipelineGrants).where(eq(pipelineGrants.pipelineId, pipelineId)),
-    auditInsert(db, { actorType: 'user', actorId: user.id, action: 'pipeline.deleted', targetType: 'pipeline', targetId: pipelineId, pipelineId, requestId }),
+    userAudit(db, user.id, { action: 'pipeline.deleted', targetType: 'pipeline', targetId: pipelineId, pipelineId, requestId }),
   ])
 }
