@@ -20,32 +20,40 @@ export const TEST_SETTINGS: Record<string, string> = {
   ML_WEBHOOK_RETRY_SCHEDULE: '0,0',
 }
 
+/** A project of tests inside workerd, against the real D1, R2, Queues and Durable Objects of wrangler.toml. */
+function workerProject(name: string, files: { include: string[]; exclude?: string[] }, settings: Record<string, string>) {
+  return {
+    plugins: [
+      cloudflareTest(async () => ({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: { TEST_MIGRATIONS: await readD1Migrations('./migrations'), ...settings },
+          // A tight limit tests swap in for a rate-limiting binding; wrangler.toml's own stay generous.
+          ratelimits: { TEST_TIGHT_LIMIT: { namespace_id: '9001', simple: { limit: 3, period: 60 } } },
+        },
+      })),
+    ],
+    test: {
+      name,
+      ...files,
+      setupFiles: ['./test/worker/apply-migrations.ts'],
+      globalSetup: ['./test/support/webhook-receiver.global.ts'],
+      // A test's work is real D1, R2 and objects in workerd: on a shared 2-core machine the
+      // heavier ones (exports of every geometry, zips) can take several seconds.
+      testTimeout: 30_000,
+    },
+  }
+}
+
 export default defineConfig({
   test: {
     // One JSON line per request and per run move (docs/operations.md#logs) would drown the output; tests that read them spy on console.
     onConsoleLog: (line) => !/"message":"(request|run moved|retention purge)"/.test(line),
     projects: [
-      {
-        plugins: [
-          cloudflareTest(async () => ({
-            wrangler: { configPath: './wrangler.toml' },
-            miniflare: {
-              bindings: { TEST_MIGRATIONS: await readD1Migrations('./migrations'), ...TEST_SETTINGS },
-              // A tight limit tests swap in for a rate-limiting binding; wrangler.toml's own stay generous.
-              ratelimits: { TEST_TIGHT_LIMIT: { namespace_id: '9001', simple: { limit: 3, period: 60 } } },
-            },
-          })),
-        ],
-        test: {
-          name: 'worker',
-          include: ['test/worker/**/*.test.ts'],
-          setupFiles: ['./test/worker/apply-migrations.ts'],
-          globalSetup: ['./test/support/webhook-receiver.global.ts'],
-          // A test's work is real D1, R2 and objects in workerd: on a shared 2-core machine the
-          // heavier ones (exports of every geometry, zips) can take several seconds.
-          testTimeout: 30_000,
-        },
-      },
+      workerProject('worker', { include: ['test/worker/**/*.test.ts'], exclude: ['test/worker/push-on/**'] }, TEST_SETTINGS),
+      // Runs whose objects dispatch on their own (a job once it is runnable) read push from the
+      // bindings, so the tests of those deliveries run with push on from the start.
+      workerProject('worker-push', { include: ['test/worker/push-on/**/*.test.ts'] }, { ...TEST_SETTINGS, ML_PIPELINE_PUSH_WEBHOOKS_ENABLED: 'true' }),
       {
         test: {
           name: 'unit',

@@ -1,6 +1,7 @@
 import { and, eq, ne } from 'drizzle-orm'
 import type { CallbackMeta } from '../src/app-env'
 import { getConfig } from '../src/config'
+import { dispatchRun } from '../src/dispatch/enqueue'
 import { datasetSnapshots, jobs } from '../src/db/schema'
 import { admitWaiting, queuePosition, runnableQueued } from '../src/domain/jobs/admission'
 import { confirmPendingJobArtifacts, jobPrefix } from '../src/domain/jobs/artifacts'
@@ -46,6 +47,7 @@ export async function admitAndWake(env: Env, d1: D1Database, projectId: string):
 }
 
 const ANNOUNCED = 'announced'
+const ORIGIN = 'origin'
 const INPUTS_READY = 'inputs_ready'
 const METRIC_NAMES = 'metric_names'
 const SWEEP = 'sweep'
@@ -69,9 +71,14 @@ export class JobObject extends RunObject<'job', Job, JobArtifact> {
     return (this.datasetTask ??= new JobDataset(this.ctx.storage.kv, this.data, this.env.BUCKET))
   }
 
-  /** Reads what D1 decided for the job (its slot, its dataset) and sets the alarm for the work that follows. */
-  async wake() {
+  /**
+   * Reads what D1 decided for the job (its slot, its dataset) and sets the alarm for the work that
+   * follows. The creating request passes its origin, which the job's delivery builds its callback
+   * URL from when PUBLIC_URL is not set.
+   */
+  async wake(origin?: string) {
     return asRpcResult(async () => {
+      if (origin && !this.ctx.storage.kv.get<string>(ORIGIN)) this.ctx.storage.kv.put(ORIGIN, origin)
       await this.ready()
       await this.refresh()
       return publicRecord(this.state!)
@@ -182,10 +189,21 @@ export class JobObject extends RunObject<'job', Job, JobArtifact> {
 
   /**
    * What happens once the job may start: it has its slot and its inputs are ready. Announced once,
-   * to viewers as a `runnable` event; dispatch hands the job to a pipeline from here.
+   * to viewers as a `runnable` event, and pushed as `job.runnable` to the granted pipeline that
+   * declares the job's kind and serves its model (docs/dispatch.md#jobs), which then holds it.
    */
   protected async becameRunnable(): Promise<void> {
     this.jobLive.broadcast('runnable', { job: publicRecord(this.state!) })
+    const config = getConfig(this.env)
+    const origin = config.PUBLIC_URL ?? this.ctx.storage.kv.get<string>(ORIGIN)
+    if (!origin) return
+    try {
+      const sent = await dispatchRun(this.env, this.data.db, config, origin, { kind: 'job', id: this.id }, 'job.runnable')
+      if (sent?.pipeline_id) this.store.update({ pipeline_id: sent.pipeline_id })
+    } catch (err) {
+      // The job stays runnable: a pipeline can still be handed it by a redelivery or take it itself.
+      console.error(JSON.stringify({ level: 'error', message: 'job dispatch failed', jobId: this.id, error: String(err) }))
+    }
   }
 
   private async refresh() {

@@ -14,20 +14,26 @@ export interface Endpoint {
 
 /**
  * The endpoint for a run of `modelName` in a project: the enabled, granted pipeline with a live
- * webhook that names the model most closely, or else ML_WEBHOOK_URL. Null when nobody takes pushes.
+ * webhook that names the model most closely (for a job, among those that declare its kind), or
+ * else, for an analysis, ML_WEBHOOK_URL. Null when nobody takes pushes.
  */
-export async function endpointFor(db: Database, config: Config, projectId: string, modelName: string): Promise<{ pipelineId: string | null } | null> {
+export async function endpointFor(
+  db: Database,
+  config: Config,
+  { projectId, modelName, jobKind }: { projectId: string; modelName: string; jobKind?: string },
+): Promise<{ pipelineId: string | null } | null> {
   const candidates = await db
-    .select({ id: pipelines.id, modelNames: pipelines.modelNames })
+    .select({ id: pipelines.id, modelNames: pipelines.modelNames, jobKinds: pipelines.jobKinds })
     .from(pipelines)
     .innerJoin(pipelineGrants, and(eq(pipelineGrants.pipelineId, pipelines.id), eq(pipelineGrants.projectId, projectId)))
     .where(and(isNull(pipelines.disabledAt), isNull(pipelines.deletedAt), isNull(pipelines.webhookDisabledAt), isNotNull(pipelines.webhookUrl)))
   const best = candidates
-    .filter((p) => servesModel(p.modelNames, modelName))
+    .filter((p) => servesModel(p.modelNames, modelName) && (jobKind === undefined || p.jobKinds.includes(jobKind)))
     .map((p) => ({ id: p.id, score: Math.max(...p.modelNames.filter((m) => servesModel([m], modelName)).map(specificity)) }))
     .sort((a, b) => b.score - a.score)[0]
   if (best) return { pipelineId: best.id }
-  return config.ML_WEBHOOK_URL ? { pipelineId: null } : null
+  // The deployment's single endpoint declares no job kinds, so it takes analyses only.
+  return config.ML_WEBHOOK_URL && jobKind === undefined ? { pipelineId: null } : null
 }
 
 /** The URL and signing secrets of an endpoint now; null when it no longer takes deliveries. */

@@ -21,10 +21,12 @@ export async function dispatchRun(
   event: string,
 ): Promise<DispatchMessage | null> {
   if (!config.ML_PIPELINE_PUSH_WEBHOOKS_ENABLED) return null
-  const target = await payloadBuilder(run).target(db, run.id)
+  const builder = payloadBuilder(run)
+  const target = await builder.target(db, run.id)
   if (!target) return null
-  const endpoint = await endpointFor(db, config, target.projectId, target.modelName)
+  const endpoint = await endpointFor(db, config, target)
   if (!endpoint) return null
+  if (endpoint.pipelineId) await builder.hold?.(db, run.id, endpoint.pipelineId)
   const message: DispatchMessage = { v: 1, webhook_id: newWebhookId(), run, event, pipeline_id: endpoint.pipelineId, origin }
   await env.DISPATCH.send(message, { contentType: 'json' })
   return message

@@ -43,7 +43,7 @@ export const toJob = (r: Row<typeof jobs>): Job =>
   snakeFields(r, [
     'id', 'projectId', 'kind', 'modelName', 'modelVersion', 'modelVersionId', 'parameters', 'inputs', 'priority', 'requestedById',
     'status', 'errorMessage', 'progress', 'stage', 'version', 'createdAt', 'startedAt', 'completedAt', 'updatedAt', 'runnableAt',
-    'datasetSnapshotId', 'batchTotal',
+    'datasetSnapshotId', 'batchTotal', 'pipelineId',
   ])
 
 export const toJobArtifact = (r: Row<typeof jobArtifacts>): JobArtifact => snakeFields(r, ['id', 'jobId', 'artifactType', ...storedFile])

@@ -2,7 +2,11 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { and, desc, eq } from 'drizzle-orm'
 import { currentUser } from '../auth/middleware'
 import { deliveries } from '../db/schema'
+import type { Context } from 'hono'
+import type { AppEnv, CurrentUser } from '../app-env'
+import type { Database } from '../db/client'
 import { analysisForUser } from '../domain/analyses'
+import { jobForUser } from '../domain/jobs/read'
 import { newWebhookId } from '../dispatch/enqueue'
 import { notFound } from '../errors'
 import { createRouter } from '../http/router'
@@ -31,31 +35,43 @@ const toDelivery = (r: typeof deliveries.$inferSelect) => ({
   attempted_at: r.attemptedAt,
 })
 
-/** The delivery log of an analysis's webhooks, and a redeliver action (docs/dispatch.md). */
-export const deliveryRoutes = createRouter()
-  .openapi(
+/** Who may see a run's deliveries (read) and send one again (write): whoever may do that to the run. */
+const RUN_ACCESS: Record<string, (db: Database, user: CurrentUser, id: string, action: 'read' | 'write') => Promise<unknown>> = {
+  analysis: analysisForUser,
+  job: jobForUser,
+}
+
+/** A run's delivery log route, for each kind of run that is dispatched. */
+const deliveryLog = (kind: 'analysis' | 'job', path: string) =>
+  [
     createRoute({
       method: 'get',
-      path: '/api/analyses/{id}/deliveries',
+      path,
       tags: ['Dispatch'],
-      summary: 'Every webhook delivery attempt for an analysis, newest first',
+      summary: `Every webhook delivery attempt for ${kind === 'job' ? 'a job' : 'an analysis'}, newest first`,
       ...asUser,
       request: { params: IdParam },
       responses: { 200: jsonContent(DeliveryList, 'Attempts'), ...errorResponses(401, 403, 404) },
     }),
-    async (c) => {
-      const { id } = c.req.valid('param')
-      await analysisForUser(c.get('db'), currentUser(c), id, 'read')
-      const rows = await c
-        .get('db')
+    async (c: Context<AppEnv>) => {
+      // The route has validated the id by now.
+      const id = c.req.param('id')!
+      const db = c.get('db')
+      await RUN_ACCESS[kind]!(db, currentUser(c), id, 'read')
+      const rows = await db
         .select()
         .from(deliveries)
-        .where(and(eq(deliveries.runKind, 'analysis'), eq(deliveries.runId, id)))
+        .where(and(eq(deliveries.runKind, kind), eq(deliveries.runId, id)))
         .orderBy(desc(deliveries.attemptedAt))
         .limit(500)
       return c.json({ deliveries: rows.map(toDelivery) }, 200)
     },
-  )
+  ] as const
+
+/** The delivery logs of analyses' and jobs' webhooks, and a redeliver action (docs/dispatch.md). */
+export const deliveryRoutes = createRouter()
+  .openapi(...deliveryLog('analysis', '/api/analyses/{id}/deliveries'))
+  .openapi(...deliveryLog('job', '/api/jobs/{id}/deliveries'))
   .openapi(
     createRoute({
       method: 'post',
@@ -69,8 +85,9 @@ export const deliveryRoutes = createRouter()
     async (c) => {
       const db = c.get('db')
       const row = await db.select().from(deliveries).where(eq(deliveries.id, c.req.valid('param').delivery_id)).get()
-      if (!row || row.runKind !== 'analysis') throw notFound('Delivery')
-      await analysisForUser(db, currentUser(c), row.runId, 'write')
+      const access = row && RUN_ACCESS[row.runKind]
+      if (!row || !access) throw notFound('Delivery')
+      await access(db, currentUser(c), row.runId, 'write')
       const message: DispatchMessage = {
         v: 1,
         webhook_id: newWebhookId(),

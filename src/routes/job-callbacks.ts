@@ -20,6 +20,7 @@ import { callbackRoute, presignCallback } from './callback-route'
 export const jobCallbackRoutes = createRouter()
 
 callbackRoute(jobCallbackRoutes, {
+  kind: 'job',
   method: 'patch',
   path: '/api/jobs/{id}/status',
   summary: 'Move the job through its state machine, optionally with progress',
@@ -34,6 +35,7 @@ callbackRoute(jobCallbackRoutes, {
 })
 
 callbackRoute(jobCallbackRoutes, {
+  kind: 'job',
   method: 'post',
   path: '/api/jobs/{id}/progress',
   summary: 'Report the job’s progress (0..1), its current stage, and a message',
@@ -45,6 +47,7 @@ callbackRoute(jobCallbackRoutes, {
 })
 
 callbackRoute(jobCallbackRoutes, {
+  kind: 'job',
   method: 'post',
   path: '/api/jobs/{id}/logs',
   summary: 'Append log lines to the job (up to 1,000 per request)',
@@ -57,6 +60,7 @@ callbackRoute(jobCallbackRoutes, {
 })
 
 callbackRoute(jobCallbackRoutes, {
+  kind: 'job',
   method: 'post',
   path: '/api/jobs/{id}/metrics',
   summary: 'Post metric points in bulk (loss per epoch, learning rate, mAP, throughput)',
@@ -69,6 +73,7 @@ callbackRoute(jobCallbackRoutes, {
 })
 
 presignCallback(jobCallbackRoutes, {
+  kind: 'job',
   path: '/api/jobs/{id}/artifacts/presign',
   summary: 'Get a presigned PUT URL for a job artifact (weights, model card, report)',
   responseDescription: 'Upload with PUT and the given headers; stored under jobs/{id}/',
@@ -77,6 +82,7 @@ presignCallback(jobCallbackRoutes, {
 })
 
 callbackRoute(jobCallbackRoutes, {
+  kind: 'job',
   method: 'post',
   path: '/api/jobs/{id}/finalize',
   summary: 'Finish the job as completed or failed',
@@ -89,6 +95,7 @@ callbackRoute(jobCallbackRoutes, {
 })
 
 callbackRoute(jobCallbackRoutes, {
+  kind: 'job',
   method: 'post',
   path: '/api/jobs/{id}/inputs',
   summary: 'The job with its inputs: the frozen dataset and the applied model version, as short-lived URLs',
@@ -104,6 +111,7 @@ callbackRoute(jobCallbackRoutes, {
 })
 
 callbackRoute(jobCallbackRoutes, {
+  kind: 'job',
   method: 'post',
   path: '/api/jobs/{id}/model-versions',
   summary: 'Register the model version the job produced',
@@ -118,6 +126,7 @@ callbackRoute(jobCallbackRoutes, {
 })
 
 callbackRoute(jobCallbackRoutes, {
+  kind: 'job',
   method: 'post',
   path: '/api/jobs/{id}/batch/images',
   summary: 'A page of the images a batch_inference job covers, each with a download URL',
@@ -133,6 +142,7 @@ callbackRoute(jobCallbackRoutes, {
 })
 
 callbackRoute(jobCallbackRoutes, {
+  kind: 'job',
   method: 'post',
   path: '/api/jobs/{id}/batch/results',
   summary: 'Post a batch_inference job’s results for up to 100 images',

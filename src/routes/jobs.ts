@@ -1,15 +1,17 @@
 import { createRoute } from '@hono/zod-openapi'
 import { admitAndWake, jobStub } from '../../durable-objects/job-object'
 import { currentUser } from '../auth/middleware'
+import { dispatchFollowUp } from '../dispatch/enqueue'
 import { createJob } from '../domain/jobs/create'
 import { jobDetail, jobForUser, jobQueue, listJobs } from '../domain/jobs/read'
 import { unwrapRpc } from '../errors'
+import { requestOrigin } from '../http/context'
 import { createRouter } from '../http/router'
+import { rpcMeta } from '../observability/rpc-meta'
 import { errorResponses } from '../schemas/common'
 import { Job, JobCreate, JobDetail, JobList, JobListQuery, JobQueue } from '../schemas/jobs'
 import { asUser, asUserWithJson } from './access'
 import { jsonContent, jsonRequest } from './openapi'
-import { rpcMeta } from '../observability/rpc-meta'
 import { IdParam, ProjectParam } from './params'
 
 /** Creating, listing, reading and canceling a project's jobs (docs/jobs.md). */
@@ -31,7 +33,7 @@ export const jobRoutes = createRouter()
       const { project_id } = c.req.valid('param')
       const job = await createJob({ db: c.get('db'), d1: c.get('d1') }, c.get('config'), currentUser(c), project_id, c.req.valid('json'), c.get('requestId'))
       // The new job's object reads its slot and starts freezing its dataset; any job admitted with it hears too.
-      await unwrapRpc(jobStub(c.env, job.id).wake())
+      await unwrapRpc(jobStub(c.env, job.id).wake(requestOrigin(c)))
       await admitAndWake(c.env, c.get('d1'), project_id)
       const fresh = await jobForUser(c.get('db'), currentUser(c), job.id, 'read')
       return c.json(await jobDetail({ db: c.get('db'), d1: c.get('d1') }, fresh.job), 201)
@@ -83,8 +85,8 @@ export const jobRoutes = createRouter()
       tags: ['Jobs'],
       summary: 'Cancel a queued or processing job (editor or owner)',
       description:
-        'The pipeline learns of it on its next callback, which answers 409 `job_canceled`. The job’s slot goes to the next waiting job; ' +
-        'a `batch_inference` job cancels its open analyses with it.',
+        'The pipeline learns of it on its next callback, which answers 409 `job_canceled`, and, if the job was pushed to it, by a `job.canceled` webhook. ' +
+        'The job’s slot goes to the next waiting job; a `batch_inference` job cancels its open analyses with it.',
       ...asUser,
       request: { params: IdParam },
       responses: { 200: jsonContent(Job, 'Canceled'), ...errorResponses(401, 403, 404, 409) },
@@ -92,6 +94,10 @@ export const jobRoutes = createRouter()
     async (c) => {
       const id = c.req.valid('param').id
       await jobForUser(c.get('db'), currentUser(c), id, 'write')
-      return c.json(await unwrapRpc(jobStub(c.env, id).cancel(currentUser(c).id, rpcMeta(c))), 200)
+      try {
+        return c.json(await unwrapRpc(jobStub(c.env, id).cancel(currentUser(c).id, rpcMeta(c))), 200)
+      } finally {
+        c.executionCtx.waitUntil(dispatchFollowUp(c.env, c.get('db'), requestOrigin(c), { kind: 'job', id }, 'job.canceled'))
+      }
     },
   )

@@ -87,6 +87,7 @@ export const Job = z
     runnable_at: Timestamp.nullable().meta({ description: 'When the job got one of its project’s slots; null while it waits in the queue' }),
     dataset_snapshot_id: Uuid.nullable(),
     batch_total: z.number().int().nullable().meta({ description: '`batch_inference`: how many images the batch covers' }),
+    pipeline_id: Uuid.nullable().meta({ description: 'The pipeline the job was pushed to, whose key may call its callbacks; null until then' }),
   })
   .meta({ id: 'Job' })
 export type Job = z.infer<typeof Job>

@@ -317,6 +317,7 @@ const ROWS: Row[] = [
   { endpoint: 'GET /api/jobs/{id}/logs', expected: READ, call: (w, token) => api(`/api/jobs/${w.jobId}/logs`, { token }) },
   { endpoint: 'GET /api/jobs/{id}/metrics', expected: READ, call: (w, token) => api(`/api/jobs/${w.jobId}/metrics`, { token }) },
   { endpoint: 'GET /api/jobs/{id}/artifacts', expected: READ, call: (w, token) => api(`/api/jobs/${w.jobId}/artifacts`, { token }) },
+  { endpoint: 'GET /api/jobs/{id}/deliveries', expected: READ, call: (w, token) => api(`/api/jobs/${w.jobId}/deliveries`, { token }) },
   {
     endpoint: 'GET /api/jobs/{id}/artifacts/download',
     expected: READ,

@@ -6,6 +6,7 @@ import { JOB_KINDS } from '../../schemas/jobs'
 import { RUN_STATUSES } from '../../schemas/runs'
 import { createdAt, storedFileColumns } from './columns'
 import { users, projects } from './core'
+import { pipelines } from './pipelines'
 
 /** Per-project settings; a project without a row has the defaults. */
 export const projectSettings = sqliteTable('project_settings', {
@@ -67,11 +68,14 @@ export const jobs = sqliteTable(
     runnableAt: text('runnable_at'),
     datasetSnapshotId: text('dataset_snapshot_id').references(() => datasetSnapshots.id, { onDelete: 'set null' }),
     batchTotal: integer('batch_total'),
+    /** The pipeline the job was handed to; its key may then call the job's callbacks. */
+    pipelineId: text('pipeline_id').references(() => pipelines.id, { onDelete: 'set null' }),
   },
   (t) => [
     index('idx_jobs_project_created').on(t.projectId, t.createdAt),
     index('idx_jobs_project_queue').on(t.projectId, t.status, t.runnableAt),
     index('idx_jobs_model_version_id').on(t.modelVersionId),
+    index('idx_jobs_pipeline').on(t.pipelineId),
   ],
 )
 
