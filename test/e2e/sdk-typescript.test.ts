@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBenchServer, type BenchServer } from '../../bench/dev-server'
-import { AnalysisCanceled, LoupeClient, LoupeError, type AnnotationInput } from '../../sdk/typescript/src/index'
+import { AnalysisCanceled, JobCanceled, LoupeClient, LoupeError, type AnnotationInput, type JobDetail } from '../../sdk/typescript/src/index'
 
 /**
  * The TypeScript SDK and its CLI against a real `wrangler dev`: the same scenarios as the Python
@@ -11,12 +11,14 @@ import { AnalysisCanceled, LoupeClient, LoupeError, type AnnotationInput } from 
 let server: BenchServer
 let client: LoupeClient
 let imageId: string
+let projectId: string
 const ROCKET = readFileSync('test/fixtures/images/rocket.jpg')
 
 beforeAll(async () => {
   server = await startBenchServer(Number(process.env.E2E_TS_PORT ?? 8797))
   client = new LoupeClient({ baseUrl: server.baseUrl, secret: server.secret, token: server.token, maxRetries: 2 })
   const project = await client.userRequest<{ id: string }>('POST', '/api/projects', { name: 'sdk-typescript-e2e' })
+  projectId = project.id
   const form = new FormData()
   form.append('file', new File([ROCKET], 'rocket.jpg', { type: 'image/jpeg' }))
   const res = await fetch(`${server.baseUrl}/api/projects/${project.id}/images`, { method: 'POST', headers: { Authorization: `Bearer ${server.token}` }, body: form })
@@ -45,6 +47,16 @@ function tail(id: string) {
   const started = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
   const done = new Promise<{ code: number | null; output: string }>((resolve) => child.on('close', (code) => resolve({ code, output })))
   return { started, done }
+}
+
+/** Polls the job until `done` holds: a job waits for its project's slot and its frozen dataset before it may start. */
+async function jobUntil(id: string, done: (job: JobDetail) => boolean): Promise<JobDetail> {
+  for (let i = 0; i < 200; i++) {
+    const job = await client.getJob(id)
+    if (done(job)) return job
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`job ${id} never got there`)
 }
 
 const boxes = (n: number): AnnotationInput[] =>
@@ -149,5 +161,59 @@ describe('the TypeScript SDK against wrangler dev', () => {
     expect(error).toMatchObject({ status: 401, code: 'signature_invalid' })
     expect((error as LoupeError).requestId).toBeTruthy()
     expect(attempts).toHaveLength(1)
+  })
+
+  it('runs a training job: its frozen dataset checked against its hash, metrics per epoch, weights uploaded, a model version registered', async () => {
+    // A completed analysis in the project, so the frozen dataset has something in it.
+    const analysis = await create()
+    await client.withAnalysis(analysis.id, async (run) => {
+      await run.start()
+      await run.annotate(boxes(3))
+    })
+    const created = await client.createJob(projectId, {
+      kind: 'training',
+      model_name: 'sdk_typescript_rescorer',
+      parameters: { epochs: 3 },
+      inputs: { dataset: { format: 'coco', review: 'any' } },
+    })
+    await jobUntil(created.id, (j) => j.runnable_at !== null && j.dataset?.status === 'ready')
+
+    const version = await client.withJob(created.id, async (run) => {
+      expect((await run.start()).status).toBe('processing')
+      const dataset = await run.downloadDataset()
+      expect(dataset.format).toBe('coco')
+      expect(dataset.bytes.byteLength).toBeGreaterThan(0)
+      await run.stage('fit', async (progress) => {
+        for (let epoch = 1; epoch <= 3; epoch++) {
+          await run.metrics([
+            { name: 'train/loss', step: epoch, epoch, value: 1 / epoch },
+            { name: 'lr', step: epoch, value: 0.1 },
+          ])
+          await progress(epoch / 3, `epoch ${epoch}`, { force: true })
+        }
+      }, { span: [0, 0.9] })
+      const weights = await run.upload('model', 'rescorer.json', JSON.stringify({ weights: [0.1, 0.2] }), 'application/json')
+      return run.registerModelVersion({ version: '1', artifacts: [{ kind: 'weights', storage_path: weights }] })
+    })
+    expect(version).toMatchObject({ name: 'sdk_typescript_rescorer', version: '1', job_id: created.id })
+    expect(version.metrics).toMatchObject({ 'train/loss': 1 / 3, lr: 0.1 })
+
+    const job = await client.getJob(created.id)
+    expect(job.status).toBe('completed')
+    expect(job.model_version_ids).toEqual([version.id])
+    const series = await client.userRequest<{ series: { name: string; points: { step: number; value: number }[] }[] }>('GET', `/api/jobs/${created.id}/metrics?name=train/loss`)
+    expect(series.series[0]!.points.map((p) => p.step)).toEqual([1, 2, 3])
+  })
+
+  it('stops a job with JobCanceled when a user cancels it', async () => {
+    const created = await client.createJob(projectId, { kind: 'custom', model_name: 'sdk_typescript_canceled' })
+    await jobUntil(created.id, (j) => j.runnable_at !== null)
+    const run = client.job(created.id)
+    await run.start()
+    await client.cancelJob(created.id)
+    const err = await run.progress(0.5, 'fit', 'still going').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(JobCanceled)
+    expect(run.canceled).toBe(true)
+    expect((await client.getJob(created.id)).status).toBe('canceled')
   })
 })

@@ -1,4 +1,4 @@
-import { AnalysisCanceled, isRecord, LoupeError } from './errors'
+import { isRecord, LoupeError, RunCanceled } from './errors'
 import type { AnnotationInput, BulkAnnotationsResponse, BulkMode } from './types'
 
 export interface AnnotateSummary {
@@ -35,7 +35,7 @@ export async function postInChunks(items: readonly AnnotationInput[], mode: Bulk
     try {
       result = await to.post(chunk, first || mode !== 'replace' ? mode : 'append')
     } catch (err) {
-      const smaller = err instanceof LoupeError && !(err instanceof AnalysisCanceled) ? smallerLimit(err, chunk.length) : undefined
+      const smaller = err instanceof LoupeError && !(err instanceof RunCanceled) ? smallerLimit(err, chunk.length) : undefined
       if (smaller === undefined) throw err
       to.shrink(smaller)
       continue

@@ -1,9 +1,11 @@
-import { AnalysisCanceled, LoupeError } from './errors'
+import { LoupeError, RunCanceled } from './errors'
+import { JobRun } from './job-run'
 import { MAX_LOG_LINES_PER_REQUEST } from './log-lines'
 import { AnalysisRun } from './run'
+import type { RunHandle } from './run-handle'
 import { serializeBody, signatureHeaders } from './signing'
 import { Transport, type Attempt, type Logger, type RawResponse, type RetryMode, type TransportOptions } from './transport'
-import type { Analysis, AnalysisCreate, AnalysisCreated, AnalysisWithAnnotations } from './types'
+import type { Analysis, AnalysisCreate, AnalysisCreated, AnalysisWithAnnotations, Job, JobCreate, JobDetail } from './types'
 import { VERSION } from './version'
 
 /** How requests are retried and timed; documented once, on the transport. */
@@ -51,14 +53,15 @@ const consoleLogger: Logger = {
 /**
  * A client for one Loupe deployment. Every request retries network errors, 429 and 5xx up to
  * `maxRetries` times with exponential backoff and full jitter, honouring `Retry-After`; other 4xx
- * reject at once with a `LoupeError` (an `AnalysisCanceled` for 409 `analysis_canceled`).
+ * reject at once with a `LoupeError` (an `AnalysisCanceled` for 409 `analysis_canceled`, a
+ * `JobCanceled` for 409 `job_canceled`).
  */
 export class LoupeClient {
   readonly baseUrl: string
   readonly secret: string | null
   readonly token: string | undefined
   readonly apiKey: string | undefined
-  /** Run credentials (`mlcred_…`) by analysis id, from creates or `useCredential`. */
+  /** Run credentials (`mlcred_…`) by analysis or job id, from creates, deliveries or `useCredential`. */
   private readonly credentials = new Map<string, string>()
   readonly transport: Transport
   readonly logger: Logger
@@ -122,15 +125,16 @@ export class LoupeClient {
   }
 
   /**
-   * Signs the callbacks of analysis `id` with its run credential (`mlcred_…`) from now on. Creates
-   * made with `apiKey` call this themselves; a worker handed one analysis's credential calls it.
+   * Signs the callbacks of analysis or job `id` with its run credential (`mlcred_…`) from now on.
+   * Creates made with `apiKey` call this themselves; a worker handed a run's credential (a pushed
+   * `analysis.created` or `job.runnable` delivery's `callback.secret`) calls it.
    */
   useCredential(id: string, secret: string): void {
     if (!secret.startsWith('mlcred_')) throw new TypeError('a run credential starts with mlcred_')
     this.credentials.set(String(id), secret)
   }
 
-  /** The secret that signs callbacks for analysis `id`: its run credential, else `secret`. */
+  /** The secret that signs callbacks for run `id`: its run credential, else `secret`. */
   signingSecret(id: string): string | null {
     return this.credentials.get(String(id)) ?? this.secret
   }
@@ -145,6 +149,21 @@ export class LoupeClient {
     return this.userRequest('POST', `/api/analyses/${encodeURIComponent(id)}/cancel`)
   }
 
+  /** `POST /api/projects/{projectId}/jobs` (editor or owner): a queued job, with its place in the project's queue. */
+  createJob(projectId: string, body: JobCreate): Promise<JobDetail> {
+    return this.userRequest('POST', `/api/projects/${encodeURIComponent(projectId)}/jobs`, body, 'rate_limit')
+  }
+
+  /** `GET /api/jobs/{id}`: the job with its queue position, dataset, batch and the versions it registered. */
+  getJob(id: string): Promise<JobDetail> {
+    return this.userRequest('GET', `/api/jobs/${encodeURIComponent(id)}`)
+  }
+
+  /** `POST /api/jobs/{id}/cancel` (editor or owner); the pipeline then sees `JobCanceled`. */
+  cancelJob(id: string): Promise<Job> {
+    return this.userRequest('POST', `/api/jobs/${encodeURIComponent(id)}/cancel`)
+  }
+
   // ---- pipeline callbacks (HMAC) -----------------------------------------------------------
 
   /** A handle for reporting on one analysis. */
@@ -152,22 +171,35 @@ export class LoupeClient {
     return new AnalysisRun(this, id)
   }
 
+  /** A handle for reporting on one job. */
+  job(id: string): JobRun {
+    return new JobRun(this, id)
+  }
+
   /**
    * Runs `fn` with a handle on the analysis, then finalizes it: `complete()` when `fn` resolves
    * (unless `fn` finalized it), `fail(error)` when it throws (then rethrows). A cancel is not
    * failed: the analysis is already final and `AnalysisCanceled` propagates.
    */
-  async withAnalysis<T>(id: string, fn: (run: AnalysisRun) => Promise<T> | T): Promise<T> {
-    const run = this.analysis(id)
+  withAnalysis<T>(id: string, fn: (run: AnalysisRun) => Promise<T> | T): Promise<T> {
+    return this.finalizing(this.analysis(id), fn)
+  }
+
+  /** `withAnalysis` for a job: `complete()` when `fn` resolves, `fail(error)` when it throws; a cancel propagates as `JobCanceled`. */
+  withJob<T>(id: string, fn: (run: JobRun) => Promise<T> | T): Promise<T> {
+    return this.finalizing(this.job(id), fn)
+  }
+
+  private async finalizing<H extends RunHandle<{ id: string; status: Analysis['status'] }>, T>(run: H, fn: (run: H) => Promise<T> | T): Promise<T> {
     let result: T
     try {
       result = await fn(run)
     } catch (err) {
-      if (!run.canceled && !run.finalized && !(err instanceof AnalysisCanceled)) {
+      if (!run.canceled && !run.finalized && !(err instanceof RunCanceled)) {
         try {
           await run.fail(err)
         } catch (secondary) {
-          this.logger.warn(`loupe: could not mark analysis ${id} failed: ${String(secondary)}`)
+          this.logger.warn(`loupe: could not mark ${run.kind.noun} ${run.id} failed: ${String(secondary)}`)
         }
       }
       throw err

@@ -37,12 +37,22 @@ export class LoupeError extends Error {
   }
 }
 
+/** A run (an analysis or a job) was canceled: stop working on it. It is already final; do not call `fail()`. */
+export class RunCanceled extends LoupeError {
+  override name = 'RunCanceled'
+}
+
 /**
  * The analysis was canceled by a user (409 `analysis_canceled`): stop working on it. Any pipeline
  * call raises it once the analysis is canceled; do not call `fail()` afterwards, it is already final.
  */
-export class AnalysisCanceled extends LoupeError {
+export class AnalysisCanceled extends RunCanceled {
   override name = 'AnalysisCanceled'
+}
+
+/** The job was canceled by a user (409 `job_canceled`); like `AnalysisCanceled`, for jobs. */
+export class JobCanceled extends RunCanceled {
+  override name = 'JobCanceled'
 }
 
 /** Builds the error for a non-2xx response from the server's error envelope. */
@@ -64,7 +74,9 @@ export function errorFromResponse(status: number, text: string, headers: Headers
     details = envelope.details ?? null
   }
   const init = { status, code, message, requestId, details }
-  return status === 409 && code === 'analysis_canceled' ? new AnalysisCanceled(init) : new LoupeError(init)
+  if (status === 409 && code === 'analysis_canceled') return new AnalysisCanceled(init)
+  if (status === 409 && code === 'job_canceled') return new JobCanceled(init)
+  return new LoupeError(init)
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -8,13 +8,23 @@
  *       await run.stage('inference', async (progress) => { … await progress(0.5) … })
  *       await run.annotate(boxes)
  *     })
+ *
+ * Jobs (training, batch inference, …) the same way, with metrics and model versions:
+ *
+ *     await client.withJob(jobId, async (run) => {
+ *       await run.start()
+ *       await run.metric('train/loss', 1, 0.41, { epoch: 1 })
+ *       await run.registerModelVersion({ version: '2', artifacts: [...] })
+ *     })
  */
 export { LoupeClient, type LoupeClientOptions } from './client'
-export { AnalysisCanceled, errorFromResponse, LoupeError, type LoupeErrorInit } from './errors'
+export { AnalysisCanceled, errorFromResponse, JobCanceled, LoupeError, RunCanceled, type LoupeErrorInit } from './errors'
+export { JobRun } from './job-run'
 export { normalizeLevel, type LevelLike } from './log-lines'
 export type { AnnotateSummary } from './bulk'
 export { gridSize, heatmapPng, maskPng, viridis, type Grid, type HeatmapOptions, type MaskOptions } from './png'
 export { AnalysisRun, type OnProgress, type RasterUploadOptions, type UploadData } from './run'
+export { RunHandle, type RunKind } from './run-handle'
 export {
   computeSignature,
   NONCE_HEADER,

@@ -32,11 +32,14 @@ export interface ProgressOptions {
   force?: boolean
 }
 
-/** What a stage's callback gets: report `fraction` (0..1) of this stage. Resolves to undefined when throttled. */
-export type StageProgress = (fraction: number, message?: string, options?: ProgressOptions) => Promise<Analysis | undefined>
+/**
+ * What a stage's callback gets: report `fraction` (0..1) of this stage. Resolves to the run's record
+ * (an analysis, or a job's for `JobRun`), or undefined when throttled.
+ */
+export type StageProgress<R = Analysis> = (fraction: number, message?: string, options?: ProgressOptions) => Promise<R | undefined>
 
-export interface StageHost {
-  report(overall: number, stage: string, message: string | undefined, force: boolean): Promise<Analysis | undefined>
+export interface StageHost<R = Analysis> {
+  report(overall: number, stage: string, message: string | undefined, force: boolean): Promise<R | undefined>
   log(level: string, message: string, stage: string): void
   now(): number
 }
@@ -66,7 +69,7 @@ export function stageRange(name: string, options: StageOptions, cursor: number):
 }
 
 /** One stage of a run; `run.stage(name, fn)` creates it and reports its start and end. */
-export class Stage {
+export class Stage<R = Analysis> {
   startedAt: number | undefined
   endedAt: number | undefined
   error: unknown
@@ -75,7 +78,7 @@ export class Stage {
     readonly name: string,
     readonly start: number,
     readonly end: number,
-    private readonly host: StageHost,
+    private readonly host: StageHost<R>,
   ) {}
 
   /** Milliseconds the stage took (so far, while it runs); undefined before it starts. */
@@ -90,7 +93,7 @@ export class Stage {
   }
 
   /** Reports `fraction` of this stage done, mapped into its share of the whole (throttled like `run.progress`). */
-  progress(fraction: number, message?: string, options: ProgressOptions = {}): Promise<Analysis | undefined> {
+  progress(fraction: number, message?: string, options: ProgressOptions = {}): Promise<R | undefined> {
     return this.host.report(this.overall(fraction), this.name, message, options.force ?? false)
   }
 

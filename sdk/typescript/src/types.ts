@@ -9,7 +9,11 @@ import type * as annotationTypes from '../../../src/schemas/annotation-types'
 import type * as artifacts from '../../../src/schemas/artifacts'
 import type * as common from '../../../src/schemas/common'
 import type * as events from '../../../src/schemas/events'
+import type * as batch from '../../../src/schemas/batch'
 import type * as images from '../../../src/schemas/images'
+import type * as jobs from '../../../src/schemas/jobs'
+import type * as metrics from '../../../src/schemas/metrics'
+import type * as modelVersions from '../../../src/schemas/model-versions'
 import type * as pipelines from '../../../src/schemas/pipelines'
 import type * as projects from '../../../src/schemas/projects'
 
@@ -41,6 +45,26 @@ export type ProgressUpdate = z.input<typeof analyses.ProgressUpdate>
 export type Finalize = z.input<typeof analyses.Finalize>
 /** A stage's timing as the server records it (the SDK's own `Stage` is the handle you report with). */
 export type StageTiming = z.output<typeof analyses.Stage>
+
+export type Job = z.output<typeof jobs.Job>
+export type JobDetail = z.output<typeof jobs.JobDetail>
+export type JobKind = z.output<typeof jobs.JobKind>
+/** The body of `POST /api/projects/{project_id}/jobs`. */
+export type JobCreate = z.input<typeof jobs.JobCreate>
+export type MetricPointInput = z.input<typeof metrics.MetricPointInput>
+export type MetricsAccepted = z.output<typeof metrics.MetricsAccepted>
+/** What `POST /api/jobs/{id}/inputs` answers: the job, its frozen dataset and applied version with short-lived URLs. */
+export type JobInputs = z.output<typeof batch.JobInputsResponse>
+export type BatchImagesPage = z.output<typeof batch.BatchImagesPage>
+export type BatchResultItem = z.input<typeof batch.BatchResultItem>
+export type BatchResultsResponse = z.output<typeof batch.BatchResultsResponse>
+export type ModelVersion = z.output<typeof modelVersions.ModelVersion>
+/** The body of `POST /api/jobs/{id}/model-versions`: the version a training job produced. */
+export type ModelVersionRegister = z.input<typeof modelVersions.ModelVersionRegister>
+
+/** Pinned to the server's constant: if it changes there, this line stops compiling. */
+export const MAX_METRIC_POINTS_PER_REQUEST: typeof metrics.MAX_METRIC_POINTS_PER_REQUEST = 1000
+export const MAX_BATCH_RESULT_ITEMS: typeof batch.MAX_BATCH_RESULT_ITEMS = 100
 
 export type ArtifactType = artifacts.ArtifactType
 export type PresignRequest = z.input<typeof artifacts.PresignRequest>

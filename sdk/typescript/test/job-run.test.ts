@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { JobCanceled, RunCanceled } from '../src'
+import { envelope, makeClient, StubServer } from './stub-server'
+
+const JOB_ID = '3f2b8f4e-6a8e-4c43-9d1e-0b1b7f2c9a10'
+const JOB_BASE = `/api/jobs/${JOB_ID}`
+
+let server: StubServer
+beforeEach(async () => {
+  server = await StubServer.start()
+})
+afterEach(() => server.close())
+
+const job = (status: string) => ({ id: JOB_ID, status, kind: 'training', model_name: 'rescorer' })
+
+describe('JobRun', () => {
+  it('signs every callback under /api/jobs/{id}/ and finalizes through withJob', async () => {
+    const { client } = makeClient(server)
+    server.queue('PATCH', `${JOB_BASE}/status`, { status: 200, body: job('processing') })
+    server.queue('POST', `${JOB_BASE}/finalize`, { status: 200, body: job('completed') })
+    await client.withJob(JOB_ID, async (run) => {
+      expect((await run.start()).status).toBe('processing')
+      expect(run.job?.status).toBe('processing')
+    })
+    const calls = server.requests.filter((r) => r.path.startsWith(JOB_BASE))
+    expect(calls.map((r) => r.path)).toEqual([`${JOB_BASE}/status`, `${JOB_BASE}/finalize`])
+    for (const r of calls) expect(r.signatureValid()).toBe(true)
+    expect(calls[1]!.json).toEqual({ status: 'completed' })
+  })
+
+  it('posts metrics in requests of at most 1,000 points and adds up what was accepted', async () => {
+    const { client } = makeClient(server)
+    for (let i = 0; i < 3; i++) server.queue('POST', `${JOB_BASE}/metrics`, { status: 200, body: { accepted: [1000, 1000, 500][i], names: ['train/loss'] } })
+    const points = Array.from({ length: 2500 }, (_, step) => ({ name: 'train/loss', step, value: 1 / (step + 1) }))
+    const answer = await client.job(JOB_ID).metrics(points)
+    expect(server.matching('POST', `${JOB_BASE}/metrics`).map((r) => r.json.points.length)).toEqual([1000, 1000, 500])
+    expect(answer).toEqual({ accepted: 2500, names: ['train/loss'] })
+  })
+
+  it('reads every page of a batch and posts its results 100 at a time', async () => {
+    const { client } = makeClient(server)
+    server.queue(
+      'POST',
+      `${JOB_BASE}/batch/images`,
+      { status: 200, body: { images: [{ id: 'a' }, { id: 'b' }], total: 3, next_cursor: 'c1' } },
+      { status: 200, body: { images: [{ id: 'c' }], total: 3, next_cursor: null } },
+    )
+    const run = client.job(JOB_ID)
+    const ids: string[] = []
+    for await (const image of run.batchImages(2)) ids.push(image.id)
+    expect(ids).toEqual(['a', 'b', 'c'])
+    expect(server.matching('POST', 'batch/images').map((r) => r.json)).toEqual([{ limit: 2 }, { limit: 2, cursor: 'c1' }])
+
+    const summary = { total: 250, analyses: 250, queued: 0, processing: 0, completed: 250, failed: 0, canceled: 0, group_id: JOB_ID }
+    for (let i = 0; i < 3; i++) server.queue('POST', `${JOB_BASE}/batch/results`, { status: 200, body: { results: [{ image_id: String(i) }], batch: summary } })
+    const items = Array.from({ length: 250 }, (_, i) => ({ image_id: String(i), status: 'completed' as const }))
+    const result = await run.batchResults(items)
+    expect(server.matching('POST', 'batch/results').map((r) => r.json.items.length)).toEqual([100, 100, 50])
+    expect(result.results).toHaveLength(3)
+    expect(result.batch).toEqual(summary)
+  })
+
+  it('raises JobCanceled on 409 job_canceled, does not fail the job, and keeps raising it', async () => {
+    const { client } = makeClient(server)
+    server.queue('POST', `${JOB_BASE}/progress`, { status: 409, body: envelope('job_canceled', 'canceled by a user') })
+    const outcome = client.withJob(JOB_ID, (run) => run.progress(0.5, 'fit', 'epoch 1'))
+    await expect(outcome).rejects.toBeInstanceOf(JobCanceled)
+    await expect(outcome).rejects.toBeInstanceOf(RunCanceled)
+    expect(server.matching('POST', 'finalize')).toHaveLength(0)
+  })
+})
