@@ -19,7 +19,7 @@ beforeAll(async () => {
 
 afterAll(() => server?.stop())
 
-it('runs a full analysis, a failure, a cancel and a bad secret through the Python SDK', () => {
+it('runs a full analysis, a failure, a cancel, a bad secret, a training job and a job cancel through the Python SDK', () => {
   const run = spawnSync('python3', ['-m', 'unittest', '-v', 'tests.test_integration'], {
     cwd: 'sdk/python',
     encoding: 'utf8',

@@ -1,4 +1,4 @@
-"""A full analysis against a running Loupe (``wrangler dev``). Skipped unless configured:
+"""A full analysis and a training job against a running Loupe (``wrangler dev``). Skipped unless configured:
 
 LOUPE_E2E_BASE_URL=http://127.0.0.1:8787   # the server
 LOUPE_E2E_TOKEN=lp_...                     # a user API token (npm run admin -- create-user ...)
@@ -9,8 +9,11 @@ python3 -m unittest discover -s sdk/python/tests -p 'test_integration.py'
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import struct
+import time
 import unittest
 import uuid
 import zlib
@@ -18,7 +21,7 @@ from typing import Any, Dict, List
 
 import _support  # noqa: F401  (puts src/ on sys.path)
 
-from loupe import AnalysisCanceled, LoupeClient, LoupeError
+from loupe import AnalysisCanceled, JobCanceled, LoupeClient, LoupeError
 
 BASE_URL = os.environ.get("LOUPE_E2E_BASE_URL")
 TOKEN = os.environ.get("LOUPE_E2E_TOKEN")
@@ -53,6 +56,7 @@ def multipart(field: str, filename: str, data: bytes, content_type: str) -> "tup
 class LiveServerTest(unittest.TestCase):
     client: LoupeClient
     image_id: str
+    project_id: str
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -66,6 +70,7 @@ class LiveServerTest(unittest.TestCase):
             lambda: (body, {"Content-Type": content_type, "Authorization": f"Bearer {TOKEN}"}),
         )
         cls.image_id = response.json()["id"]
+        cls.project_id = project["id"]
 
     def create(self) -> Dict[str, Any]:
         return self.client.create_analysis(
@@ -162,6 +167,50 @@ class LiveServerTest(unittest.TestCase):
         self.assertEqual((caught.exception.status, caught.exception.code), (401, "signature_invalid"))
         self.assertTrue(caught.exception.request_id)
         self.assertEqual(delays, [])
+
+    def job_until_runnable(self, job_id: str) -> Dict[str, Any]:
+        """A job waits for its project's slot and its frozen dataset before it may start."""
+        for _ in range(200):
+            job = self.client.get_job(job_id)
+            dataset = job.get("dataset")
+            if job["runnable_at"] and (dataset is None or dataset["status"] == "ready"):
+                return job
+            time.sleep(0.1)
+        raise AssertionError(f"job {job_id} never became runnable")
+
+    def test_training_job(self) -> None:
+        analysis = self.create()
+        with self.client.analysis(analysis["id"]) as run:
+            run.start()
+            run.annotate([{"annotation_type": "bounding_box", "class_name": "cat", "confidence": 0.9, "data": {"x_min": 1, "y_min": 2, "x_max": 30, "y_max": 40}}])
+        job = self.client.create_job(
+            self.project_id, "training", "sdk_python_rescorer", parameters={"epochs": 3}, inputs={"dataset": {"format": "coco", "review": "any"}}
+        )
+        self.job_until_runnable(job["id"])
+        with self.client.job(job["id"]) as run:
+            self.assertEqual(run.start()["status"], "processing")
+            dataset = run.download_dataset()
+            self.assertEqual(hashlib.sha256(dataset).hexdigest(), self.client.get_job(job["id"])["dataset"]["sha256"])
+            with run.stage("fit", span=(0.0, 0.9)) as stage:
+                for epoch in range(1, 4):
+                    run.metrics([{"name": "train/loss", "step": epoch, "epoch": epoch, "value": 1 / epoch}, {"name": "lr", "step": epoch, "value": 0.1}])
+                    stage.progress(epoch / 3, f"epoch {epoch}", force=True)
+            weights = run.upload("model", "rescorer.json", json.dumps({"weights": [0.1, 0.2]}).encode(), "application/json")
+            version = run.register_model_version("1", [{"kind": "weights", "storage_path": weights}])
+        self.assertEqual((version["name"], version["version"], version["job_id"]), ("sdk_python_rescorer", "1", job["id"]))
+        self.assertAlmostEqual(version["metrics"]["train/loss"], 1 / 3)
+        done = self.client.get_job(job["id"])
+        self.assertEqual((done["status"], done["model_version_ids"]), ("completed", [version["id"]]))
+
+    def test_job_cancel_reaches_the_pipeline(self) -> None:
+        job = self.client.create_job(self.project_id, "custom", "sdk_python_canceled")
+        self.job_until_runnable(job["id"])
+        with self.assertRaises(JobCanceled):
+            with self.client.job(job["id"]) as run:
+                run.start()
+                self.client.cancel_job(job["id"])
+                run.progress(0.5, force=True)
+        self.assertEqual(self.client.get_job(job["id"])["status"], "canceled")
 
 
 if __name__ == "__main__":

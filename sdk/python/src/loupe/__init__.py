@@ -10,14 +10,21 @@
             stage.progress(0.5)
         run.annotate(annotations + [run.upload_heatmap(scores)])
 
+    with client.job(job_id) as run:        # training, batch inference, ...
+        run.start()
+        run.metric("train/loss", 1, 0.41, epoch=1)
+        run.register_model_version("2", [{"kind": "weights", "storage_path": run.upload("model", "w.json", data)}])
+
 Standard library only. ``SEED_STAGE_RANGES`` is a deprecated alias of ``DEFAULT_STAGE_RANGES``.
 """
 
 from ._version import __version__
 from .client import LoupeClient
-from .errors import AnalysisCanceled, LoupeError
+from .errors import AnalysisCanceled, JobCanceled, LoupeError, RunCanceled
+from .job_run import JobRun
 from .png import heatmap_png, mask_png, viridis
 from .run import AnalysisRun, Stage
+from ._run_handle import RunHandle
 from .signing import compute_signature, generate_hmac_headers, serialize_body, sign_request
 from .wire import (
     ANALYSIS_STATUSES,
@@ -41,9 +48,13 @@ __all__ = [
     "__version__",
     "LoupeClient",
     "AnalysisRun",
+    "JobRun",
+    "RunHandle",
     "Stage",
     "LoupeError",
+    "RunCanceled",
     "AnalysisCanceled",
+    "JobCanceled",
     "DEFAULT_STAGE_RANGES",
     "SEED_STAGE_RANGES",
     "ANALYSIS_STATUSES",

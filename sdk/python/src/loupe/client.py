@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, Optional, cast
 from ._transport import RETRY_ALL, RETRY_RATE_LIMIT, Response, Transport
 from ._version import __version__
 from .errors import LoupeError
+from .job_run import JobRun
 from .run import AnalysisRun
 from .signing import sign_request, serialize_body
 from .wire import MAX_LOG_LINES_PER_REQUEST
@@ -123,10 +124,11 @@ class LoupeClient:
         return created
 
     def use_credential(self, analysis_id: str, secret: str) -> None:
-        """Signs the callbacks of ``analysis_id`` with its run credential (``mlcred_...``) from now on.
+        """Signs the callbacks of ``analysis_id`` (an analysis's or a job's id) with its run
+        credential (``mlcred_...``) from now on.
 
-        Creates made with ``api_key`` call this themselves; a worker handed one analysis's
-        credential calls it.
+        Creates made with ``api_key`` call this themselves; a worker handed a run's credential (a
+        pushed ``analysis.created`` or ``job.runnable`` delivery's ``callback.secret``) calls it.
         """
         if not secret.startswith("mlcred_"):
             raise ValueError("a run credential starts with mlcred_")
@@ -144,11 +146,29 @@ class LoupeClient:
         """``POST /api/analyses/{id}/cancel`` (editor or owner). The pipeline sees ``AnalysisCanceled``."""
         return cast(JSONDict, self.user_request("POST", f"/api/analyses/{_segment(analysis_id)}/cancel"))
 
+    def create_job(self, project_id: str, kind: str, model_name: str, **fields: Any) -> JSONDict:
+        """``POST /api/projects/{project_id}/jobs`` (editor or owner): a queued job with its place in
+        the queue (``parameters``, ``inputs``, ``model_version``, ``priority`` as keyword arguments)."""
+        payload: JSONDict = {"kind": kind, "model_name": model_name, **fields}
+        return cast(JSONDict, self.user_request("POST", f"/api/projects/{_segment(project_id)}/jobs", payload, retry=RETRY_RATE_LIMIT))
+
+    def get_job(self, job_id: str) -> JSONDict:
+        """``GET /api/jobs/{id}``: the job with its queue position, dataset, batch and registered versions."""
+        return cast(JSONDict, self.user_request("GET", f"/api/jobs/{_segment(job_id)}"))
+
+    def cancel_job(self, job_id: str) -> JSONDict:
+        """``POST /api/jobs/{id}/cancel`` (editor or owner). The pipeline sees ``JobCanceled``."""
+        return cast(JSONDict, self.user_request("POST", f"/api/jobs/{_segment(job_id)}/cancel"))
+
     # ---- pipeline callbacks (HMAC) -----------------------------------------------------------
 
     def analysis(self, analysis_id: str) -> AnalysisRun:
         """A handle for reporting on one analysis; use it as a context manager to finalize it."""
         return AnalysisRun(self, analysis_id)
+
+    def job(self, job_id: str) -> JobRun:
+        """A handle for reporting on one job; use it as a context manager to finalize it."""
+        return JobRun(self, job_id)
 
     def signed_request(self, method: str, path: str, payload: Any, *, retry: str = RETRY_ALL, secret: Any = _CLIENT_SECRET) -> Any:
         """Sends ``payload`` to a pipeline callback, signed as the guide describes.

@@ -58,12 +58,20 @@ class LoupeError(Exception):
         )
 
 
-class AnalysisCanceled(LoupeError):
+class RunCanceled(LoupeError):
+    """A run (an analysis or a job) was canceled: stop working on it. It is already final."""
+
+
+class AnalysisCanceled(RunCanceled):
     """The analysis was canceled by a user (409 ``analysis_canceled``): stop working on it.
 
     Raised by any pipeline callback once the analysis is canceled. Do not call ``fail()`` afterwards;
     the analysis is already final.
     """
+
+
+class JobCanceled(RunCanceled):
+    """The job was canceled by a user (409 ``job_canceled``); like :class:`AnalysisCanceled`, for jobs."""
 
 
 def _header(headers: Optional[Headers], name: str) -> Optional[str]:
@@ -94,5 +102,5 @@ def error_from_response(status: int, body: bytes, headers: Optional[Headers] = N
         code = str(envelope.get("code") or code)
         message = str(envelope.get("message") or message)
         details = envelope.get("details")
-    cls = AnalysisCanceled if status == 409 and code == "analysis_canceled" else LoupeError
+    cls = {"analysis_canceled": AnalysisCanceled, "job_canceled": JobCanceled}.get(code, LoupeError) if status == 409 else LoupeError
     return cls(status, code, message, request_id, details)
