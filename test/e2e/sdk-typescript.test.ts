@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBenchServer, type BenchServer } from '../../bench/dev-server'
@@ -47,6 +47,16 @@ function tail(id: string) {
   const started = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
   const done = new Promise<{ code: number | null; output: string }>((resolve) => child.on('close', (code) => resolve({ code, output })))
   return { started, done }
+}
+
+/** `loupe <args>` as a user runs it, against this server; resolves to its exit code and output. */
+function loupe(...args: string[]) {
+  const run = spawnSync(process.execPath, ['sdk/typescript/bin/loupe.js', ...args], {
+    env: { ...process.env, LOUPE_URL: server.baseUrl, LOUPE_TOKEN: server.token, NO_COLOR: '1' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr }
 }
 
 /** Polls the job until `done` holds: a job waits for its project's slot and its frozen dataset before it may start. */
@@ -203,15 +213,30 @@ describe('the TypeScript SDK against wrangler dev', () => {
     expect(job.model_version_ids).toEqual([version.id])
     const series = await client.userRequest<{ series: { name: string; points: { step: number; value: number }[] }[] }>('GET', `/api/jobs/${created.id}/metrics?name=train/loss`)
     expect(series.series[0]!.points.map((p) => p.step)).toEqual([1, 2, 3])
+
+    // `loupe job status` shows the same job from a terminal.
+    const status = loupe('job', 'status', created.id)
+    expect(status.code, status.stderr).toBe(0)
+    expect(status.stdout).toMatch(/^status +completed$/m)
+    expect(status.stdout).toMatch(/^train\/loss +0\.333\d* \(step 3\)$/m)
+    expect(status.stdout).toContain(version.id)
+    const asJson = JSON.parse(loupe('job', 'status', created.id, '--json').stdout)
+    expect(asJson.latest_metrics).toEqual({ 'train/loss': 1 / 3, lr: 0.1 })
   })
 
-  it('stops a job with JobCanceled when a user cancels it', async () => {
-    const created = await client.createJob(projectId, { kind: 'custom', model_name: 'sdk_typescript_canceled' })
+  it('stops a job with JobCanceled when a user cancels it from the CLI', async () => {
+    const made = loupe('job', 'create', projectId, '--kind', 'custom', '--model', 'sdk_typescript_canceled', '--param', 'epochs=3', '--param', 'note=cli', '--json')
+    expect(made.code, made.stderr).toBe(0)
+    const created = JSON.parse(made.stdout) as JobDetail
+    expect(created.parameters).toEqual({ epochs: 3, note: 'cli' })
     await jobUntil(created.id, (j) => j.runnable_at !== null)
     const run = client.job(created.id)
     await run.start()
-    await client.cancelJob(created.id)
+    const canceled = loupe('job', 'cancel', created.id)
+    expect(canceled.code, canceled.stderr).toBe(0)
+    expect(canceled.stdout).toBe(`${created.id}  canceled\n`)
     const err = await run.progress(0.5, 'fit', 'still going').catch((e: unknown) => e)
+    expect(loupe('job', 'create', projectId, '--kind', 'sleeping', '--model', 'x').code).toBe(2)
     expect(err).toBeInstanceOf(JobCanceled)
     expect(run.canceled).toBe(true)
     expect((await client.getJob(created.id)).status).toBe('canceled')

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * `loupe`: sign callbacks, simulate a pipeline, and watch analyses from a terminal.
+ * `loupe`: sign callbacks, simulate a pipeline, watch analyses, and start and watch jobs from a terminal.
  * The only module of the package that uses Node APIs (with ./cli/).
  */
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { LoupeError } from './errors'
 import { processIO, UsageError, type CliIO } from './cli/io'
+import * as job from './cli/job'
 import * as sign from './cli/sign'
 import * as simulate from './cli/simulate'
 import * as status from './cli/status'
@@ -16,6 +17,7 @@ import { VERSION } from './version'
 type Command = (argv: string[], io: CliIO) => Promise<number>
 
 const commands: Record<string, { run: Command; usage: string }> = {
+  job: { run: job.job, usage: job.usage },
   sign: { run: sign.sign, usage: sign.usage },
   simulate: { run: simulate.simulate, usage: simulate.usage },
   status: { run: status.status, usage: status.usage },
