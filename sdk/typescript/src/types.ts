@@ -56,7 +56,8 @@ export type MetricsAccepted = z.output<typeof metrics.MetricsAccepted>
 /** What `POST /api/jobs/{id}/inputs` answers: the job, its frozen dataset and applied version with short-lived URLs. */
 export type JobInputs = z.output<typeof batch.JobInputsResponse>
 export type BatchImagesPage = z.output<typeof batch.BatchImagesPage>
-export type BatchResultItem = z.input<typeof batch.BatchResultItem>
+/** One image's result in a batch; its annotations as `AnnotationInput` (storage_path optional, as above). */
+export type BatchResultItem = Flat<Omit<z.input<typeof batch.BatchResultItem>, 'annotations'> & { annotations?: AnnotationInput[] }>
 export type BatchResultsResponse = z.output<typeof batch.BatchResultsResponse>
 export type ModelVersion = z.output<typeof modelVersions.ModelVersion>
 /** The body of `POST /api/jobs/{id}/model-versions`: the version a training job produced. */
