@@ -87,6 +87,8 @@ beforeAll(async () => {
 afterAll(() => server?.stop())
 
 it('learns from reviews: a training job fits on them, and the batch it feeds scores the rejected class lower', async () => {
+  // The detector as a registered version, so its analyses link to it and the two versions compare.
+  const detector = await api('POST', `/api/projects/${projectId}/model-versions`, { name: 'loupe-reference', version: '0.1.0' })
   const analyzed = pipeline('analyze', ['--project-id', projectId, '--adapter', 'human'])
   expect(analyzed.status, analyzed.output).toBe(0)
   const before = await boxesBy('loupe-reference')
@@ -133,4 +135,15 @@ it('learns from reviews: a training job fits on them, and the batch it feeds sco
   expect(mean(scoresOf(after, 'face'))).toBeLessThan(mean(scoresOf(before, 'face')))
   expect(mean(scoresOf(after, 'person'))).toBeGreaterThan(mean(scoresOf(before, 'person')))
   expect(Math.max(...scoresOf(after, 'face'))).toBeLessThan(Math.min(...scoresOf(after, 'person')))
+
+  // The comparison of the two versions, on the images both analysed, says the same.
+  const compared = await api('GET', `/api/projects/${projectId}/model-versions/compare?base=${detector.id}&candidate=${version.id}`)
+  expect(compared.images).toEqual({ base: 2, candidate: 2, common: 2 })
+  const delta = Object.fromEntries(compared.classes.map((c: { class_name: string; mean_confidence_delta: number }) => [c.class_name, c.mean_confidence_delta]))
+  expect(delta.face).toBeLessThan(0)
+  expect(delta.person).toBeGreaterThan(0)
+  // The detector's boxes carry their reviews; the new version's are not reviewed yet.
+  const face = compared.classes.find((c: { class_name: string }) => c.class_name === 'face')
+  expect(face.base.rejected).toBe(scoresOf(before, 'face').length)
+  expect(face.candidate.rejected).toBe(0)
 }, 600_000)
