@@ -86,7 +86,8 @@ async function send(method: string, path: string, options: RequestOptions = {}):
   return res
 }
 
-async function json<T>(method: string, path: string, options?: RequestOptions): Promise<T> {
+/** A same-origin JSON call with the session cookie; errors as `ApiError` from the shared envelope. */
+export async function json<T>(method: string, path: string, options?: RequestOptions): Promise<T> {
   const res = await send(method, path, options)
   return (res.status === 204 ? undefined : await res.json()) as T
 }

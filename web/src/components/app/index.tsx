@@ -20,6 +20,10 @@ const PipelinePage = lazy(() => import('../../pages/pipelines/detail'))
 const ProjectGrantsPage = lazy(() => import('../../pages/pipelines/grants'))
 const ProjectAuditPage = lazy(() => import('../../pages/pipelines/audit'))
 const DatasetPage = lazy(() => import('../../pages/dataset'))
+// Jobs and model versions bring the chart library; nothing else loads it.
+const JobsPage = lazy(() => import('../../pages/jobs'))
+const JobPage = lazy(() => import('../../pages/jobs/detail'))
+const ModelsPage = lazy(() => import('../../pages/models'))
 
 type AuthState = { status: 'checking' } | { status: 'signed-out' } | { status: 'signed-in'; me: Me } | { status: 'error'; error: Error }
 
@@ -80,6 +84,9 @@ export function App() {
                     <Route path="/pipelines/:pipelineId" component={PipelinePage} />
                     <Route path="/projects/:projectId/pipelines" component={ProjectGrantsPage} />
                     <Route path="/projects/:projectId/audit" component={ProjectAuditPage} />
+                    <Route path="/projects/:projectId/jobs" component={JobsPage} />
+                    <Route path="/projects/:projectId/models" component={ModelsPage} />
+                    <Route path="/jobs/:jobId" component={JobPage} />
                     <Route default component={NotFound} />
                   </Router>
                 </LazyBoundary>

@@ -15,7 +15,7 @@ import type {
   PipelineSecretList as PipelineSecretListSchema,
   SecretPurpose,
 } from '../../../../src/schemas/pipelines'
-import { ApiError, toApiError, withQuery } from '../../lib/api'
+import { json, withQuery } from '../../lib/api'
 
 export type Pipeline = z.infer<typeof PipelineSchema>
 export type PipelineList = z.infer<typeof PipelineListSchema>
@@ -29,22 +29,8 @@ export type AuditPage = z.infer<typeof AuditPageSchema>
 export type AuditSummary = z.infer<typeof AuditSummarySchema>
 export type AuditFilters = { kind?: string; actor?: string; since?: string; until?: string; cursor?: number; limit?: number }
 
-async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const init: RequestInit = { method, credentials: 'same-origin', headers: { Accept: 'application/json' }, signal }
-  if (body !== undefined) {
-    init.body = JSON.stringify(body)
-    init.headers = { ...init.headers, 'Content-Type': 'application/json' }
-  }
-  let res: Response
-  try {
-    res = await fetch(path, init)
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') throw err
-    throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection and try again.')
-  }
-  if (!res.ok) throw await toApiError(res)
-  return (res.status === 204 ? undefined : await res.json()) as T
-}
+// A 401 here signs the viewer out like any other call does.
+const call = <T,>(method: string, path: string, body?: unknown, signal?: AbortSignal) => json<T>(method, path, { body, signal })
 
 const enc = encodeURIComponent
 const p = (id: string) => `/api/pipelines/${enc(id)}`

@@ -3,6 +3,7 @@ import { ErrorState, Loading } from '../../components/states'
 import { formatTime } from '../../lib/format'
 import { useAsync } from '../../lib/use-async'
 import { pipelinesApi, type AuditFilters } from './api'
+import layout from '../../styles/page.module.css'
 import styles from './style.module.css'
 
 /** More failed signatures than this in an hour is flagged: a broken secret or an attack. */
@@ -26,11 +27,11 @@ export default function ProjectAudit({ projectId }: { projectId: string }) {
   }
 
   return (
-    <div class={styles.page}>
+    <div class={layout.page}>
       <a href={`/projects/${projectId}`}>← Project</a>
       <h1>Audit trail</h1>
       {summary.data && (
-        <section class={styles.panel} data-testid="audit-summary">
+        <section class={layout.panel} data-testid="audit-summary">
           <h2>Failed signatures since {formatTime(summary.data.since)}</h2>
           {summary.data.rejected_by_pipeline.length === 0 && <p class="muted">None.</p>}
           <ul>
@@ -40,7 +41,7 @@ export default function ProjectAudit({ projectId }: { projectId: string }) {
               </li>
             ))}
           </ul>
-          <div class={styles.row}>
+          <div class={layout.row}>
             {summary.data.rejected_by_hour.map((h) => (
               <span key={h.hour} class={h.count > BURST_PER_HOUR ? styles.burst : 'muted'} title={`${h.hour}:00 UTC`}>
                 {h.hour.slice(11)}h: {h.count}
@@ -49,7 +50,7 @@ export default function ProjectAudit({ projectId }: { projectId: string }) {
           </div>
         </section>
       )}
-      <form class={styles.row} onSubmit={apply}>
+      <form class={layout.row} onSubmit={apply}>
         <input type="text" placeholder="kind, e.g. callback.rejected" value={draft.kind} onInput={(e) => setDraft({ ...draft, kind: e.currentTarget.value })} />
         <input type="text" placeholder="actor, e.g. pipeline:<id>" value={draft.actor} onInput={(e) => setDraft({ ...draft, actor: e.currentTarget.value })} />
         <label>
@@ -63,7 +64,7 @@ export default function ProjectAudit({ projectId }: { projectId: string }) {
       {page.error && <ErrorState error={page.error} retry={page.reload} />}
       {page.loading && !page.data && <Loading label="Loading the audit trail…" />}
       {page.data && (
-        <table class={styles.table} data-testid="audit-list">
+        <table class={layout.table} data-testid="audit-list">
           <thead>
             <tr>
               <th>When</th>
@@ -89,7 +90,7 @@ export default function ProjectAudit({ projectId }: { projectId: string }) {
           </tbody>
         </table>
       )}
-      <div class={styles.row}>
+      <div class={layout.row}>
         <button type="button" disabled={!cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>
           Newer
         </button>

@@ -3,6 +3,7 @@ import { ErrorState, Loading } from '../../components/states'
 import { formatTime } from '../../lib/format'
 import { useAsync } from '../../lib/use-async'
 import { pipelinesApi } from './api'
+import layout from '../../styles/page.module.css'
 import styles from './style.module.css'
 
 /** One pipeline: disable, enable or delete it; create, list and revoke its keys and secrets. */
@@ -28,10 +29,10 @@ export default function PipelineDetail({ pipelineId }: { pipelineId: string }) {
   const p = pipeline.data
   if (!p) return <Loading label="Loading pipeline…" />
   return (
-    <div class={styles.page}>
+    <div class={layout.page}>
       <a href="/pipelines">← Pipelines</a>
       <h1>{p.name}</h1>
-      <div class={styles.panel}>
+      <div class={layout.panel}>
         {p.description && <p>{p.description}</p>}
         <p>
           Models: <span class="mono">{p.model_names.join(', ')}</span>
@@ -50,7 +51,7 @@ export default function PipelineDetail({ pipelineId }: { pipelineId: string }) {
           {p.disabled_at && `, disabled ${formatTime(p.disabled_at)}`}
         </p>
         {p.manageable && (
-          <div class={styles.row}>
+          <div class={layout.row}>
             {p.disabled_at ? (
               <button type="button" onClick={() => act(() => pipelinesApi.enable(p.id), pipeline.reload)}>
                 Enable
@@ -88,9 +89,9 @@ export default function PipelineDetail({ pipelineId }: { pipelineId: string }) {
         </div>
       )}
       {p.manageable && (
-        <section class={styles.panel}>
+        <section class={layout.panel}>
           <h2>Keys</h2>
-          <div class={styles.row}>
+          <div class={layout.row}>
             <input type="text" placeholder="key name, e.g. gpu-box-1" value={keyName} onInput={(e) => setKeyName(e.currentTarget.value)} />
             <button
               type="button"
@@ -107,7 +108,7 @@ export default function PipelineDetail({ pipelineId }: { pipelineId: string }) {
             </button>
           </div>
           {keys.error && <ErrorState error={keys.error} retry={keys.reload} />}
-          <table class={styles.table}>
+          <table class={layout.table}>
             <tbody>
               {keys.data?.keys.map((k) => (
                 <tr key={k.id} class={k.revoked_at ? styles.off : undefined}>
@@ -131,10 +132,10 @@ export default function PipelineDetail({ pipelineId }: { pipelineId: string }) {
         </section>
       )}
       {p.manageable && (
-        <section class={styles.panel}>
+        <section class={layout.panel}>
           <h2>Secrets</h2>
           <p class="muted">Two of each purpose may be active at once, so a pipeline can move to a new secret before the old one is revoked.</p>
-          <div class={styles.row}>
+          <div class={layout.row}>
             {(['callback', 'webhook'] as const).map((purpose) => (
               <button
                 key={purpose}
@@ -150,7 +151,7 @@ export default function PipelineDetail({ pipelineId }: { pipelineId: string }) {
               </button>
             ))}
           </div>
-          <table class={styles.table}>
+          <table class={layout.table}>
             <tbody>
               {secrets.data?.secrets.map((s) => (
                 <tr key={s.id} class={s.revoked_at ? styles.off : undefined}>

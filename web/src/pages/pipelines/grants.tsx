@@ -3,6 +3,7 @@ import { ErrorState, Loading } from '../../components/states'
 import { formatTime } from '../../lib/format'
 import { useAsync } from '../../lib/use-async'
 import { pipelinesApi } from './api'
+import layout from '../../styles/page.module.css'
 import styles from './style.module.css'
 
 /** The pipelines a project grants (owners): grant one more, or take a grant back. */
@@ -25,7 +26,7 @@ export default function ProjectGrants({ projectId }: { projectId: string }) {
   const granted = new Set(grants.data?.grants.map((g) => g.pipeline_id))
   const grantable = pipelines.data?.pipelines.filter((p) => !granted.has(p.id) && !p.disabled_at) ?? []
   return (
-    <div class={styles.page}>
+    <div class={layout.page}>
       <a href={`/projects/${projectId}`}>← Project</a>
       <h1>Pipelines with access</h1>
       <p class="muted">
@@ -35,7 +36,7 @@ export default function ProjectGrants({ projectId }: { projectId: string }) {
       {grants.error && <ErrorState error={grants.error} retry={grants.reload} />}
       {!grants.data && !grants.error && <Loading label="Loading grants…" />}
       {grants.data && (
-        <table class={styles.table} data-testid="grant-list">
+        <table class={layout.table} data-testid="grant-list">
           <tbody>
             {grants.data.grants.length === 0 && (
               <tr>
@@ -58,7 +59,7 @@ export default function ProjectGrants({ projectId }: { projectId: string }) {
           </tbody>
         </table>
       )}
-      <div class={styles.row}>
+      <div class={layout.row}>
         <select value={choice} onChange={(e) => setChoice(e.currentTarget.value)} aria-label="Pipeline to grant">
           <option value="">Choose a pipeline…</option>
           {grantable.map((p) => (

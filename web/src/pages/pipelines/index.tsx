@@ -3,6 +3,7 @@ import { Empty, ErrorState, Loading } from '../../components/states'
 import { formatTime } from '../../lib/format'
 import { useAsync } from '../../lib/use-async'
 import { pipelinesApi } from './api'
+import layout from '../../styles/page.module.css'
 import styles from './style.module.css'
 
 const splitList = (text: string) =>
@@ -38,13 +39,13 @@ export default function PipelinesPage() {
   }
 
   return (
-    <div class={styles.page}>
+    <div class={layout.page}>
       <h1>Pipelines</h1>
       {loading && !data && <Loading label="Loading pipelines…" />}
       {error && <ErrorState error={error} retry={reload} />}
       {data && data.pipelines.length === 0 && <Empty title="No pipelines yet">Register one below, then create a key for it and grant it a project.</Empty>}
       {data && data.pipelines.length > 0 && (
-        <table class={styles.table} data-testid="pipeline-list">
+        <table class={layout.table} data-testid="pipeline-list">
           <thead>
             <tr>
               <th>Name</th>
@@ -70,7 +71,7 @@ export default function PipelinesPage() {
           </tbody>
         </table>
       )}
-      <form class={`${styles.panel} ${styles.form}`} onSubmit={register} data-testid="pipeline-register">
+      <form class={`${layout.panel} ${layout.form}`} onSubmit={register} data-testid="pipeline-register">
         <h2 style={{ gridColumn: '1 / -1' }}>Register a pipeline</h2>
         <label for="pl-name">Name</label>
         <input id="pl-name" type="text" required value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />
@@ -87,7 +88,7 @@ export default function PipelinesPage() {
         <input id="pl-desc" type="text" value={form.description} onInput={(e) => setForm({ ...form, description: e.currentTarget.value })} />
         <label for="pl-hook">Webhook URL</label>
         <input id="pl-hook" type="text" placeholder="https://…" value={form.webhook} onInput={(e) => setForm({ ...form, webhook: e.currentTarget.value })} />
-        <div class={styles.actions}>
+        <div class={layout.actions}>
           <button class="primary" type="submit" disabled={busy}>
             Register
           </button>

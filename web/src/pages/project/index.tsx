@@ -34,6 +34,12 @@ export default function ProjectPage({ projectId }: { projectId: string }) {
               Dataset view →
             </a>
           )}
+          <a href={`/projects/${projectId}/jobs`} data-testid="jobs-link">
+            Jobs →
+          </a>
+          <a href={`/projects/${projectId}/models`} data-testid="project-models-link">
+            Model versions →
+          </a>
         </header>
       )}
       {images.loaded && total > 0 && <DatasetExport projectId={projectId} />}
