@@ -150,4 +150,26 @@ describe('jobs and model versions in the viewer', () => {
     expect((await look('job-list')).collapse).toBe('collapse')
     expect(await look('job-start')).toMatchObject({ display: 'grid', border: 'solid' })
   })
+
+  it('follows a running job live: its status, stages with their timings, new metric points and log lines', async () => {
+    const jobId = (await h.call('POST', `/api/projects/${projectId}/jobs`, { kind: 'evaluation', model_name: 'detector', model_version: '2' }, 'user')).id
+    await jobWaitsForRunnable(jobId)
+    const page = await h.open()
+    await page.goto(`${h.server.baseUrl}/jobs/${jobId}`)
+    const job = page.getByTestId('job-page')
+    await until(() => job.getAttribute('data-live'), (s) => s === 'open', 'live socket open')
+
+    await h.call('PATCH', `/api/jobs/${jobId}/status`, { status: 'processing', stage: 'match' }, 'hmac')
+    await until(() => job.getAttribute('data-status'), (s) => s === 'processing', 'processing shown')
+    await until(() => page.locator('[data-testid="job-stage"][data-stage="match"]').getAttribute('data-done'), (d) => d === 'false', 'stage running')
+    await h.call('POST', `/api/jobs/${jobId}/metrics`, { points: [1, 2, 3].map((step) => ({ name: 'eval/map', step, value: step / 10 })) }, 'hmac')
+    await until(() => page.locator('[data-testid="metric-chart"][data-metric="eval/map"]').getAttribute('data-points').catch(() => null), (n) => n === '3', 'chart grew')
+    await h.call('POST', `/api/jobs/${jobId}/logs`, { lines: [{ ts: new Date().toISOString(), level: 'info', message: 'matched 120 boxes', stage: 'match' }] }, 'hmac')
+    await until(() => page.getByTestId('job-log').textContent(), (t) => Boolean(t?.includes('matched 120 boxes')), 'log line arrived')
+    await h.call('POST', `/api/jobs/${jobId}/progress`, { progress: 0.9, stage: 'report' }, 'hmac')
+    await until(() => page.locator('[data-testid="job-stage"][data-stage="match"]').getAttribute('data-done'), (d) => d === 'true', 'first stage closed')
+    await h.call('POST', `/api/jobs/${jobId}/finalize`, { status: 'completed' }, 'hmac')
+    await until(() => job.getAttribute('data-status'), (s) => s === 'completed', 'completed shown')
+    expect(await page.getByTestId('job-stage').count()).toBe(2)
+  })
 })

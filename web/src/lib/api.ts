@@ -150,7 +150,7 @@ export const datasetExportUrl = (projectId: string, query: ProjectExportQuery) =
   withQuery(`/api/projects/${enc(projectId)}/export`, { format: query.format, model: query.model, review: query.review })
 
 /** The live stream is same-origin, so the session cookie rides along with the upgrade. */
-export function liveUrl(analysisId: string, since: number | null, base: Pick<Location, 'protocol' | 'host'> = location): string {
+export function liveUrl(analysisId: string, since: number | null, base: Pick<Location, 'protocol' | 'host'> = location, runs = 'analyses'): string {
   const protocol = base.protocol === 'https:' ? 'wss:' : 'ws:'
-  return `${protocol}//${base.host}${withQuery(`/api/analyses/${enc(analysisId)}/live`, { since: since ?? undefined })}`
+  return `${protocol}//${base.host}${withQuery(`/api/${runs}/${enc(analysisId)}/live`, { since: since ?? undefined })}`
 }

@@ -4,9 +4,9 @@ import { MetricChart } from '../../components/metric-chart'
 import { ErrorState, Loading } from '../../components/states'
 import { formatDuration, formatTime, durationBetween } from '../../lib/format'
 import { useAsync } from '../../lib/use-async'
-import { usePolling } from '../../lib/use-polling'
 import { jobsApi, TERMINAL, type JobDetail } from './api'
 import { JobStatus } from './job-status'
+import { useJobLive, type JobPart } from './use-job-live'
 import layout from '../../styles/page.module.css'
 import styles from './style.module.css'
 
@@ -17,12 +17,8 @@ export default function JobPage({ jobId }: { jobId: string }) {
   const logs = useAsync((signal) => jobsApi.logs(jobId, signal), [jobId])
   const artifacts = useAsync((signal) => jobsApi.artifacts(jobId, signal), [jobId])
   const running = Boolean(job.data && !TERMINAL.includes(job.data.status))
-  usePolling(running, 2000, () => {
-    job.reload()
-    metrics.reload()
-    logs.reload()
-    artifacts.reload()
-  })
+  const reloads: Record<JobPart, () => void> = { job: job.reload, metrics: metrics.reload, logs: logs.reload, artifacts: artifacts.reload }
+  const live = useJobLive(jobId, (part) => reloads[part]())
   const [filter, setFilter] = useState('')
   const [canceling, setCanceling] = useState<string | null>(null)
 
@@ -47,7 +43,7 @@ export default function JobPage({ jobId }: { jobId: string }) {
   const j = job.data
   const lines = (logs.data?.lines ?? []).filter((l) => !filter || l.message.toLowerCase().includes(filter.toLowerCase()))
   return (
-    <div class={layout.page} data-testid="job-page" data-status={j.status}>
+    <div class={layout.page} data-testid="job-page" data-status={j.status} data-live={live.connection}>
       <Breadcrumbs trail={[{ label: 'Projects', href: '/' }, { label: 'Project', href: `/projects/${j.project_id}` }, { label: 'Jobs', href: `/projects/${j.project_id}/jobs` }, { label: j.id.slice(0, 8), mono: true }]} />
       <header class={layout.head}>
         <h1>
@@ -64,6 +60,19 @@ export default function JobPage({ jobId }: { jobId: string }) {
       <section class={layout.panel}>
         <Facts job={j} />
       </section>
+      {live.stages.length > 0 && (
+        <section>
+          <h2>Stages</h2>
+          <ol class={styles.queue} data-testid="job-stages">
+            {live.stages.map((s) => (
+              <li key={`${s.name}-${s.started_at}`} data-testid="job-stage" data-stage={s.name} data-done={s.ended_at ? 'true' : 'false'}>
+                <span class="mono">{s.name}</span>{' '}
+                <span class="muted">{s.ended_at ? formatDuration(s.duration_ms) : `running since ${formatTime(s.started_at)}`}</span>
+              </li>
+            ))}
+          </ol>
+        </section>
+      )}
       <section>
         <h2>Metrics</h2>
         {metrics.data && metrics.data.series.length === 0 && <p class="muted">No metrics reported yet.</p>}
