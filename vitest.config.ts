@@ -16,6 +16,7 @@ export const TEST_SETTINGS: Record<string, string> = {
   PIPELINE_SECRETS_KEY: 'test-pipeline-secrets-key',
   // Dispatch tests deliver to a receiver on loopback and retry at once; push is off unless a test turns it on.
   ML_PIPELINE_PUSH_WEBHOOKS_ENABLED: 'false',
+  ML_PIPELINE_PULL_ENABLED: 'true',
   ML_WEBHOOK_ALLOW_LOOPBACK: 'true',
   ML_WEBHOOK_RETRY_SCHEDULE: '0,0',
 }

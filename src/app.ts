@@ -8,6 +8,7 @@ import { traced } from './observability/request-log'
 import { analysisRoutes } from './routes/analyses'
 import { annotationRoutes } from './routes/annotations'
 import { artifactRoutes } from './routes/artifacts'
+import { claimRoutes } from './routes/claims'
 import { deliveryRoutes } from './routes/deliveries'
 import { evaluationRoutes } from './routes/evaluations'
 import { exportRoutes } from './routes/exports'
@@ -53,6 +54,8 @@ export function createApp() {
   app.route('/', artifactRoutes)
   app.route('/', pipelineRoutes)
   app.route('/', exportRoutes)
+  // Before the registry, whose `/api/pipelines/{pipeline_id}` would otherwise see `claim` as an id.
+  app.route('/', claimRoutes)
   app.route('/', pipelineRegistryRoutes)
   app.route('/', pipelineCredentialRoutes)
   app.route('/', grantRoutes)

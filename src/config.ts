@@ -107,6 +107,8 @@ export const configSchema = z.object({
   ML_AUDIT_RETENTION_DAYS: int(90, 1, 36_500),
   // Push dispatch (docs/dispatch.md): signed webhooks delivered through the DISPATCH queue.
   ML_PIPELINE_PUSH_WEBHOOKS_ENABLED: flag(false),
+  // Pull dispatch (docs/dispatch.md#pull): pipeline keys claim queued work.
+  ML_PIPELINE_PULL_ENABLED: flag(false),
   ML_WEBHOOK_URL: optionalUrl,
   ML_WEBHOOK_SECRET: list,
   // Seconds to wait before each retry: Standard Webhooks' schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).

@@ -56,6 +56,18 @@ class JobRunTest(unittest.TestCase):
         self.assertEqual([len(r.json["items"]) for r in self.server.matching("POST", "batch/results")], [100, 100, 50])
         self.assertEqual((len(result["results"]), result["batch"]), (3, {"total": 250}))
 
+    def test_claimed_runs_are_signed_with_their_own_credential(self) -> None:
+        client, _ = make_client(self.server, api_key="mlpip_test_key")
+        run = {"kind": "job", "id": JOB_ID, "event": "job.runnable", "data": {"job": job("queued"), "callback": {"secret": "mlcred_abc"}}}
+        self.server.queue("POST", "/api/pipelines/claim", (200, {"claimed": [run]}))
+        self.assertEqual([c["id"] for c in client.claim(limit=2, kinds=["job"])], [JOB_ID])
+        request = self.server.matching("POST", "/api/pipelines/claim")[0]
+        self.assertEqual((request.header("X-API-Key"), request.json), ("mlpip_test_key", {"limit": 2, "kinds": ["job"]}))
+        client.job(JOB_ID).start()
+        self.assertTrue(self.server.matching("PATCH", f"{BASE}/status")[0].signature_valid("mlcred_abc"))
+        with self.assertRaises(ValueError):
+            self.client.claim()
+
     def test_a_cancel_raises_job_canceled_and_is_not_failed(self) -> None:
         self.server.queue("POST", f"{BASE}/progress", (409, {"error": {"code": "job_canceled", "message": "canceled", "details": None}}))
         with self.assertRaises(JobCanceled) as caught:

@@ -5,7 +5,7 @@ import { AnalysisRun } from './run'
 import type { RunHandle } from './run-handle'
 import { serializeBody, signatureHeaders } from './signing'
 import { Transport, type Attempt, type Logger, type RawResponse, type RetryMode, type TransportOptions } from './transport'
-import type { Analysis, AnalysisCreate, AnalysisCreated, AnalysisWithAnnotations, Job, JobCreate, JobDetail } from './types'
+import type { Analysis, AnalysisCreate, AnalysisCreated, AnalysisWithAnnotations, ClaimedRun, ClaimRequest, Job, JobCreate, JobDetail } from './types'
 import { VERSION } from './version'
 
 /** How requests are retried and timed; documented once, on the transport. */
@@ -162,6 +162,22 @@ export class LoupeClient {
   /** `POST /api/jobs/{id}/cancel` (editor or owner); the pipeline then sees `JobCanceled`. */
   cancelJob(id: string): Promise<Job> {
     return this.userRequest('POST', `/api/jobs/${encodeURIComponent(id)}/cancel`)
+  }
+
+  /**
+   * `POST /api/pipelines/claim` (a pipeline key, `apiKey`): the next queued analyses and runnable
+   * jobs this pipeline serves, which it then holds. Each run's credential is kept, so
+   * `client.analysis(id)` / `client.job(id)` sign with it. An empty list means nothing is waiting.
+   * Only 429 is retried: a claim whose answer was lost has still taken the runs.
+   */
+  async claim(request: ClaimRequest = {}): Promise<ClaimedRun[]> {
+    if (!this.apiKey) throw new TypeError('claiming work needs a pipeline key (apiKey)')
+    const { claimed } = await this.userRequest<{ claimed: ClaimedRun[] }>('POST', '/api/pipelines/claim', request, 'rate_limit')
+    for (const run of claimed) {
+      const secret = (run.data as { callback?: { secret?: string } | null }).callback?.secret
+      if (secret) this.useCredential(run.id, secret)
+    }
+    return claimed
   }
 
   // ---- pipeline callbacks (HMAC) -----------------------------------------------------------

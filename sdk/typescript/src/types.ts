@@ -7,6 +7,7 @@ import type { z } from 'zod'
 import type * as analyses from '../../../src/schemas/analyses'
 import type * as annotationTypes from '../../../src/schemas/annotation-types'
 import type * as artifacts from '../../../src/schemas/artifacts'
+import type * as claims from '../../../src/schemas/claims'
 import type * as common from '../../../src/schemas/common'
 import type * as events from '../../../src/schemas/events'
 import type * as batch from '../../../src/schemas/batch'
@@ -66,6 +67,10 @@ export type ModelVersionRegister = z.input<typeof modelVersions.ModelVersionRegi
 /** Pinned to the server's constant: if it changes there, this line stops compiling. */
 export const MAX_METRIC_POINTS_PER_REQUEST: typeof metrics.MAX_METRIC_POINTS_PER_REQUEST = 1000
 export const MAX_BATCH_RESULT_ITEMS: typeof batch.MAX_BATCH_RESULT_ITEMS = 100
+
+/** A run a claim handed out: its kind and id, and what a push delivery of it would carry in `data`. */
+export type ClaimedRun = z.output<typeof claims.ClaimedRun>
+export type ClaimRequest = z.input<typeof claims.ClaimRequest>
 
 export type ArtifactType = artifacts.ArtifactType
 export type PresignRequest = z.input<typeof artifacts.PresignRequest>

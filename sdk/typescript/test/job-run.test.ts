@@ -60,6 +60,22 @@ describe('JobRun', () => {
     expect(result.batch).toEqual(summary)
   })
 
+  it('claims work with a pipeline key and signs each claimed run with the credential it came with', async () => {
+    const { client } = makeClient(server, { apiKey: 'mlpip_test_key', secret: null })
+    server.queue('POST', '/api/pipelines/claim', {
+      status: 200,
+      body: { claimed: [{ kind: 'job', id: JOB_ID, event: 'job.runnable', data: { job: job('queued'), callback: { base_url: `http://x${JOB_BASE}`, secret: 'mlcred_abc' } } }] },
+    })
+    const claimed = await client.claim({ limit: 2, kinds: ['job'] })
+    expect(claimed.map((c) => c.id)).toEqual([JOB_ID])
+    const [request] = server.matching('POST', '/api/pipelines/claim')
+    expect(request!.header('x-api-key')).toBe('mlpip_test_key')
+    expect(request!.json).toEqual({ limit: 2, kinds: ['job'] })
+    await client.job(JOB_ID).start()
+    expect(server.matching('PATCH', `${JOB_BASE}/status`)[0]!.signatureValid('mlcred_abc')).toBe(true)
+    await expect(makeClient(server).client.claim()).rejects.toThrow(/pipeline key/)
+  })
+
   it('raises JobCanceled on 409 job_canceled, does not fail the job, and keeps raising it', async () => {
     const { client } = makeClient(server)
     server.queue('POST', `${JOB_BASE}/progress`, { status: 409, body: envelope('job_canceled', 'canceled by a user') })

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from typing import Any, Callable, Dict, Optional, cast
+from typing import Any, Callable, Dict, List, Optional, cast
 
 from ._transport import RETRY_ALL, RETRY_RATE_LIMIT, Response, Transport
 from ._version import __version__
@@ -159,6 +159,23 @@ class LoupeClient:
     def cancel_job(self, job_id: str) -> JSONDict:
         """``POST /api/jobs/{id}/cancel`` (editor or owner). The pipeline sees ``JobCanceled``."""
         return cast(JSONDict, self.user_request("POST", f"/api/jobs/{_segment(job_id)}/cancel"))
+
+    def claim(self, limit: int = 1, kinds: Optional[List[str]] = None) -> List[JSONDict]:
+        """``POST /api/pipelines/claim`` (a pipeline key, ``api_key``): the next queued analyses and
+        runnable jobs this pipeline serves, which it then holds. Each run's credential is kept, so
+        :meth:`analysis` / :meth:`job` sign with it. An empty list means nothing is waiting. Only 429
+        is retried: a claim whose answer was lost has still taken the runs."""
+        if not self.api_key:
+            raise ValueError("claiming work needs a pipeline key (api_key)")
+        body: JSONDict = {"limit": limit}
+        if kinds is not None:
+            body["kinds"] = list(kinds)
+        claimed = cast(JSONDict, self.user_request("POST", "/api/pipelines/claim", body, retry=RETRY_RATE_LIMIT))["claimed"]
+        for run in claimed:
+            callback = (run.get("data") or {}).get("callback")
+            if isinstance(callback, dict) and callback.get("secret"):
+                self.use_credential(str(run["id"]), str(callback["secret"]))
+        return cast(List[JSONDict], claimed)
 
     # ---- pipeline callbacks (HMAC) -----------------------------------------------------------
 

@@ -1,0 +1,25 @@
+import { z } from 'zod'
+import { Uuid } from './common'
+
+/** How much work one claim takes at most: a worker asks again when it is done with it. */
+export const MAX_CLAIM = 20
+export const CLAIMABLE_KINDS = ['analysis', 'job'] as const
+
+export const ClaimRequest = z
+  .object({
+    limit: z.number().int().min(1).max(MAX_CLAIM).default(1),
+    kinds: z.array(z.enum(CLAIMABLE_KINDS)).min(1).optional().meta({ description: 'Which kinds of run to take; both when left out' }),
+  })
+  .meta({ id: 'ClaimRequest', example: { limit: 5, kinds: ['analysis'] } })
+
+export const ClaimedRun = z
+  .object({
+    kind: z.enum(CLAIMABLE_KINDS),
+    id: Uuid,
+    event: z.string().meta({ description: '`analysis.created` or `job.runnable`: what a push delivery of the same run would be' }),
+    data: z.record(z.string(), z.unknown()).meta({ description: 'Exactly what a push delivery carries in `data`: the work, its inputs’ URLs, and the callback credential' }),
+  })
+  .meta({ id: 'ClaimedRun' })
+
+export const ClaimResponse = z.object({ claimed: z.array(ClaimedRun) }).meta({ id: 'ClaimResponse' })
+export type ClaimedRun = z.infer<typeof ClaimedRun>
