@@ -148,6 +148,14 @@ function Facts({ job: j }: { job: JobDetail }) {
       )}
       <dt>Parameters</dt>
       <dd class="mono">{JSON.stringify(j.parameters ?? {})}</dd>
+      {j.inputs && Object.keys(j.inputs).length > 0 && (
+        <>
+          <dt>Inputs</dt>
+          <dd class="mono" data-testid="job-inputs">
+            {JSON.stringify(j.inputs)}
+          </dd>
+        </>
+      )}
       {j.dataset && (
         <>
           <dt>Dataset</dt>
