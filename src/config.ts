@@ -107,8 +107,12 @@ export const configSchema = z.object({
   ML_AUDIT_RETENTION_DAYS: int(90, 1, 36_500),
   // Push dispatch (docs/dispatch.md): signed webhooks delivered through the DISPATCH queue.
   ML_PIPELINE_PUSH_WEBHOOKS_ENABLED: flag(false),
-  // Pull dispatch (docs/dispatch.md#pull): pipeline keys claim queued work.
+  // Pull dispatch (docs/dispatch.md#pull-claims): pipeline keys claim queued work, each run for a
+  // lease that callbacks carrying its token renew; an unstarted run whose lease ran out is claimable
+  // again, up to ML_CLAIM_MAX_ATTEMPTS claims.
   ML_PIPELINE_PULL_ENABLED: flag(false),
+  ML_CLAIM_LEASE_SECONDS: int(300, 5, 86_400),
+  ML_CLAIM_MAX_ATTEMPTS: int(3, 1, 100),
   ML_WEBHOOK_URL: optionalUrl,
   ML_WEBHOOK_SECRET: list,
   // Seconds to wait before each retry: Standard Webhooks' schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).

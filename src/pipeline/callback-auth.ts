@@ -3,11 +3,13 @@ import { createMiddleware } from 'hono/factory'
 import { nonceStub } from '../../durable-objects/nonce-object'
 import type { AppEnv, PipelinePrincipal } from '../app-env'
 import { sha256Hex } from '../digest'
+import { renewLease } from '../dispatch/claim'
 import { auditInsert } from '../domain/audit'
 import { callbackCandidates } from '../domain/pipelines/secrets'
 import { AppError, notFound } from '../errors'
 import { assertJsonContentType, MAX_JSON_BYTES, parseJsonOnce, readBody } from '../http/json-body'
 import { clientIp, failedAuth } from '../limits/rate-limits'
+import { LEASE_HEADER } from '../schemas/claims'
 import { Uuid } from '../schemas/common'
 import { assertSignatureHeaders, NONCE_HEADER, nonceOf, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySigner, type SigningCandidate } from './hmac'
 import { runOwnership } from './run-access'
@@ -35,6 +37,7 @@ export const verifiedCallback = (maxBytes: number, kind = 'analysis') =>
       if (!signed && !config.ML_PIPELINE_REQUIRE_HMAC) {
         console.warn(JSON.stringify({ level: 'warn', requestId: c.get('requestId'), message: 'unsigned pipeline callback accepted', path: c.req.path }))
         if (pipeline) await assertOwnRun(c, kind, runId, pipeline)
+        await renewCarriedLease(c, kind, runId, pipeline)
         parseJsonOnce(c, await readBody(c, Math.min(maxBytes, MAX_UNSIGNED_BYTES)))
         c.set('callback', { requestId: c.get('requestId'), nonce: nonceOf(headers) })
         return await next()
@@ -48,6 +51,7 @@ export const verifiedCallback = (maxBytes: number, kind = 'analysis') =>
       const { signer, nonce } = await verifySigner(headers, raw, candidates, config.ML_HMAC_SKEW_SECONDS)
       if (pipeline) await assertOwnRun(c, kind, runId, pipeline)
       else if (signer.scope === 'run') await assertRunHolderActive(c, kind, runId)
+      await renewCarriedLease(c, kind, runId, pipeline)
       parseJsonOnce(c, raw)
       // A run credential names its run, so its nonces are the run's: its object spends them with the write.
       if (nonce && signer.scope !== 'run') await spendNonce(c, signer, nonce)
@@ -89,6 +93,13 @@ async function assertRunHolderActive(c: Context<AppEnv>, kind: string, runId: st
   if (!run) throw notFound(capitalize(kind))
   if (run.pipelineId && run.pipelineOff) throw new AppError(403, 'pipeline_disabled', 'The pipeline holding this run is disabled')
   if (run.pipelineId && !run.granted) throw new AppError(403, 'forbidden', 'The project no longer grants the pipeline holding this run')
+}
+
+/** A callback that carries a claim's lease token renews the lease, or is refused when the lease is no longer its. */
+async function renewCarriedLease(c: Context<AppEnv>, kind: string, runId: string, pipeline: PipelinePrincipal | null) {
+  const token = c.req.header(LEASE_HEADER)
+  if (!token || (kind !== 'analysis' && kind !== 'job')) return
+  await renewLease(c.get('db'), c.get('config'), kind, runId, token, pipeline?.id ?? null)
 }
 
 async function spendNonce(c: Context<AppEnv>, signer: SigningCandidate, nonce: string) {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Uuid } from './common'
+import { Timestamp, Uuid } from './common'
 
 /** How much work one claim takes at most: a worker asks again when it is done with it. */
 export const MAX_CLAIM = 20
@@ -12,10 +12,21 @@ export const ClaimRequest = z
   })
   .meta({ id: 'ClaimRequest', example: { limit: 5, kinds: ['analysis'] } })
 
+/** Sent on a callback, the lease's token renews it; a token that is no longer the run's answers 409 `lease_lost`. */
+export const LEASE_HEADER = 'X-ML-Lease'
+
+export const Lease = z
+  .object({
+    token: z.string().meta({ description: `Send it as ${LEASE_HEADER} on the run's callbacks, or to \`POST /api/pipelines/claim/renew\`` }),
+    expires_at: Timestamp,
+  })
+  .meta({ id: 'Lease' })
+
 export const ClaimedRun = z
   .object({
     kind: z.enum(CLAIMABLE_KINDS),
     id: Uuid,
+    lease: Lease,
     event: z.string().meta({ description: '`analysis.created` or `job.runnable`: what a push delivery of the same run would be' }),
     data: z.record(z.string(), z.unknown()).meta({ description: 'Exactly what a push delivery carries in `data`: the work, its inputs’ URLs, and the callback credential' }),
   })
@@ -23,3 +34,7 @@ export const ClaimedRun = z
 
 export const ClaimResponse = z.object({ claimed: z.array(ClaimedRun) }).meta({ id: 'ClaimResponse' })
 export type ClaimedRun = z.infer<typeof ClaimedRun>
+
+export const RenewRequest = z
+  .object({ kind: z.enum(CLAIMABLE_KINDS), id: Uuid, token: z.string().min(1).max(100) })
+  .meta({ id: 'RenewRequest' })

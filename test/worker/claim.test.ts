@@ -11,6 +11,7 @@ import { asPipeline, auditRows, grant, registerPipeline } from './pipeline-helpe
 interface Claimed {
   kind: 'analysis' | 'job'
   id: string
+  lease: { token: string; expires_at: string }
   event: string
   data: any
 }
@@ -38,11 +39,12 @@ async function world() {
   return { owner, project, image, a, b, analysis }
 }
 
-/** A callback sent with a pipeline key, signed with the shared test secret. */
-async function keyed(key: string, method: string, path: string, payload: unknown) {
+/** A callback sent with a pipeline key (and a lease token), signed with the shared test secret. */
+async function keyed(key: string, method: string, path: string, payload: unknown, lease?: string) {
   const req = await signedRequest(method, path, payload, { nonce: crypto.randomUUID() })
   const headers = new Headers(req.headers)
   headers.set('X-API-Key', key)
+  if (lease) headers.set('X-ML-Lease', lease)
   return exports.default.fetch(new Request(req, { headers }))
 }
 
@@ -124,5 +126,66 @@ describe('pull dispatch', () => {
     const off = await fetchWithEnv(request('/api/pipelines/claim', { method: 'POST', json: {}, headers: { 'X-API-Key': w.a.key } }), { ML_PIPELINE_PULL_ENABLED: 'false' })
     expect(off.status).toBe(403)
     expect((await off.json<Envelope>()).error.code).toBe('pull_disabled')
+  })
+
+  it('holds a claim for a lease: callbacks with its token renew it, an unstarted run whose lease ran out goes to the next claim, and the old token is fenced off', async () => {
+    const w = await world()
+    const id = await w.analysis()
+    const [first] = await claimed(w.a.key, { kinds: ['analysis'] })
+    expect(first!.lease.token).toMatch(/^lease_/)
+    const leaseEnd = (table = 'analyses') => env.DB.prepare(`SELECT lease_expires_at AS e, claims FROM ${table} WHERE id = ?`).bind(id).first<{ e: string; claims: number }>()
+    expect(Date.parse(first!.lease.expires_at) - Date.now()).toBeGreaterThan(250_000)
+    // Nobody else gets it while the lease lasts.
+    expect(await claimed(w.b.key, { kinds: ['analysis'] })).toEqual([])
+
+    // A renewal moves the end; a callback carrying the token does the same.
+    await env.DB.prepare("UPDATE analyses SET lease_expires_at = '2030-01-01T00:00:00.000Z' WHERE id = ?").bind(id).run()
+    const renewed = await asPipeline(w.a.key, '/api/pipelines/claim/renew', { method: 'POST', json: { kind: 'analysis', id, token: first!.lease.token } })
+    expect(renewed.status).toBe(200)
+    expect((await leaseEnd())!.e < '2030').toBe(true)
+    await env.DB.prepare("UPDATE analyses SET lease_expires_at = '2030-01-01T00:00:00.000Z' WHERE id = ?").bind(id).run()
+    expect((await keyed(w.a.key, 'POST', `/api/analyses/${id}/logs`, { lines: [{ ts: new Date().toISOString(), level: 'info', message: 'alive' }] }, first!.lease.token)).status).toBe(200)
+    expect((await leaseEnd())!.e < '2030').toBe(true)
+
+    // The worker dies before starting: once the lease has run out, the next claim takes the run.
+    await env.DB.prepare("UPDATE analyses SET lease_expires_at = '2000-01-01T00:00:00.000Z' WHERE id = ?").bind(id).run()
+    const [second] = await claimed(w.b.key, { kinds: ['analysis'] })
+    expect(second!.id).toBe(id)
+    expect(second!.lease.token).not.toBe(first!.lease.token)
+    expect((await leaseEnd())!.claims).toBe(2)
+
+    // The first worker comes back: its token is fenced off, and nothing it sends changes the run.
+    const stale = await keyed(w.a.key, 'PATCH', `/api/analyses/${id}/status`, { status: 'processing' }, first!.lease.token)
+    expect(stale.status).toBe(404) // its key no longer holds the run either
+    const staleRenew = await asPipeline(w.b.key, '/api/pipelines/claim/renew', { method: 'POST', json: { kind: 'analysis', id, token: first!.lease.token } })
+    expect(staleRenew.status).toBe(409)
+    expect((await staleRenew.json<Envelope>()).error.code).toBe('lease_lost')
+    const viaCredential = await exports.default.fetch(
+      await (async () => {
+        const req = await signedRequest('PATCH', `/api/analyses/${id}/status`, { status: 'processing' }, { secret: first!.data.callback.secret, nonce: crypto.randomUUID() })
+        const headers = new Headers(req.headers)
+        headers.set('X-ML-Lease', first!.lease.token)
+        return new Request(req, { headers })
+      })(),
+    )
+    expect(viaCredential.status).toBe(409)
+    expect((await viaCredential.json<Envelope>()).error.code).toBe('lease_lost')
+    expect((await env.DB.prepare('SELECT status FROM analyses WHERE id = ?').bind(id).first<{ status: string }>())!.status).toBe('queued')
+
+    // The new holder works; a started run is not reclaimed however its lease stands.
+    expect((await keyed(w.b.key, 'PATCH', `/api/analyses/${id}/status`, { status: 'processing' }, second!.lease.token)).status).toBe(200)
+    await env.DB.prepare("UPDATE analyses SET lease_expires_at = '2000-01-01T00:00:00.000Z' WHERE id = ?").bind(id).run()
+    expect(await claimed(w.a.key, { kinds: ['analysis'] })).toEqual([])
+  })
+
+  it('stops handing out a run after ML_CLAIM_MAX_ATTEMPTS claims whose leases ran out', async () => {
+    const w = await world()
+    const id = await w.analysis()
+    for (let i = 0; i < 3; i++) {
+      expect((await claimed(i % 2 ? w.a.key : w.b.key, { kinds: ['analysis'] })).map((c) => c.id)).toEqual([id])
+      await env.DB.prepare("UPDATE analyses SET lease_expires_at = '2000-01-01T00:00:00.000Z' WHERE id = ?").bind(id).run()
+    }
+    expect(await claimed(w.a.key, { kinds: ['analysis'] })).toEqual([])
+    expect((await auditRows("action = 'analysis.claimed' AND target_id = ?", id)).length).toBe(3)
   })
 })

@@ -58,13 +58,15 @@ class JobRunTest(unittest.TestCase):
 
     def test_claimed_runs_are_signed_with_their_own_credential(self) -> None:
         client, _ = make_client(self.server, api_key="mlpip_test_key")
-        run = {"kind": "job", "id": JOB_ID, "event": "job.runnable", "data": {"job": job("queued"), "callback": {"secret": "mlcred_abc"}}}
+        run = {"kind": "job", "id": JOB_ID, "event": "job.runnable", "lease": {"token": "lease_abc", "expires_at": "2030-01-01T00:00:00.000Z"}, "data": {"job": job("queued"), "callback": {"secret": "mlcred_abc"}}}
         self.server.queue("POST", "/api/pipelines/claim", (200, {"claimed": [run]}))
         self.assertEqual([c["id"] for c in client.claim(limit=2, kinds=["job"])], [JOB_ID])
         request = self.server.matching("POST", "/api/pipelines/claim")[0]
         self.assertEqual((request.header("X-API-Key"), request.json), ("mlpip_test_key", {"limit": 2, "kinds": ["job"]}))
         client.job(JOB_ID).start()
-        self.assertTrue(self.server.matching("PATCH", f"{BASE}/status")[0].signature_valid("mlcred_abc"))
+        start = self.server.matching("PATCH", f"{BASE}/status")[0]
+        self.assertTrue(start.signature_valid("mlcred_abc"))
+        self.assertEqual(start.header("X-ML-Lease"), "lease_abc")
         with self.assertRaises(ValueError):
             self.client.claim()
 

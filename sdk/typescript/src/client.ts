@@ -63,6 +63,8 @@ export class LoupeClient {
   readonly apiKey: string | undefined
   /** Run credentials (`mlcred_…`) by analysis or job id, from creates, deliveries or `useCredential`. */
   private readonly credentials = new Map<string, string>()
+  /** Lease tokens of claimed runs, sent as `X-ML-Lease` on their callbacks, which renews the lease. */
+  private readonly leases = new Map<string, string>()
   readonly transport: Transport
   readonly logger: Logger
   maxBulk: number
@@ -134,6 +136,12 @@ export class LoupeClient {
     this.credentials.set(String(id), secret)
   }
 
+  /** The headers a callback on run `id` carries besides its signature: its lease token, when this client claimed it. */
+  runHeaders(id: string): Record<string, string> {
+    const lease = this.leases.get(String(id))
+    return lease ? { 'X-ML-Lease': lease } : {}
+  }
+
   /** The secret that signs callbacks for run `id`: its run credential, else `secret`. */
   signingSecret(id: string): string | null {
     return this.credentials.get(String(id)) ?? this.secret
@@ -166,8 +174,10 @@ export class LoupeClient {
 
   /**
    * `POST /api/pipelines/claim` (a pipeline key, `apiKey`): the next queued analyses and runnable
-   * jobs this pipeline serves, which it then holds. Each run's credential is kept, so
-   * `client.analysis(id)` / `client.job(id)` sign with it. An empty list means nothing is waiting.
+   * jobs this pipeline serves, which it then holds on a lease. Each run's credential and lease token
+   * are kept, so `client.analysis(id)` / `client.job(id)` sign with the one and send the other as
+   * `X-ML-Lease`, which renews the lease (and answers 409 `lease_lost` once another claim took the
+   * run). An empty list means nothing is waiting.
    * Only 429 is retried: a claim whose answer was lost has still taken the runs.
    */
   async claim(request: ClaimRequest = {}): Promise<ClaimedRun[]> {
@@ -176,6 +186,7 @@ export class LoupeClient {
     for (const run of claimed) {
       const secret = (run.data as { callback?: { secret?: string } | null }).callback?.secret
       if (secret) this.useCredential(run.id, secret)
+      this.leases.set(run.id, run.lease.token)
     }
     return claimed
   }
@@ -230,11 +241,19 @@ export class LoupeClient {
    * Sends `payload` to a pipeline callback, signed as the guide describes. Every attempt is signed
    * afresh (new timestamp, new nonce), so a retry is never refused as stale or as a replay.
    */
-  async signedRequest<T = unknown>(method: string, path: string, payload: unknown, retry: RetryMode = 'all', secret: string | null = this.secret): Promise<T> {
+  async signedRequest<T = unknown>(
+    method: string,
+    path: string,
+    payload: unknown,
+    retry: RetryMode = 'all',
+    secret: string | null = this.secret,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> {
     const body = serializeBody(payload)
     const build = async (): Promise<Attempt> => ({
       body,
       headers: {
+        ...extraHeaders,
         ...this.keyHeader(),
         ...(secret === null
           ? { 'Content-Type': 'application/json' }

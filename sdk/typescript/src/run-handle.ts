@@ -320,7 +320,14 @@ export class RunHandle<R extends RunRecord> {
   protected async call<T>(method: string, suffix: string, payload: unknown): Promise<T> {
     let result: T
     try {
-      result = await this.client.signedRequest<T>(method, `${this.kind.path}/${encodeURIComponent(this.id)}/${suffix}`, payload, 'all', this.client.signingSecret(this.id))
+      result = await this.client.signedRequest<T>(
+        method,
+        `${this.kind.path}/${encodeURIComponent(this.id)}/${suffix}`,
+        payload,
+        'all',
+        this.client.signingSecret(this.id),
+        this.client.runHeaders(this.id),
+      )
     } catch (err) {
       if (err instanceof RunCanceled) {
         this.canceled = true

@@ -64,7 +64,7 @@ describe('JobRun', () => {
     const { client } = makeClient(server, { apiKey: 'mlpip_test_key', secret: null })
     server.queue('POST', '/api/pipelines/claim', {
       status: 200,
-      body: { claimed: [{ kind: 'job', id: JOB_ID, event: 'job.runnable', data: { job: job('queued'), callback: { base_url: `http://x${JOB_BASE}`, secret: 'mlcred_abc' } } }] },
+      body: { claimed: [{ kind: 'job', id: JOB_ID, event: 'job.runnable', lease: { token: 'lease_abc', expires_at: '2030-01-01T00:00:00.000Z' }, data: { job: job('queued'), callback: { base_url: `http://x${JOB_BASE}`, secret: 'mlcred_abc' } } }] },
     })
     const claimed = await client.claim({ limit: 2, kinds: ['job'] })
     expect(claimed.map((c) => c.id)).toEqual([JOB_ID])
@@ -72,7 +72,9 @@ describe('JobRun', () => {
     expect(request!.header('x-api-key')).toBe('mlpip_test_key')
     expect(request!.json).toEqual({ limit: 2, kinds: ['job'] })
     await client.job(JOB_ID).start()
-    expect(server.matching('PATCH', `${JOB_BASE}/status`)[0]!.signatureValid('mlcred_abc')).toBe(true)
+    const [start] = server.matching('PATCH', `${JOB_BASE}/status`)
+    expect(start!.signatureValid('mlcred_abc')).toBe(true)
+    expect(start!.header('x-ml-lease')).toBe('lease_abc')
     await expect(makeClient(server).client.claim()).rejects.toThrow(/pipeline key/)
   })
 

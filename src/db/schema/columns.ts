@@ -17,3 +17,11 @@ export const storedFileColumns = () => ({
   createdAt: createdAt(),
   uploadedAt: text('uploaded_at'),
 })
+
+/** A claimed run's lease (docs/dispatch.md#leases): who may act on it is `pipeline_id`, for how long this token says. */
+export const leaseColumns = () => ({
+  leaseToken: text('lease_token'),
+  leaseExpiresAt: text('lease_expires_at'),
+  /** How many times the run was claimed: a run whose workers keep dying stops being handed out. */
+  claims: integer('claims').notNull().default(0),
+})

@@ -161,7 +161,9 @@ class RunHandle:
 
     def _call(self, method: str, suffix: str, payload: Any) -> Any:
         try:
-            result = self.client.signed_request(method, self._path(suffix), payload, secret=self.client.signing_secret(self.id))
+            result = self.client.signed_request(
+                method, self._path(suffix), payload, secret=self.client.signing_secret(self.id), extra_headers=self.client.run_headers(self.id)
+            )
         except RunCanceled:
             self.canceled = True
             self.finalized = True

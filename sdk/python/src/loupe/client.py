@@ -71,6 +71,8 @@ class LoupeClient:
         self.token = token
         self.api_key = api_key
         self._credentials: Dict[str, str] = {}
+        # Lease tokens of claimed runs, sent as X-ML-Lease on their callbacks (which renews the lease).
+        self._leases: Dict[str, str] = {}
         self.nonce = nonce
         self.max_bulk = max_bulk
         """Annotations per bulk request; lowered automatically if the server reports a smaller limit."""
@@ -162,9 +164,11 @@ class LoupeClient:
 
     def claim(self, limit: int = 1, kinds: Optional[List[str]] = None) -> List[JSONDict]:
         """``POST /api/pipelines/claim`` (a pipeline key, ``api_key``): the next queued analyses and
-        runnable jobs this pipeline serves, which it then holds. Each run's credential is kept, so
-        :meth:`analysis` / :meth:`job` sign with it. An empty list means nothing is waiting. Only 429
-        is retried: a claim whose answer was lost has still taken the runs."""
+        runnable jobs this pipeline serves, which it then holds on a lease. Each run's credential and
+        lease token are kept, so :meth:`analysis` / :meth:`job` sign with the one and send the other as
+        ``X-ML-Lease``, which renews the lease (409 ``lease_lost`` once another claim took the run).
+        An empty list means nothing is waiting. Only 429 is retried: a claim whose answer was lost
+        has still taken the runs."""
         if not self.api_key:
             raise ValueError("claiming work needs a pipeline key (api_key)")
         body: JSONDict = {"limit": limit}
@@ -175,6 +179,9 @@ class LoupeClient:
             callback = (run.get("data") or {}).get("callback")
             if isinstance(callback, dict) and callback.get("secret"):
                 self.use_credential(str(run["id"]), str(callback["secret"]))
+            lease = run.get("lease")
+            if isinstance(lease, dict) and lease.get("token"):
+                self._leases[str(run["id"])] = str(lease["token"])
         return cast(List[JSONDict], claimed)
 
     # ---- pipeline callbacks (HMAC) -----------------------------------------------------------
@@ -187,7 +194,14 @@ class LoupeClient:
         """A handle for reporting on one job; use it as a context manager to finalize it."""
         return JobRun(self, job_id)
 
-    def signed_request(self, method: str, path: str, payload: Any, *, retry: str = RETRY_ALL, secret: Any = _CLIENT_SECRET) -> Any:
+    def run_headers(self, run_id: str) -> Dict[str, str]:
+        """The headers a callback on ``run_id`` carries besides its signature: its lease token, when this client claimed it."""
+        lease = self._leases.get(str(run_id))
+        return {"X-ML-Lease": lease} if lease else {}
+
+    def signed_request(
+        self, method: str, path: str, payload: Any, *, retry: str = RETRY_ALL, secret: Any = _CLIENT_SECRET, extra_headers: Optional[Dict[str, str]] = None
+    ) -> Any:
         """Sends ``payload`` to a pipeline callback, signed as the guide describes.
 
         Every attempt is signed afresh (new timestamp, new nonce), so a retry is never refused as
@@ -201,7 +215,7 @@ class LoupeClient:
                 body, headers = serialize_body(payload), {"Content-Type": "application/json"}
             else:
                 body, headers = sign_request(payload, signing, nonce=self.nonce)
-            return body, {**self._key_header(), **headers}
+            return body, {**(extra_headers or {}), **self._key_header(), **headers}
 
         return _decode(self.transport.request(method, self.url(path), build, retry=retry))
 
