@@ -40,7 +40,7 @@ export async function startBenchServer(port: number, options: BenchServerOptions
   if (migrate.status !== 0) throw new Error('migrations failed')
   const user = createUser('bench@loupe.local', 'Bench', { remote: false })
   const secret = 'bench_secret'
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir, '--var', `ML_CALLBACK_HMAC_SECRET:${secret}`, '--var', 'UPLOAD_SIGNING_SECRET:bench', '--var', 'PIPELINE_SECRETS_KEY:bench', '--show-interactive-dev-session=false']
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir, '--var', `ML_CALLBACK_HMAC_SECRET:${secret}`, '--var', 'UPLOAD_SIGNING_SECRET:bench', '--var', 'PIPELINE_SECRETS_KEY:bench', '--var', 'ML_PIPELINE_PULL_ENABLED:true', '--show-interactive-dev-session=false']
   if (options.inspectorPort) args.push('--inspector-port', String(options.inspectorPort))
   if (options.minify !== undefined) args.push(`--minify=${options.minify}`)
   const child: ChildProcess = spawn('wrangler', args, { stdio: 'ignore' })

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBenchServer, type BenchServer } from '../../bench/dev-server'
-import { AnalysisCanceled, JobCanceled, LoupeClient, LoupeError, type AnnotationInput, type JobDetail } from '../../sdk/typescript/src/index'
+import { AnalysisCanceled, JobCanceled, LoupeClient, LoupeError, runWorker, type AnnotationInput, type JobDetail } from '../../sdk/typescript/src/index'
 
 /**
  * The TypeScript SDK and its CLI against a real `wrangler dev`: the same scenarios as the Python
@@ -240,5 +240,33 @@ describe('the TypeScript SDK against wrangler dev', () => {
     expect(err).toBeInstanceOf(JobCanceled)
     expect(run.canceled).toBe(true)
     expect((await client.getJob(created.id)).status).toBe('canceled')
+  })
+
+  it('runs a pull worker with a pipeline key: it claims a person’s analysis, runs it, and stops when told', async () => {
+    const pipeline = await client.userRequest<{ id: string }>('POST', '/api/pipelines', { name: `worker-${crypto.randomUUID().slice(0, 8)}`, model_names: ['sdk_worker_*'] })
+    const { key } = await client.userRequest<{ key: string }>('POST', `/api/pipelines/${pipeline.id}/keys`, {})
+    await client.userRequest('POST', `/api/projects/${projectId}/pipelines`, { pipeline_id: pipeline.id })
+    const analysis = await client.createAnalysis(imageId, { model_name: 'sdk_worker_detector', model_version: '1' })
+
+    const worker = new LoupeClient({ baseUrl: server.baseUrl, apiKey: key, secret: null, maxRetries: 2 })
+    const stop = new AbortController()
+    const seen: string[] = []
+    const handled = await runWorker(worker, {
+      analysis: async (run, claimed) => {
+        seen.push(claimed.id)
+        expect((claimed.data as { image: { url: string } }).image.url).toMatch(/^http/)
+        await run.start()
+        await run.annotate(boxes(2))
+      },
+      idleMs: 50,
+      signal: stop.signal,
+      onRun: () => stop.abort(),
+    })
+    expect(handled).toBe(1)
+    expect(seen).toEqual([analysis.id])
+    const done = await client.getAnalysis(analysis.id)
+    expect(done.status).toBe('completed')
+    expect(done.pipeline_id).toBe(pipeline.id)
+    expect(done.annotations).toHaveLength(2)
   })
 })

@@ -20,6 +20,7 @@
 export { LoupeClient, type LoupeClientOptions } from './client'
 export { AnalysisCanceled, errorFromResponse, JobCanceled, LoupeError, RunCanceled, type LoupeErrorInit } from './errors'
 export { JobRun } from './job-run'
+export { runWorker, type WorkerOptions } from './worker'
 export { normalizeLevel, type LevelLike } from './log-lines'
 export type { AnnotateSummary } from './bulk'
 export { gridSize, heatmapPng, maskPng, viridis, type Grid, type HeatmapOptions, type MaskOptions } from './png'

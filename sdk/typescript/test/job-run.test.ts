@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { JobCanceled, RunCanceled } from '../src'
+import { JobCanceled, runWorker, RunCanceled } from '../src'
 import { envelope, makeClient, StubServer } from './stub-server'
 
 const JOB_ID = '3f2b8f4e-6a8e-4c43-9d1e-0b1b7f2c9a10'
@@ -76,6 +76,56 @@ describe('JobRun', () => {
     expect(start!.signatureValid('mlcred_abc')).toBe(true)
     expect(start!.header('x-ml-lease')).toBe('lease_abc')
     await expect(makeClient(server).client.claim()).rejects.toThrow(/pipeline key/)
+  })
+
+  it('runs a pull worker: claims, runs each run through its handler, finalizes it, and stops on abort', async () => {
+    const { client } = makeClient(server, { apiKey: 'mlpip_test_key', secret: null })
+    const ANALYSIS = '7c9e6679-7425-40de-944b-e07fc1f90ae7'
+    const lease = { token: 'lease_w', expires_at: '2030-01-01T00:00:00.000Z' }
+    server.queue(
+      'POST',
+      '/api/pipelines/claim',
+      { status: 200, body: { claimed: [] } },
+      {
+        status: 200,
+        body: {
+          claimed: [
+            { kind: 'analysis', id: ANALYSIS, lease, event: 'analysis.created', data: { callback: { secret: 'mlcred_a' } } },
+            { kind: 'job', id: JOB_ID, lease, event: 'job.runnable', data: { callback: { secret: 'mlcred_j' } } },
+          ],
+        },
+      },
+    )
+    server.queue('PATCH', `${JOB_BASE}/status`, { status: 200, body: job('processing') })
+    server.queue('POST', `${JOB_BASE}/finalize`, { status: 200, body: job('failed') })
+    const stop = new AbortController()
+    const outcomes: string[] = []
+    const handled = await runWorker(client, {
+      analysis: (run) => run.start(),
+      job: async (run) => {
+        await run.start()
+        throw new Error('out of memory')
+      },
+      batch: 2,
+      idleMs: 10,
+      signal: stop.signal,
+      onRun: (claimed, outcome) => {
+        outcomes.push(`${claimed.kind} ${outcome}`)
+        if (claimed.kind === 'job') stop.abort()
+      },
+    })
+    expect(handled).toBe(2)
+    expect(outcomes).toEqual(['analysis completed', 'job failed'])
+    // Nothing waiting at first: it waited idleMs and asked again.
+    expect(server.matching('POST', '/api/pipelines/claim').map((r) => r.json)).toEqual([
+      { limit: 2, kinds: ['analysis', 'job'] },
+      { limit: 2, kinds: ['analysis', 'job'] },
+    ])
+    const finals = server.requests.filter((r) => r.path.endsWith('/finalize'))
+    expect(finals.map((r) => [r.path.includes(JOB_ID) ? 'job' : 'analysis', r.json.status])).toEqual([['analysis', 'completed'], ['job', 'failed']])
+    expect(finals[1]!.json.error_message).toBe('out of memory')
+    expect(finals[0]!.signatureValid('mlcred_a')).toBe(true)
+    expect(finals[1]!.header('x-ml-lease')).toBe('lease_w')
   })
 
   it('raises JobCanceled on 409 job_canceled, does not fail the job, and keeps raising it', async () => {
