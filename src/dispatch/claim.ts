@@ -15,6 +15,7 @@ const EVENTS = { analysis: 'analysis.created', job: 'job.runnable' } as const
 type Kind = keyof typeof EVENTS
 
 const TABLES = { analysis: analyses, job: jobs }
+const NOUNS = { analysis: 'Analysis', job: 'Job' } as const
 
 /**
  * A run nobody may act on but a claimant: held by nobody, or held on a lease that ran out before
@@ -140,9 +141,9 @@ async function handOut(
 export async function renewLease(db: Database, config: Config, kind: Kind, id: string, token: string, pipelineId: string | null) {
   const t = TABLES[kind]
   const row = await db.select({ status: t.status, pipelineId: t.pipelineId, leaseToken: t.leaseToken }).from(t).where(eq(t.id, id)).get()
-  if (!row) throw notFound(kind === 'job' ? 'Job' : 'Analysis')
+  if (!row) throw notFound(NOUNS[kind])
   if (row.leaseToken !== token) throw new AppError(409, 'lease_lost', `This lease is no longer the ${kind}'s: it ran out and the ${kind} was claimed again`)
-  if (pipelineId && row.pipelineId !== pipelineId) throw notFound(kind === 'job' ? 'Job' : 'Analysis')
+  if (pipelineId && row.pipelineId !== pipelineId) throw notFound(NOUNS[kind])
   if (row.status === 'canceled') throw new AppError(409, `${kind}_canceled`, `The ${kind} was canceled`)
   if (row.status === 'completed' || row.status === 'failed') throw new AppError(409, `${kind}_finalized`, `The ${kind} is ${row.status}`)
   const expires_at = leaseEnd(config)

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBenchServer, type BenchServer } from '../../bench/dev-server'
+import { serverApi } from './server-api'
 import { LoupeClient } from '../../sdk/typescript/src'
 
 /**
@@ -14,17 +15,7 @@ let projectId: string
 let imageId: string
 let key: string
 
-async function api<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = { Authorization: `Bearer ${server.token}` }): Promise<T> {
-  const init: RequestInit = { method, headers }
-  if (body instanceof FormData) init.body = body
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body)
-    init.headers = { ...headers, 'Content-Type': 'application/json' }
-  }
-  const res = await fetch(server.baseUrl + path, init)
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
-  return (await res.json()) as T
-}
+const api = serverApi(() => server)
 
 beforeAll(async () => {
   server = await startBenchServer(Number(process.env.E2E_KEYS_PORT ?? 8841))

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline'
 import { decode } from 'fast-png'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBenchServer, type BenchServer } from '../../bench/dev-server'
+import { serverApi } from './server-api'
 
 /**
  * The reference pipeline (`pipelines/reference`) run the way a user runs it, `npm run analyze` in
@@ -42,17 +43,7 @@ let astronautId: string
 /** The in-process run's boxes, which the http and subprocess adapters must reproduce exactly. */
 let humanBoxes: Annotation[]
 
-async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method, headers: { Authorization: `Bearer ${server.token}` } }
-  if (body instanceof FormData) init.body = body
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body)
-    init.headers = { ...init.headers, 'Content-Type': 'application/json' }
-  }
-  const res = await fetch(server.baseUrl + path, init)
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
-  return (res.headers.get('content-type')?.includes('json') ? res.json() : res.text()) as Promise<T>
-}
+const api = serverApi(() => server)
 
 async function uploadImage(file: string): Promise<string> {
   const form = new FormData()

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startBenchServer, type BenchServer } from '../../bench/dev-server'
+import { serverApi } from './server-api'
 
 /**
  * The retraining loop with the real reference pipeline against `wrangler dev`: the detector's
@@ -23,17 +24,7 @@ let server: BenchServer
 let projectId: string
 const imageIds: string[] = []
 
-async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method, headers: { Authorization: `Bearer ${server.token}` } }
-  if (body instanceof FormData) init.body = body
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body)
-    init.headers = { ...init.headers, 'Content-Type': 'application/json' }
-  }
-  const res = await fetch(server.baseUrl + path, init)
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
-  return (res.headers.get('content-type')?.includes('json') ? res.json() : res.text()) as Promise<T>
-}
+const api = serverApi(() => server)
 
 /** `npm run <script> -- …` in the pipeline's package, as a user runs it. */
 function pipeline(script: string, args: string[]) {

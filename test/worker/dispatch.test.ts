@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers'
 import { Webhook } from 'standardwebhooks'
-import { describe, expect, inject, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { api, createProject, createUser, fetchWithEnv, request, uploadImage, type TestUser } from './helpers'
+import { deliveryRows, eventually, RECEIVER, received, webhookSecret } from './dispatch-helpers'
 import { grant, registerPipeline } from './pipeline-helpers'
 
 /**
@@ -9,44 +10,7 @@ import { grant, registerPipeline } from './pipeline-helpers'
  * queue, the Worker's own consumer delivers it to a receiver on loopback (test/support/webhook-receiver.global.ts),
  * signed as Standard Webhooks and checked here by the `standardwebhooks` package.
  */
-const RECEIVER = inject('webhookReceiver')
 const PUSH = { ML_PIPELINE_PUSH_WEBHOOKS_ENABLED: 'true' }
-
-interface Received {
-  path: string
-  headers: Record<string, string>
-  body: string
-}
-interface DeliveryRow {
-  webhook_id: string
-  attempt: number
-  outcome: string
-  response_status: number | null
-  latency_ms: number | null
-  response_excerpt: string | null
-  error: string | null
-  pipeline_id: string | null
-}
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now()
-  for (;;) {
-    const value = await read()
-    if (done(value)) return value
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting; last value ${JSON.stringify(value)}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
-const received = (tag: string) => fetch(`${RECEIVER}/_received/${tag}`).then((r) => r.json<Received[]>())
-const deliveryRows = (analysisId: string) =>
-  env.DB.prepare('SELECT * FROM deliveries WHERE run_id = ? ORDER BY attempt, created_at').bind(analysisId).all<DeliveryRow>().then((r) => r.results)
-
-async function webhookSecret(owner: TestUser, pipelineId: string) {
-  const res = await api(`/api/pipelines/${pipelineId}/secrets`, { method: 'POST', token: owner.token, json: { purpose: 'webhook' } })
-  expect(res.status).toBe(201)
-  return (await res.json<{ secret: string }>()).secret
-}
 
 /** An owner, a project with an image, and a granted pipeline for `push_*` whose webhook is `behaviour/tag`. */
 async function pushWorld(behaviour: string) {

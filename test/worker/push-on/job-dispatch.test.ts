@@ -1,7 +1,8 @@
-import { env, exports } from 'cloudflare:workers'
+import { exports } from 'cloudflare:workers'
 import { Webhook } from 'standardwebhooks'
-import { describe, expect, inject, it } from 'vitest'
-import { api, createProject, createUser, signedRequest, type TestUser } from '../helpers'
+import { describe, expect, it } from 'vitest'
+import { api, createProject, createUser, signedRequest } from '../helpers'
+import { deliveryRows, eventually, RECEIVER, received, webhookSecret } from '../dispatch-helpers'
 import { createJob, getJob, jobRow, type Envelope } from '../jobs-helpers'
 import { grant, registerPipeline } from '../pipeline-helpers'
 
@@ -10,26 +11,7 @@ import { grant, registerPipeline } from '../pipeline-helpers'
  * job is runnable it goes on the real DISPATCH queue to the granted pipeline that declares its kind,
  * the Worker's consumer delivers it to the receiver on loopback, and `standardwebhooks` checks it.
  */
-const RECEIVER = inject('webhookReceiver')
-
-interface Received {
-  headers: Record<string, string>
-  body: string
-}
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now()
-  for (;;) {
-    const value = await read()
-    if (done(value)) return value
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting; last value ${JSON.stringify(value)}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
-const received = (tag: string) => fetch(`${RECEIVER}/_received/${tag}`).then((r) => r.json<Received[]>())
-const deliveries = (runId: string) =>
-  env.DB.prepare('SELECT event, outcome, pipeline_id FROM deliveries WHERE run_id = ? ORDER BY created_at').bind(runId).all<{ event: string; outcome: string; pipeline_id: string | null }>().then((r) => r.results)
+const deliveries = (runId: string) => deliveryRows(runId).then((rows) => rows.map(({ event, outcome, pipeline_id }) => ({ event, outcome, pipeline_id })))
 
 /** A job callback signed with the shared test secret, or `secret`, sent with a pipeline key when given. */
 async function jobCallback(method: string, path: string, payload: unknown, opts: { secret?: string; key?: string } = {}) {
@@ -48,12 +30,6 @@ async function jobWorld(jobKinds: string[]) {
   await grant(owner, project.id, trainer.id)
   const secret = await webhookSecret(owner, trainer.id)
   return { tag, owner, project, trainer, secret }
-}
-
-async function webhookSecret(owner: TestUser, pipelineId: string) {
-  const res = await api(`/api/pipelines/${pipelineId}/secrets`, { method: 'POST', token: owner.token, json: { purpose: 'webhook' } })
-  expect(res.status).toBe(201)
-  return (await res.json<{ secret: string }>()).secret
 }
 
 async function runToEnd(jobId: string) {

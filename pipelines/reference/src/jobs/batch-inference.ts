@@ -1,4 +1,4 @@
-import type { AnnotationInput, BatchResultItem, JobInputs, JobRun, LoupeClient } from '@loupe/sdk'
+import { TERMINAL_STATUSES, type AnnotationInput, type BatchResultItem, type JobInputs, type JobRun, type LoupeClient } from '@loupe/sdk'
 import type { ModelAdapter } from '../adapters/adapter'
 import { toAnnotations } from '../annotations'
 import { decodeImage } from '../image'
@@ -30,7 +30,7 @@ export async function batchInference(client: LoupeClient, run: JobRun, adapter: 
   }
   for await (const image of run.batchImages(50)) {
     done++
-    if (image.analysis && ['completed', 'failed', 'canceled'].includes(image.analysis.status)) continue
+    if (image.analysis && (TERMINAL_STATUSES as readonly string[]).includes(image.analysis.status)) continue
     try {
       const res = await fetch(client.url(image.download_url))
       if (!res.ok) throw new Error(`downloading ${image.filename}: ${res.status}`)

@@ -53,5 +53,3 @@ export const jobsApi = {
   compare: (projectId: string, base: string, candidate: string, signal?: AbortSignal) =>
     json<ModelComparison>('GET', withQuery(`${project(projectId)}/model-versions/compare`, { base, candidate }), { signal }),
 }
-
-export const TERMINAL = ['completed', 'failed', 'canceled']

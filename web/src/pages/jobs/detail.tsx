@@ -4,7 +4,8 @@ import { MetricChart } from '../../components/metric-chart'
 import { ErrorState, Loading } from '../../components/states'
 import { formatDuration, formatTime, durationBetween } from '../../lib/format'
 import { useAsync } from '../../lib/use-async'
-import { jobsApi, TERMINAL, type JobDetail } from './api'
+import { isTerminal } from '../../lib/types'
+import { jobsApi, type JobDetail } from './api'
 import { JobStatus } from './job-status'
 import { useJobLive, type JobPart } from './use-job-live'
 import layout from '../../styles/page.module.css'
@@ -16,7 +17,7 @@ export default function JobPage({ jobId }: { jobId: string }) {
   const metrics = useAsync((signal) => jobsApi.metrics(jobId, signal), [jobId])
   const logs = useAsync((signal) => jobsApi.logs(jobId, signal), [jobId])
   const artifacts = useAsync((signal) => jobsApi.artifacts(jobId, signal), [jobId])
-  const running = Boolean(job.data && !TERMINAL.includes(job.data.status))
+  const running = Boolean(job.data && !isTerminal(job.data.status))
   const reloads: Record<JobPart, () => void> = { job: job.reload, metrics: metrics.reload, logs: logs.reload, artifacts: artifacts.reload }
   const live = useJobLive(jobId, (part) => reloads[part]())
   const [filter, setFilter] = useState('')

@@ -4,8 +4,7 @@ import type { JobLiveMessage } from '../../../../src/schemas/job-events'
 import type { Stage } from '../../../../src/schemas/runs'
 import { liveUrl } from '../../lib/api'
 import { connectLive } from '../../lib/live-connection'
-import type { LiveMessage } from '../../lib/types'
-import { TERMINAL } from './api'
+import { isTerminal, type LiveMessage } from '../../lib/types'
 
 type Message = z.infer<typeof JobLiveMessage>
 /** What a page refetches when the job tells it something changed. */
@@ -54,7 +53,7 @@ export function useJobLive(jobId: string, changed: (part: JobPart) => void) {
           if (message.type === 'connected') setConnection('open')
           if ('seq' in message && typeof message.seq === 'number') seq = Math.max(seq ?? 0, message.seq)
           if ('stages' in message && Array.isArray(message.stages)) setStages(message.stages)
-          if ('job' in message && message.job && TERMINAL.includes(message.job.status)) final = true
+          if ('job' in message && message.job && isTerminal(message.job.status)) final = true
           for (const part of PARTS[message.type] ?? []) touch(part)
         },
         onStatus: setConnection,
