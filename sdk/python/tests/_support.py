@@ -65,6 +65,12 @@ def default_response(server: "StubServer", req: Recorded) -> ResponseSpec:
     """What a healthy Loupe answers, enough for the SDK to carry on."""
     body: Any = req.json if req.body and req.header("Content-Type") == "application/json" else {}
     path = req.path.split("?")[0]
+    if path == "/api/pipelines/claim":
+        return (200, {"claimed": []})
+    if path == "/api/pipelines/claim/renew":
+        return (200, {"token": body["token"], "expires_at": "2030-01-01T00:00:00.000Z"})
+    if path == "/api/pipelines/claim/release":
+        return (200, {"kind": body["kind"], "id": body["id"], "status": "queued"})
     if req.method == "PUT" and path.startswith("/upload/"):
         return (200, b"")
     if path.endswith("/annotations:bulk"):

@@ -15,17 +15,24 @@
         run.metric("train/loss", 1, 0.41, epoch=1)
         run.register_model_version("2", [{"kind": "weights", "storage_path": run.upload("model", "w.json", data)}])
 
+    # A pull worker (pipeline key), or a push receiver (the pipeline's whsec_ webhook secret):
+    run_worker(LoupeClient(url, api_key=key), analysis=detect, install_signal_handlers=True)
+    WebhookReceiver(LoupeClient(url), webhook_secret, analysis=detect).serve("0.0.0.0", 8000).serve_forever()
+
 Standard library only. ``SEED_STAGE_RANGES`` is a deprecated alias of ``DEFAULT_STAGE_RANGES``.
 """
 
 from ._version import __version__
 from .client import LoupeClient
-from .errors import AnalysisCanceled, JobCanceled, LoupeError, RunCanceled
+from ._handler_run import OUTCOMES
+from .errors import AnalysisCanceled, JobCanceled, LeaseLost, LoupeError, RunCanceled
 from .job_run import JobRun
 from .png import heatmap_png, mask_png, viridis
+from .receiver import WebhookReceiver
 from .run import AnalysisRun, Stage
 from ._run_handle import RunHandle
 from .signing import compute_signature, generate_hmac_headers, serialize_body, sign_request
+from .webhooks import WebhookVerificationError, verify_webhook
 from .wire import (
     ANALYSIS_STATUSES,
     ANNOTATION_TYPES,
@@ -43,6 +50,7 @@ from .wire import (
     SEED_STAGE_RANGES,
     TERMINAL_STATUSES,
 )
+from .worker import run_worker
 
 __all__ = [
     "__version__",
@@ -55,6 +63,12 @@ __all__ = [
     "RunCanceled",
     "AnalysisCanceled",
     "JobCanceled",
+    "LeaseLost",
+    "run_worker",
+    "OUTCOMES",
+    "WebhookReceiver",
+    "verify_webhook",
+    "WebhookVerificationError",
     "DEFAULT_STAGE_RANGES",
     "SEED_STAGE_RANGES",
     "ANALYSIS_STATUSES",

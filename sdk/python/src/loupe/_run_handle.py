@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Type, TypeVar, Union, cast
 
-from .errors import LoupeError, RunCanceled
+from .errors import LeaseLost, LoupeError, RunCanceled
 from .wire import (
     ARTIFACT_CONTENT_TYPES,
     DEFAULT_STAGE_RANGES,
@@ -145,6 +145,9 @@ class RunHandle:
         """The latest record the server returned."""
         self.finalized = False
         self.canceled = False
+        # Why this handle may no longer report (a cancel, a lost or given-back lease); set by
+        # whichever thread learns it first, so the handler's own thread stops at its next call.
+        self._stopped: Optional[LoupeError] = None
         self.stages: List[Stage] = []
         self._stage: Optional[Stage] = None
         self._cursor = 0.0
@@ -160,17 +163,34 @@ class RunHandle:
         return f"{self.base_path}/{urllib.parse.quote(self.id, safe='')}/{suffix}"
 
     def _call(self, method: str, suffix: str, payload: Any) -> Any:
+        if self._stopped is not None:
+            # Reporting on a run this worker gave back would write into another worker's run.
+            stopped = self._stopped
+            raise type(stopped)(stopped.status, stopped.code, stopped.message, stopped.request_id, stopped.details)
         try:
             result = self.client.signed_request(
                 method, self._path(suffix), payload, secret=self.client.signing_secret(self.id), extra_headers=self.client.run_headers(self.id)
             )
-        except RunCanceled:
-            self.canceled = True
-            self.finalized = True
+        except (RunCanceled, LeaseLost) as exc:
+            self._stop(exc)
             raise
         if isinstance(result, dict) and "status" in result and result.get("id") == self.id:
             self.record = result
         return result
+
+    def _stop(self, reason: LoupeError) -> None:
+        self._stopped = reason
+        if isinstance(reason, RunCanceled):
+            self.canceled = True
+            self.finalized = True
+
+    @property
+    def should_stop(self) -> bool:
+        """True once this handle should stop working: the run was canceled, its lease was lost, or
+        the worker is shutting down and gave it back. Long loops check it between steps; every later
+        callback raises :class:`RunCanceled` or :class:`LeaseLost` anyway, and leaving the ``with``
+        block finalizes nothing."""
+        return self.canceled or self._stopped is not None
 
     @property
     def status(self) -> Optional[str]:
@@ -284,7 +304,7 @@ class RunHandle:
             self._send_progress(stage.end, stage.name, f"{stage.name} completed")
             return
         stage.error = exc
-        if self.canceled or isinstance(exc, RunCanceled):
+        if self.should_stop or isinstance(exc, (RunCanceled, LeaseLost)):
             return
         text = str(exc) or type(exc).__name__
         self.log("error", f"Stage failed after {stage.duration:.2f}s: {type(exc).__name__}: {text}", stage=stage.name)
@@ -303,7 +323,7 @@ class RunHandle:
         seconds have passed by the time of a later call, and on ``complete()``, ``fail()`` and
         ``close()``. Levels: debug, info, warning (or warn), error, or a ``logging`` level number.
         Inside a stage, lines are tagged with it. Delivery is best effort: only ``flush()`` raises
-        on failure (``AnalysisCanceled`` always propagates).
+        on failure (``RunCanceled`` and ``LeaseLost`` always propagate).
         """
         if stage is None and self._stage is not None:
             stage = self._stage.name
@@ -339,7 +359,7 @@ class RunHandle:
         with self._lock:
             lines, self._log_buffer = self._log_buffer, []
             self._last_log_flush = self.client.clock()
-        if not lines or self.canceled:
+        if not lines or self.should_stop:
             return 0
         for batch in self._log_batches(lines):
             self._call("POST", "logs", {"lines": batch})
@@ -361,7 +381,7 @@ class RunHandle:
     def _flush_quietly(self) -> None:
         try:
             self.flush()
-        except RunCanceled:
+        except (RunCanceled, LeaseLost):
             raise
         except LoupeError as exc:
             logger.warning("loupe: dropped log lines for %s %s: %s", self.noun, self.id, exc)
@@ -413,7 +433,7 @@ class RunHandle:
 
     def close(self) -> None:
         """Flushes buffered logs (best effort). Does not finalize."""
-        if not self.canceled:
+        if not self.should_stop:
             self._flush_quietly()
 
     def __enter__(self: _Run) -> _Run:
@@ -423,14 +443,14 @@ class RunHandle:
         self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
     ) -> None:
         if exc is None:
-            if self.canceled:
+            if self.should_stop:
                 return
             if self.finalized:
                 self.close()
             else:
                 self.complete()
             return
-        if self.canceled or isinstance(exc, RunCanceled) or self.finalized:
+        if self.should_stop or isinstance(exc, (RunCanceled, LeaseLost)) or self.finalized:
             return
         try:
             self.fail(str(exc) or type(exc).__name__)

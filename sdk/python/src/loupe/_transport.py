@@ -110,12 +110,12 @@ class Transport:
         """Full jitter: uniform in [0, min(backoff_max, backoff_base * 2**attempt))."""
         return self.rand() * min(self.backoff_max, self.backoff_base * 2.0 ** min(attempt, 60))
 
-    def request(self, method: str, url: str, build: Builder, *, retry: str = RETRY_ALL) -> Response:
+    def request(self, method: str, url: str, build: Builder, *, retry: str = RETRY_ALL, timeout: Optional[float] = None) -> Response:
         attempt = 0
         while True:
             body, headers = build()
             try:
-                response = self._send(method, url, body, headers)
+                response = self._send(method, url, body, headers, timeout if timeout is not None else self.timeout)
             except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
                 reason = getattr(exc, "reason", exc)
                 if retry != RETRY_ALL or attempt >= self.max_retries:
@@ -143,12 +143,12 @@ class Transport:
             self.sleep(delay)
             attempt += 1
 
-    def _send(self, method: str, url: str, body: Optional[bytes], headers: Dict[str, str]) -> Response:
+    def _send(self, method: str, url: str, body: Optional[bytes], headers: Dict[str, str], timeout: float) -> Response:
         all_headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         all_headers.update(headers)
         req = urllib.request.Request(url, data=body, headers=all_headers, method=method)
         try:
-            with self._opener.open(req, timeout=self.timeout) as resp:
+            with self._opener.open(req, timeout=timeout) as resp:
                 return Response(resp.status, resp.headers, resp.read())
         except urllib.error.HTTPError as err:
             try:

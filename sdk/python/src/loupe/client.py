@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from typing import Any, Callable, Dict, List, Optional, cast
+from typing import Any, Callable, Dict, Optional, cast
 
+from ._claims import Claims
 from ._transport import RETRY_ALL, RETRY_RATE_LIMIT, Response, Transport
 from ._version import __version__
 from .errors import LoupeError
@@ -23,7 +24,7 @@ JSONDict = Dict[str, Any]
 _CLIENT_SECRET: Any = object()
 
 
-class LoupeClient:
+class LoupeClient(Claims):
     """A client for one Loupe deployment.
 
     ``secret`` is the shared ``ML_CALLBACK_HMAC_SECRET`` used to sign pipeline callbacks (``None``
@@ -35,7 +36,8 @@ class LoupeClient:
     (docs/security.md).
 
     Every request retries network errors, 429 and 5xx up to ``max_retries`` times with exponential
-    backoff and full jitter, honouring ``Retry-After``; other 4xx raise at once.
+    backoff and full jitter, honouring ``Retry-After``; other 4xx raise at once. With ``api_key``,
+    :meth:`claim`, :meth:`claim_run`, :meth:`renew` and :meth:`release` take and hold work (``_claims.py``).
     """
 
     def __init__(
@@ -162,28 +164,6 @@ class LoupeClient:
         """``POST /api/jobs/{id}/cancel`` (editor or owner). The pipeline sees ``JobCanceled``."""
         return cast(JSONDict, self.user_request("POST", f"/api/jobs/{_segment(job_id)}/cancel"))
 
-    def claim(self, limit: int = 1, kinds: Optional[List[str]] = None) -> List[JSONDict]:
-        """``POST /api/pipelines/claim`` (a pipeline key, ``api_key``): the next queued analyses and
-        runnable jobs this pipeline serves, which it then holds on a lease. Each run's credential and
-        lease token are kept, so :meth:`analysis` / :meth:`job` sign with the one and send the other as
-        ``X-ML-Lease``, which renews the lease (409 ``lease_lost`` once another claim took the run).
-        An empty list means nothing is waiting. Only 429 is retried: a claim whose answer was lost
-        has still taken the runs."""
-        if not self.api_key:
-            raise ValueError("claiming work needs a pipeline key (api_key)")
-        body: JSONDict = {"limit": limit}
-        if kinds is not None:
-            body["kinds"] = list(kinds)
-        claimed = cast(JSONDict, self.user_request("POST", "/api/pipelines/claim", body, retry=RETRY_RATE_LIMIT))["claimed"]
-        for run in claimed:
-            callback = (run.get("data") or {}).get("callback")
-            if isinstance(callback, dict) and callback.get("secret"):
-                self.use_credential(str(run["id"]), str(callback["secret"]))
-            lease = run.get("lease")
-            if isinstance(lease, dict) and lease.get("token"):
-                self._leases[str(run["id"])] = str(lease["token"])
-        return cast(List[JSONDict], claimed)
-
     # ---- pipeline callbacks (HMAC) -----------------------------------------------------------
 
     def analysis(self, analysis_id: str) -> AnalysisRun:
@@ -219,7 +199,7 @@ class LoupeClient:
 
         return _decode(self.transport.request(method, self.url(path), build, retry=retry))
 
-    def user_request(self, method: str, path: str, payload: Any = None, *, retry: str = RETRY_ALL) -> Any:
+    def user_request(self, method: str, path: str, payload: Any = None, *, retry: str = RETRY_ALL, timeout: Optional[float] = None) -> Any:
         """Sends a request as the user (``Authorization: Bearer``) or the pipeline (``X-API-Key``); returns the decoded JSON."""
         body = serialize_body(payload) if payload is not None else None
 
@@ -232,7 +212,7 @@ class LoupeClient:
                 headers["Authorization"] = f"Bearer {self.token}"
             return body, headers
 
-        return _decode(self.transport.request(method, self.url(path), build, retry=retry))
+        return _decode(self.transport.request(method, self.url(path), build, retry=retry, timeout=timeout))
 
     def _key_header(self) -> Dict[str, str]:
         return {"X-API-Key": self.api_key} if self.api_key else {}

@@ -10,7 +10,7 @@ import json
 from email.message import Message
 from typing import Any, Mapping, Optional, Union
 
-__all__ = ["LoupeError", "AnalysisCanceled", "error_from_response"]
+__all__ = ["LoupeError", "RunCanceled", "AnalysisCanceled", "JobCanceled", "LeaseLost", "error_from_response"]
 
 Headers = Union[Mapping[str, str], Message]
 
@@ -74,6 +74,16 @@ class JobCanceled(RunCanceled):
     """The job was canceled by a user (409 ``job_canceled``); like :class:`AnalysisCanceled`, for jobs."""
 
 
+class LeaseLost(LoupeError):
+    """This worker no longer holds the run: its lease ran out and another claim took it (409
+    ``lease_lost``), or the worker gave it back (``code`` ``released``). Stop working on it without
+    finalizing: the run is not final, and whoever holds it now reports on it.
+    """
+
+
+_CONFLICTS = {"analysis_canceled": AnalysisCanceled, "job_canceled": JobCanceled, "lease_lost": LeaseLost}
+
+
 def _header(headers: Optional[Headers], name: str) -> Optional[str]:
     if headers is None:
         return None
@@ -102,5 +112,5 @@ def error_from_response(status: int, body: bytes, headers: Optional[Headers] = N
         code = str(envelope.get("code") or code)
         message = str(envelope.get("message") or message)
         details = envelope.get("details")
-    cls = {"analysis_canceled": AnalysisCanceled, "job_canceled": JobCanceled}.get(code, LoupeError) if status == 409 else LoupeError
+    cls = _CONFLICTS.get(code, LoupeError) if status == 409 else LoupeError
     return cls(status, code, message, request_id, details)
