@@ -12,6 +12,7 @@ import * as sign from './cli/sign'
 import * as simulate from './cli/simulate'
 import * as status from './cli/status'
 import * as tail from './cli/tail'
+import * as worker from './cli/worker'
 import { VERSION } from './version'
 
 type Command = (argv: string[], io: CliIO) => Promise<number>
@@ -22,10 +23,12 @@ const commands: Record<string, { run: Command; usage: string }> = {
   simulate: { run: simulate.simulate, usage: simulate.usage },
   status: { run: status.status, usage: status.usage },
   tail: { run: tail.tail, usage: tail.usage },
+  worker: { run: worker.worker, usage: worker.usage },
 }
 
 const connection = `Connection (every command but sign): --url (LOUPE_URL or API_BASE_URL, default http://127.0.0.1:8787),
-  --token (LOUPE_TOKEN, a user API token), --secret (ML_CALLBACK_HMAC_SECRET).`
+  --token (LOUPE_TOKEN, a user API token), --secret (ML_CALLBACK_HMAC_SECRET),
+  --key (LOUPE_API_KEY, a pipeline key, for worker).`
 
 export const help = `loupe ${VERSION}: the Loupe pipeline CLI
 

@@ -5,7 +5,7 @@ import { AnalysisRun } from './run'
 import type { RunHandle } from './run-handle'
 import { serializeBody, signatureHeaders } from './signing'
 import { Transport, type Attempt, type Logger, type RawResponse, type RetryMode, type TransportOptions } from './transport'
-import type { Analysis, AnalysisCreate, AnalysisCreated, AnalysisWithAnnotations, ClaimedRun, ClaimRequest, Job, JobCreate, JobDetail } from './types'
+import type { Analysis, AnalysisCreate, AnalysisCreated, AnalysisWithAnnotations, ClaimedRun, ClaimKind, ClaimRequest, Job, JobCreate, JobDetail, Lease, ReleasedRun } from './types'
 import { VERSION } from './version'
 
 /** How requests are retried and timed; documented once, on the transport. */
@@ -44,6 +44,16 @@ export interface LoupeClientOptions extends RetryOptions {
   /** For tests: what the SDK measures time with. */
   now?: () => number
 }
+
+export interface FinalizingOptions {
+  /**
+   * Once aborted, the run is no longer this worker's (canceled, its lease lost, given back): when
+   * `fn` settles it is neither completed nor failed, and the signal's reason is thrown.
+   */
+  signal?: AbortSignal | undefined
+}
+
+const runPath = (kind: ClaimKind) => (kind === 'analysis' ? '/api/analyses' : '/api/jobs')
 
 const consoleLogger: Logger = {
   debug() {},
@@ -178,17 +188,63 @@ export class LoupeClient {
    * are kept, so `client.analysis(id)` / `client.job(id)` sign with the one and send the other as
    * `X-ML-Lease`, which renews the lease (and answers 409 `lease_lost` once another claim took the
    * run). An empty list means nothing is waiting.
-   * Only 429 is retried: a claim whose answer was lost has still taken the runs.
+   * Only 429 is retried: a claim whose answer was lost has still taken the runs. `signal`
+   * abandons a long-poll (`wait_seconds`) in flight.
    */
-  async claim(request: ClaimRequest = {}): Promise<ClaimedRun[]> {
-    if (!this.apiKey) throw new TypeError('claiming work needs a pipeline key (apiKey)')
-    const { claimed } = await this.userRequest<{ claimed: ClaimedRun[] }>('POST', '/api/pipelines/claim', request, 'rate_limit')
-    for (const run of claimed) {
-      const secret = (run.data as { callback?: { secret?: string } | null }).callback?.secret
-      if (secret) this.useCredential(run.id, secret)
-      this.leases.set(run.id, run.lease.token)
-    }
+  async claim(request: ClaimRequest = {}, options: { signal?: AbortSignal } = {}): Promise<ClaimedRun[]> {
+    this.requireKey()
+    const { claimed } = await this.userRequest<{ claimed: ClaimedRun[] }>('POST', '/api/pipelines/claim', request, 'rate_limit', options.signal)
+    for (const run of claimed) this.hold(run)
     return claimed
+  }
+
+  /**
+   * `POST /api/analyses/{id}/claim` or `/api/jobs/{id}/claim`: takes one named run, held like the
+   * runs of `claim()`; 409 `already_claimed` when another claim holds it. Only 429 is retried, as for `claim()`.
+   */
+  async claimRun(kind: ClaimKind, id: string): Promise<ClaimedRun> {
+    this.requireKey()
+    const run = await this.userRequest<ClaimedRun>('POST', `${runPath(kind)}/${encodeURIComponent(id)}/claim`, {}, 'rate_limit')
+    this.hold(run)
+    return run
+  }
+
+  /**
+   * `POST /api/pipelines/claim/renew` with the held token. Callbacks renew the lease too; this is
+   * for work that goes quiet for a while. 409 `lease_lost`, `*_canceled` or `*_finalized` when the run is no longer held.
+   */
+  async renew(kind: ClaimKind, id: string): Promise<Lease> {
+    const lease = await this.userRequest<Lease>('POST', '/api/pipelines/claim/renew', { kind, id, token: this.heldToken(id) })
+    if (this.leases.has(id)) this.leases.set(id, lease.token)
+    return lease
+  }
+
+  /**
+   * `POST /api/pipelines/claim/release`: gives a held run back, so another worker can claim it at
+   * once (a started run goes back to `queued`), and forgets its lease whatever the answer.
+   */
+  async release(kind: ClaimKind, id: string): Promise<ReleasedRun> {
+    try {
+      return await this.userRequest<ReleasedRun>('POST', '/api/pipelines/claim/release', { kind, id, token: this.heldToken(id) })
+    } finally {
+      this.leases.delete(id)
+    }
+  }
+
+  private hold(run: ClaimedRun): void {
+    const secret = (run.data as { callback?: { secret?: string } | null }).callback?.secret
+    if (secret) this.useCredential(run.id, secret)
+    this.leases.set(run.id, run.lease.token)
+  }
+
+  private heldToken(id: string): string {
+    const token = this.leases.get(id)
+    if (!token) throw new TypeError(`no lease is held for run ${id}: claim it first`)
+    return token
+  }
+
+  private requireKey(): void {
+    if (!this.apiKey) throw new TypeError('claiming work needs a pipeline key (apiKey)')
   }
 
   // ---- pipeline callbacks (HMAC) -----------------------------------------------------------
@@ -208,20 +264,26 @@ export class LoupeClient {
    * (unless `fn` finalized it), `fail(error)` when it throws (then rethrows). A cancel is not
    * failed: the analysis is already final and `AnalysisCanceled` propagates.
    */
-  withAnalysis<T>(id: string, fn: (run: AnalysisRun) => Promise<T> | T): Promise<T> {
-    return this.finalizing(this.analysis(id), fn)
+  withAnalysis<T>(id: string, fn: (run: AnalysisRun) => Promise<T> | T, options: FinalizingOptions = {}): Promise<T> {
+    return this.finalizing(this.analysis(id), fn, options.signal)
   }
 
   /** `withAnalysis` for a job: `complete()` when `fn` resolves, `fail(error)` when it throws; a cancel propagates as `JobCanceled`. */
-  withJob<T>(id: string, fn: (run: JobRun) => Promise<T> | T): Promise<T> {
-    return this.finalizing(this.job(id), fn)
+  withJob<T>(id: string, fn: (run: JobRun) => Promise<T> | T, options: FinalizingOptions = {}): Promise<T> {
+    return this.finalizing(this.job(id), fn, options.signal)
   }
 
-  private async finalizing<H extends RunHandle<{ id: string; status: Analysis['status'] }>, T>(run: H, fn: (run: H) => Promise<T> | T): Promise<T> {
+  private async finalizing<H extends RunHandle<{ id: string; status: Analysis['status'] }>, T>(
+    run: H,
+    fn: (run: H) => Promise<T> | T,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
     let result: T
     try {
       result = await fn(run)
     } catch (err) {
+      // A run taken away (canceled, its lease lost, given back) is not this worker's to fail.
+      if (signal?.aborted) throw signal.reason
       if (!run.canceled && !run.finalized && !(err instanceof RunCanceled)) {
         try {
           await run.fail(err)
@@ -231,6 +293,7 @@ export class LoupeClient {
       }
       throw err
     }
+    if (signal?.aborted) throw signal.reason
     if (run.canceled) return result
     if (run.finalized) await run.close()
     else await run.complete()
@@ -264,13 +327,13 @@ export class LoupeClient {
   }
 
   /** Sends a request as the user (`Authorization: Bearer <token>`) or the pipeline (`X-API-Key`); resolves to the decoded JSON. */
-  async userRequest<T = unknown>(method: string, path: string, payload?: unknown, retry: RetryMode = 'all'): Promise<T> {
+  async userRequest<T = unknown>(method: string, path: string, payload?: unknown, retry: RetryMode = 'all', signal?: AbortSignal): Promise<T> {
     const body = payload === undefined ? undefined : serializeBody(payload)
     const headers: Record<string, string> = this.keyHeader()
     if (body !== undefined) headers['Content-Type'] = 'application/json'
     // The server takes one credential per request: a pipeline key wins over a user token.
     if (this.token && !this.apiKey) headers.Authorization = `Bearer ${this.token}`
-    return decode<T>(await this.transport.request(method, this.url(path), () => ({ body, headers }), retry))
+    return decode<T>(await this.transport.request(method, this.url(path), () => ({ body, headers }), retry, signal))
   }
 
   /** A plain PUT (presigned upload URLs: no signature, no token), with the retry policy. */

@@ -55,6 +55,14 @@ export class JobCanceled extends RunCanceled {
   override name = 'JobCanceled'
 }
 
+/**
+ * The reason a handler's signal aborts when its worker stops: the run was given back
+ * (`client.release`) for another worker to take, so stop without finalizing it.
+ */
+export class RunReleased extends Error {
+  override name = 'RunReleased'
+}
+
 /** Builds the error for a non-2xx response from the server's error envelope. */
 export function errorFromResponse(status: number, text: string, headers: Headers): LoupeError {
   const requestId = headers.get('X-Request-Id') ?? undefined

@@ -16,11 +16,25 @@
  *       await run.metric('train/loss', 1, 0.41, { epoch: 1 })
  *       await run.registerModelVersion({ version: '2', artifacts: [...] })
  *     })
+ *
+ * Work handed out by Loupe comes by pull (`runWorker`) or by push (`webhookHandler`).
  */
-export { LoupeClient, type LoupeClientOptions } from './client'
-export { AnalysisCanceled, errorFromResponse, JobCanceled, LoupeError, RunCanceled, type LoupeErrorInit } from './errors'
+export { LoupeClient, type FinalizingOptions, type LoupeClientOptions } from './client'
+export { AnalysisCanceled, errorFromResponse, JobCanceled, LoupeError, RunCanceled, RunReleased, type LoupeErrorInit } from './errors'
 export { JobRun } from './job-run'
-export { runWorker, type WorkerOptions } from './worker'
+export { runWorker, type RunOutcome, type WorkerOptions, type WorkHandler } from './worker'
+export { webhookHandler, type DeliveryHandler, type WebhookContext, type WebhookHandlerOptions, type WebhookReceiver } from './webhook-handler'
+export {
+  verifyWebhook,
+  webhookVerifier,
+  WebhookVerificationError,
+  type VerifyOptions,
+  type WebhookBody,
+  type WebhookEvent,
+  type WebhookHeaders,
+  type WebhookVerifier,
+} from './webhooks'
+export { nodeListener, type NodeRequestLike, type NodeResponseLike } from './node-listener'
 export { normalizeLevel, type LevelLike } from './log-lines'
 export type { AnnotateSummary } from './bulk'
 export { gridSize, heatmapPng, maskPng, viridis, type Grid, type HeatmapOptions, type MaskOptions } from './png'

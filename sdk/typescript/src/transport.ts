@@ -92,15 +92,17 @@ export class Transport {
     return this.random() * Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** Math.min(attempt, 60))
   }
 
-  async request(method: string, url: string, build: () => Attempt | Promise<Attempt>, retry: RetryMode = 'all'): Promise<RawResponse> {
+  /** `signal` abandons the request (a worker stopping in the middle of a long-poll): it rejects with code `aborted`, and is not retried. */
+  async request(method: string, url: string, build: () => Attempt | Promise<Attempt>, retry: RetryMode = 'all', signal?: AbortSignal): Promise<RawResponse> {
     for (let attempt = 0; ; attempt++) {
       const { body, headers } = await build()
       let delay: number
       let response: RawResponse
       try {
-        response = await this.send(method, url, body, headers)
+        response = await this.send(method, url, body, headers, signal)
       } catch (cause) {
         const reason = describe(cause)
+        if (signal?.aborted) throw new LoupeError({ status: null, code: 'aborted', message: `${method} ${url} aborted`, cause })
         if (retry !== 'all' || attempt >= this.maxRetries) {
           throw new LoupeError({ status: null, code: 'network_error', message: `${method} ${url} failed: ${reason}`, cause })
         }
@@ -126,11 +128,15 @@ export class Transport {
     }
   }
 
-  private async send(method: string, url: string, body: Attempt['body'], headers: Record<string, string>): Promise<RawResponse> {
+  private async send(method: string, url: string, body: Attempt['body'], headers: Record<string, string>, signal?: AbortSignal): Promise<RawResponse> {
     const all: Record<string, string> = { Accept: 'application/json', ...headers }
     if (this.userAgent) all['User-Agent'] = this.userAgent
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs)
+    // AbortSignal.any would do, but Node 18 lacks it.
+    const abort = () => controller.abort(signal?.reason)
+    if (signal?.aborted) abort()
+    signal?.addEventListener('abort', abort, { once: true })
     try {
       const res = await this.fetchImpl(url, {
         method,
@@ -144,6 +150,7 @@ export class Transport {
       return { status: res.status, headers: res.headers, text: await res.text() }
     } finally {
       clearTimeout(timer)
+      signal?.removeEventListener('abort', abort)
     }
   }
 }

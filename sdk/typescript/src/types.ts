@@ -70,7 +70,17 @@ export const MAX_BATCH_RESULT_ITEMS: typeof batch.MAX_BATCH_RESULT_ITEMS = 100
 
 /** A run a claim handed out: its kind and id, and what a push delivery of it would carry in `data`. */
 export type ClaimedRun = z.output<typeof claims.ClaimedRun>
-export type ClaimRequest = z.input<typeof claims.ClaimRequest>
+export type ClaimKind = ClaimedRun['kind']
+/** `wait_seconds` (0..20, default 0) long-polls: the answer comes once something was claimed or the wait is over. */
+export type ClaimRequest = Flat<z.input<typeof claims.ClaimRequest> & { wait_seconds?: number }>
+/** A claim's hold on its run: send `token` as `X-ML-Lease`, or renew it before `expires_at`. */
+export type Lease = z.output<typeof claims.Lease>
+/** What a release answers: the run, back in `queued` (or where it was) for the next claim. */
+export interface ReleasedRun {
+  kind: ClaimKind
+  id: string
+  status: AnalysisStatus
+}
 
 export type ArtifactType = artifacts.ArtifactType
 export type PresignRequest = z.input<typeof artifacts.PresignRequest>

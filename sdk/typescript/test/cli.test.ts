@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,7 +9,7 @@ import { main } from '../src/cli'
 import { resolveConnection } from '../src/cli/config'
 import { fakeHeatmapPng } from '../src/cli/heatmap'
 import { progressBar } from '../src/cli/progress-bar'
-import { ANALYSIS_ID, SECRET, StubServer, TOKEN } from './stub-server'
+import { ANALYSIS_ID, BASE, claimedRun, eventually, SECRET, StubServer, TOKEN } from './stub-server'
 
 function capture(env: Record<string, string | undefined> = {}, tty = false) {
   const out: string[] = []
@@ -120,6 +120,74 @@ describe('loupe simulate', () => {
   })
 })
 
+describe('loupe worker', () => {
+  const BIN = join(import.meta.dirname, '..', 'bin', 'loupe.js')
+  let server: StubServer
+  let dir: string
+  beforeEach(async () => {
+    server = await StubServer.start()
+    dir = mkdtempSync(join(tmpdir(), 'loupe-worker-'))
+  })
+  afterEach(async () => {
+    await server.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const handlerModule = (source: string) => {
+    const file = join(dir, 'handler.mjs')
+    writeFileSync(file, source)
+    return file
+  }
+
+  it('runs the module’s handler on a claimed run, and on SIGTERM gives the run back and exits 0', async () => {
+    // Starts the run, then works until its signal says stop.
+    const handler = handlerModule(`export async function analysis(run, claimed, signal) {
+      await run.start()
+      await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+    }`)
+    server.queue('POST', '/api/pipelines/claim', { status: 200, body: { claimed: [claimedRun('analysis', ANALYSIS_ID, { token: 'lease_cli' })] } })
+    const child = spawn(process.execPath, [BIN, 'worker', '--handler', handler, '--kinds', 'analysis', '--batch', '1'], {
+      env: { ...process.env, LOUPE_URL: server.url, LOUPE_API_KEY: 'mlpip_cli_key' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => (stdout += c))
+    child.stderr.on('data', (c: Buffer) => (stderr += c))
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    try {
+      await eventually(() => server.matching('PATCH', `${BASE}/status`).length === 1, 20_000)
+      child.kill('SIGTERM')
+      expect(await exited, stderr).toBe(0)
+    } finally {
+      child.kill('SIGKILL')
+    }
+    const [claim] = server.requests.filter((r) => r.path === '/api/pipelines/claim')
+    expect(claim!.header('x-api-key')).toBe('mlpip_cli_key')
+    expect(claim!.json).toEqual({ limit: 1, kinds: ['analysis'], wait_seconds: 20 })
+    expect(server.matching('POST', '/claim/release').map((r) => r.json)).toEqual([{ kind: 'analysis', id: ANALYSIS_ID, token: 'lease_cli' }])
+    expect(server.requests.filter((r) => r.path.endsWith('/finalize'))).toHaveLength(0)
+    expect(stdout).toBe(`${ANALYSIS_ID}  analysis  released\n`)
+    expect(stderr).toContain('stopped after 1 run')
+  }, 30_000)
+
+  it('exits 2 without a handler, without a pipeline key, or when the module lacks a kind it was asked for', async () => {
+    const handler = handlerModule('export function analysis() {}')
+    const env = { LOUPE_URL: server.url, LOUPE_API_KEY: 'mlpip_cli_key' }
+    for (const [argv, message, environment] of [
+      [['worker'], '--handler', env],
+      [['worker', '--handler', handler], 'LOUPE_API_KEY', { LOUPE_URL: server.url }],
+      [['worker', '--handler', handler, '--kinds', 'job'], 'exports no job handler', env],
+      [['worker', '--handler', handler, '--batch', '50'], '--batch', env],
+    ] as const) {
+      const c = capture(environment)
+      expect(await main([...argv], c.io)).toBe(2)
+      expect(c.err()).toContain(message)
+    }
+    expect(server.requests).toHaveLength(0)
+  })
+})
+
 describe('CLI pieces', () => {
   it('reads the connection from flags, then LOUPE_URL / API_BASE_URL, LOUPE_TOKEN and the first secret', () => {
     expect(resolveConnection({}, { API_BASE_URL: 'http://a', LOUPE_TOKEN: 't', ML_CALLBACK_HMAC_SECRET: 'one, two' })).toEqual({
@@ -129,7 +197,9 @@ describe('CLI pieces', () => {
     })
     expect(resolveConnection({ url: 'http://flag' }, { LOUPE_URL: 'http://b', API_BASE_URL: 'http://a' }).baseUrl).toBe('http://flag')
     expect(resolveConnection({}, { LOUPE_URL: 'http://b', API_BASE_URL: 'http://a' }).baseUrl).toBe('http://b')
-    expect(resolveConnection({}, {})).toEqual({ baseUrl: 'http://127.0.0.1:8787', token: undefined, secret: undefined })
+    expect(resolveConnection({}, {})).toEqual({ baseUrl: 'http://127.0.0.1:8787', token: undefined, secret: undefined, apiKey: undefined })
+    expect(resolveConnection({}, { LOUPE_API_KEY: 'mlpip_env' }).apiKey).toBe('mlpip_env')
+    expect(resolveConnection({ key: 'mlpip_flag' }, { LOUPE_API_KEY: 'mlpip_env' }).apiKey).toBe('mlpip_flag')
   })
 
   it('draws a bar in place on a TTY and plain lines per tenth elsewhere', () => {

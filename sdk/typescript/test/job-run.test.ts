@@ -116,11 +116,13 @@ describe('JobRun', () => {
     })
     expect(handled).toBe(2)
     expect(outcomes).toEqual(['analysis completed', 'job failed'])
-    // Nothing waiting at first: it waited idleMs and asked again.
-    expect(server.matching('POST', '/api/pipelines/claim').map((r) => r.json)).toEqual([
-      { limit: 2, kinds: ['analysis', 'job'] },
-      { limit: 2, kinds: ['analysis', 'job'] },
+    // Nothing waiting at first: it waited idleMs and asked again, long-polling each time.
+    expect(server.requests.filter((r) => r.path === '/api/pipelines/claim').map((r) => r.json)).toEqual([
+      { limit: 2, kinds: ['analysis', 'job'], wait_seconds: 20 },
+      { limit: 2, kinds: ['analysis', 'job'], wait_seconds: 20 },
     ])
+    // Leases far from running out are left alone, and nothing was given back.
+    expect(server.matching('POST', '/api/pipelines/claim/')).toHaveLength(0)
     const finals = server.requests.filter((r) => r.path.endsWith('/finalize'))
     expect(finals.map((r) => [r.path.includes(JOB_ID) ? 'job' : 'analysis', r.json.status])).toEqual([['analysis', 'completed'], ['job', 'failed']])
     expect(finals[1]!.json.error_message).toBe('out of memory')

@@ -23,7 +23,7 @@ function run(command: string, args: string[], options: SpawnSyncOptions = {}) {
 }
 
 const CONSUMER_TS = `
-import { LoupeClient, TERMINAL_STATUSES, type Analysis, type AnnotationInput, type LiveMessage } from '@loupe/sdk'
+import { LoupeClient, runWorker, TERMINAL_STATUSES, webhookHandler, type Analysis, type AnnotationInput, type LiveMessage, type RunOutcome } from '@loupe/sdk'
 
 export const client = new LoupeClient({ baseUrl: 'http://127.0.0.1:8787', secret: 's', token: 't' })
 export const status: Analysis['status'] = 'canceled'
@@ -33,6 +33,23 @@ export const box: AnnotationInput = { annotation_type: 'bounding_box', data: { x
 // @ts-expect-error a bounding box needs coordinates
 export const bad: AnnotationInput = { annotation_type: 'bounding_box', data: { width: 1 } }
 export const done: readonly Analysis['status'][] = TERMINAL_STATUSES
+
+export const outcomes: RunOutcome[] = []
+export const work = (signal: AbortSignal) =>
+  runWorker(client, {
+    analysis: async (run, claimed, stop) => {
+      stop.throwIfAborted()
+      await run.start(String(claimed.data.image))
+    },
+    waitSeconds: 20,
+    signal,
+    handleSignals: true,
+    onRun: (_claimed, outcome) => void outcomes.push(outcome),
+  })
+export const receive: (request: Request) => Promise<Response> = webhookHandler(client, {
+  secret: 'whsec_c2VjcmV0',
+  job: (run, event, signal) => (signal.aborted ? undefined : run.start(event.type)),
+})
 
 export function progressOf(message: LiveMessage): number | null {
   return message.type === 'progress' ? message.progress : null
@@ -68,5 +85,5 @@ it('installs from its tarball into a project without zod, and type-checks and im
   const exported = run(process.execPath, ['--input-type=module', '-e', "const sdk = await import('@loupe/sdk'); console.log(Object.keys(sdk).sort().join(' '))"], {
     cwd: consumer,
   })
-  expect(exported.split(' ')).toEqual(expect.arrayContaining(['LoupeClient', 'AnalysisRun', 'TERMINAL_STATUSES', 'heatmapPng', 'maskPng']))
+  expect(exported.split(' ')).toEqual(expect.arrayContaining(['LoupeClient', 'AnalysisRun', 'TERMINAL_STATUSES', 'heatmapPng', 'maskPng', 'runWorker', 'webhookHandler', 'verifyWebhook', 'nodeListener']))
 }, 240_000)

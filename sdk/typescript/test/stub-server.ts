@@ -5,7 +5,7 @@
  * other answers.
  */
 import { createHmac } from 'node:crypto'
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { LoupeClient, type LoupeClientOptions } from '../src'
 
@@ -16,7 +16,8 @@ export const BASE = `/api/analyses/${ANALYSIS_ID}`
 
 /** A scripted answer that closes the connection without responding: a network error. */
 export const DROP = 'DROP'
-export type Reply = typeof DROP | { status: number; body?: unknown; headers?: Record<string, string> }
+/** `delayMs` holds the answer back, as a long-poll with nothing to hand out does. */
+export type Reply = typeof DROP | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
 
 export const envelope = (code: string, message = 'nope', details: unknown = null) => ({ error: { code, message, details } })
 
@@ -66,15 +67,24 @@ export class StubServer {
           req.socket.destroy()
           return
         }
-        const raw = reply.body === undefined ? '' : Buffer.isBuffer(reply.body) || typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body)
-        res.writeHead(reply.status, {
-          'X-Request-Id': `req-${this.requests.length}`,
-          ...(reply.body !== undefined && !Buffer.isBuffer(reply.body) && typeof reply.body !== 'string' && { 'Content-Type': 'application/json' }),
-          ...reply.headers,
-        })
-        res.end(raw)
+        if (reply.delayMs) {
+          setTimeout(() => this.answer(res, { ...reply, delayMs: 0 }), reply.delayMs)
+          return
+        }
+        this.answer(res, reply)
       })
     })
+  }
+
+  private answer(res: ServerResponse, reply: Exclude<Reply, typeof DROP>): void {
+    if (res.destroyed) return
+    const raw = reply.body === undefined ? '' : Buffer.isBuffer(reply.body) || typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body)
+    res.writeHead(reply.status, {
+      'X-Request-Id': `req-${this.requests.length}`,
+      ...(reply.body !== undefined && !Buffer.isBuffer(reply.body) && typeof reply.body !== 'string' && { 'Content-Type': 'application/json' }),
+      ...reply.headers,
+    })
+    res.end(raw)
   }
 
   static async start(): Promise<StubServer> {
@@ -139,7 +149,28 @@ function defaultReply(server: StubServer, req: Recorded): Reply {
   if (path.endsWith('/analyses') && req.method === 'POST') return { status: 201, body: { ...analysis('queued'), ...body, annotations: [] } }
   if (path.endsWith('/live') && req.method === 'GET') return { status: 426, body: envelope('bad_request', 'This endpoint speaks WebSocket') }
   if (path.endsWith('/cancel')) return { status: 200, body: analysis('canceled') }
+  // Claims: nothing waiting, and every lease still this client's.
+  if (path === '/api/pipelines/claim') return { status: 200, body: { claimed: [] } }
+  if (path === '/api/pipelines/claim/renew') return { status: 200, body: { token: body.token, expires_at: new Date(Date.now() + 300_000).toISOString() } }
+  if (path === '/api/pipelines/claim/release') return { status: 200, body: { kind: body.kind, id: body.id, status: 'queued' } }
   return { status: 404, body: envelope('not_found', `no stub for ${req.method} ${path}`) }
+}
+
+/** One element of a claim's answer, as the server builds it. */
+export function claimedRun(kind: 'analysis' | 'job', id: string, lease: { token: string; expires_at?: string }, data: Record<string, unknown> = {}) {
+  const event = kind === 'analysis' ? 'analysis.created' : 'job.runnable'
+  return { kind, id, event, lease: { expires_at: '2030-01-01T00:00:00.000Z', ...lease }, data: { callback: { secret: `mlcred_${lease.token}` }, ...data } }
+}
+
+/** Resolves once `check` holds, polling; fails the test after `timeoutMs`. */
+export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const value = check()
+    if (value) return value
+    if (Date.now() > until) throw new Error(`not within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
 }
 
 /** A clock the test moves by hand (milliseconds). */
