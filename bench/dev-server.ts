@@ -27,6 +27,8 @@ export interface BenchServerOptions {
   inspectorPort?: number
   /** `--minify=false` keeps function names readable in CPU profiles; the default is wrangler.toml's. */
   minify?: boolean
+  /** More `--var NAME:value` settings, after the defaults (bench/dispatch turns push on with them). */
+  vars?: Record<string, string>
 }
 
 /**
@@ -43,6 +45,7 @@ export async function startBenchServer(port: number, options: BenchServerOptions
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir, '--var', `ML_CALLBACK_HMAC_SECRET:${secret}`, '--var', 'UPLOAD_SIGNING_SECRET:bench', '--var', 'PIPELINE_SECRETS_KEY:bench', '--var', 'ML_PIPELINE_PULL_ENABLED:true', '--show-interactive-dev-session=false']
   if (options.inspectorPort) args.push('--inspector-port', String(options.inspectorPort))
   if (options.minify !== undefined) args.push(`--minify=${options.minify}`)
+  for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`)
   const child: ChildProcess = spawn('wrangler', args, { stdio: 'ignore' })
   const baseUrl = `http://127.0.0.1:${port}`
   for (let i = 0; i < 300; i++) {

@@ -9,7 +9,7 @@ import { HEADER, markdownRow, type Row } from './report'
  * printed and written to bench/results/results.md beside each benchmark's full output.
  * BENCH_ONLY=a,b or BENCH_SKIP=a,b choose benchmarks; each stays runnable alone with tsx.
  */
-const ORDER = ['bundle', 'ingest', 'callbacks', 'fanout', 'export', 'viewer', 'profile']
+const ORDER = ['bundle', 'ingest', 'callbacks', 'fanout', 'dispatch', 'export', 'viewer', 'profile']
 const PORT = Number(process.env.BENCH_PORT ?? 8820)
 const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9320)
 const OUT = 'bench/results'
