@@ -47,7 +47,6 @@ export async function admitAndWake(env: Env, d1: D1Database, projectId: string):
 }
 
 const ANNOUNCED = 'announced'
-const ORIGIN = 'origin'
 const INPUTS_READY = 'inputs_ready'
 const METRIC_NAMES = 'metric_names'
 const SWEEP = 'sweep'
@@ -78,7 +77,7 @@ export class JobObject extends RunObject<'job', Job, JobArtifact> {
    */
   async wake(origin?: string) {
     return asRpcResult(async () => {
-      if (origin && !this.ctx.storage.kv.get<string>(ORIGIN)) this.ctx.storage.kv.put(ORIGIN, origin)
+      this.rememberOrigin(origin)
       await this.ready()
       await this.refresh()
       return publicRecord(this.state!)
@@ -195,7 +194,7 @@ export class JobObject extends RunObject<'job', Job, JobArtifact> {
   protected async becameRunnable(): Promise<void> {
     this.jobLive.broadcast('runnable', { job: publicRecord(this.state!) })
     const config = getConfig(this.env)
-    const origin = config.PUBLIC_URL ?? this.ctx.storage.kv.get<string>(ORIGIN)
+    const origin = this.origin()
     if (!origin) return
     try {
       const sent = await dispatchRun(this.env, this.data.db, config, origin, { kind: 'job', id: this.id }, 'job.runnable')

@@ -6,8 +6,10 @@ import { AppError, notFound } from '../src/errors'
 import { log } from '../src/observability/log'
 import type { Artifact } from '../src/schemas/artifacts'
 import type { LogLine, RunEventBodies } from '../src/schemas/events'
-import { isTerminal, type FINAL_STATUSES, type ProgressPatch, type RunLifecycle, type RunStatus } from '../src/schemas/runs'
-import { timeoutOf, type KindClock } from './deadlines'
+import { isTerminal, type FINAL_STATUSES, type ProgressPatch, type RunLifecycle, type RunStatus, type StatusReason } from '../src/schemas/runs'
+import { announceEnd } from '../src/dispatch/lifecycle'
+import { currentLease, endLease } from '../src/dispatch/leases'
+import { leaseDue, timeoutOf, type KindClock } from './deadlines'
 import { EventLog } from './event-log'
 import { LiveChannel } from './live-channel'
 import { LogStore } from './log-store'
@@ -16,12 +18,14 @@ import { InflightWrites } from './inflight'
 import { asRpcResult } from './rpc'
 import { canceledError, finalizedError, recordBody, snapshotMessage } from './run-messages'
 import type { RunKind } from './run-kind'
-import { publicRecord, type RunState } from './run-state'
+import { applyRequeue, publicRecord, type RunState } from './run-state'
 import { RunStore } from './run-store'
 import { RunSync, type Actor } from './run-sync'
 import { answerUpgrade } from './run-sockets'
 
 const PIPELINE: Actor = { actorType: 'pipeline' }
+/** The origin the run was first reached on: deliveries build callback URLs from it when PUBLIC_URL is unset. */
+const ORIGIN = 'origin'
 
 /**
  * The shell every run's Durable Object shares: the only writer of the run's status. A change is
@@ -134,14 +138,56 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
     })
   }
 
-  /** Cancels the run: for a person (`by`, their user id), or for the system when `by` is null, with `reason` as its error message. */
-  async cancel(by: string | null, meta: RpcMeta | null, reason?: string) {
+  /**
+   * Cancels the run: for a person (`by`, their user id), or for the system when `by` is null, with
+   * `reason` as its error message and `code` as its `status_reason`.
+   */
+  async cancel(by: string | null, meta: RpcMeta | null, reason?: string, code: StatusReason = 'job_ended') {
     return asRpcResult(async () => {
+      this.rememberOrigin(meta?.origin)
       await this.ready()
-      const moved = this.store.transition('canceled', 'cancel', reason)
+      const moved = this.store.transition('canceled', 'cancel', reason, by ? 'user' : code)
       await this.commit(moved, false, 'canceled', meta?.requestId ?? null, by ? { actorType: 'user', actorId: by } : { actorType: 'system' })
       return publicRecord(this.state!)
     }, meta ?? undefined)
+  }
+
+  /** Wakes the object for a run nobody may call back on for a while, so its alarm keeps the run's deadline. */
+  async arm(meta: RpcMeta, origin: string) {
+    return asRpcResult(async () => {
+      this.rememberOrigin(origin)
+      return publicRecord(await this.ready())
+    }, meta)
+  }
+
+  /**
+   * A worker claimed the run (docs/dispatch.md#leases): the object wakes when the lease runs out,
+   * and the claimant now holds the run.
+   */
+  async leased(expiresAt: string, pipelineId: string | null, origin: string) {
+    return asRpcResult(async () => {
+      this.rememberOrigin(origin)
+      const state = await this.ready()
+      this.store.update({ lease_expires_at: expiresAt, ...('pipeline_id' in state ? { pipeline_id: pipelineId } : {}) })
+      await this.sync.schedule()
+      return publicRecord(this.state!)
+    })
+  }
+
+  /**
+   * Its worker gives the run back (a graceful shutdown): it goes back to the queue at once, for any
+   * worker to claim, and the claim does not count against it. 409 `lease_lost` when the token is
+   * no longer the run's.
+   */
+  async releaseLease(token: string, meta: RpcMeta) {
+    return asRpcResult(async () => {
+      await this.ready()
+      if (!(await endLease(this.data.db, this.kind.name as 'analysis' | 'job', this.id, token, { requeue: true, refund: true }))) {
+        throw new AppError(409, 'lease_lost', `This lease is no longer the ${this.kind.name}'s`)
+      }
+      if (!isTerminal(this.state!.status)) await this.requeue('released', meta.requestId)
+      return publicRecord(this.state!)
+    }, meta)
   }
 
   /**
@@ -190,8 +236,12 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
     this.sync.alarmFired()
     const state = this.state
     if (!state) return
+    const lease = leaseDue(state)
+    if (lease !== null && Date.now() >= lease) await this.leaseRanOut()
     const timeout = timeoutOf(state, getConfig(this.env), this.clock().queuedSince)
-    if (timeout && Date.now() >= timeout.at) await this.moveBySystem(timeout.to, 'heartbeat', timeout.reason, timeout.action)
+    if (timeout && Date.now() >= timeout.at && !isTerminal(this.state!.status)) {
+      await this.moveBySystem(timeout.to, timeout.to === 'canceled' ? 'cancel' : 'heartbeat', timeout.reason, timeout.action, timeout.code)
+    }
     await this.work()
     await this.sync.writePendingProgress()
     await this.sync.schedule()
@@ -206,6 +256,7 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
   }
 
   protected async pipelineGate(meta: CallbackMeta): Promise<RunState<R>> {
+    this.rememberOrigin(meta.origin)
     await this.ready()
     const now = Date.now()
     // Twice the skew: a timestamp may be up to `skew` old or `skew` ahead.
@@ -249,9 +300,47 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
   protected reschedule = (): Promise<void> => this.sync.schedule()
 
   /** A move nobody asked for over a callback: a deadline passed, or the kind's own work failed. */
-  protected async moveBySystem(to: RunStatus, via: 'heartbeat' | 'finalize', reason: string, action: string) {
-    const moved = this.store.transition(to, via, reason)
+  protected async moveBySystem(to: RunStatus, via: 'heartbeat' | 'finalize' | 'cancel', reason: string, action: string, code: StatusReason | null = null) {
+    const moved = this.store.transition(to, via, reason, code)
     await this.commit(moved, false, action, null, { actorType: 'system' })
+  }
+
+  /**
+   * The lease the object last heard of has run out, unless D1 says a callback renewed it. A run
+   * claimed fewer than ML_CLAIM_MAX_ATTEMPTS times goes back to the queue for another worker; one
+   * whose workers kept dying fails with the reason `lease_expired`.
+   */
+  private async leaseRanOut() {
+    const kind = this.kind.name as 'analysis' | 'job'
+    const lease = await currentLease(this.data.db, kind, this.id)
+    const now = new Date().toISOString()
+    if (lease && lease.expiresAt > now) return void this.store.update({ lease_expires_at: lease.expiresAt })
+    this.store.update({ lease_expires_at: null })
+    if (!lease || isTerminal(this.state!.status)) return
+    const max = getConfig(this.env).ML_CLAIM_MAX_ATTEMPTS
+    const last = lease.claims >= max
+    // A renewal that landed between the read and now keeps the lease: then nothing moves.
+    if (!(await endLease(this.data.db, kind, this.id, lease.token, { requeue: !last, expiredBy: now }))) {
+      return void this.store.update({ lease_expires_at: (await currentLease(this.data.db, kind, this.id))?.expiresAt ?? null })
+    }
+    if (last) await this.moveBySystem('failed', 'finalize', `lease expired ${lease.claims} times: no worker finished it`, 'lease_expired', 'lease_expired')
+    else await this.requeue('lease_expired', null)
+  }
+
+  /** Back to `queued`, unheld: the next claim gets the run with a new token. */
+  private async requeue(reason: 'lease_expired' | 'released', requestId: string | null) {
+    this.store.save(applyRequeue(this.state!, reason, new Date().toISOString()))
+    if ('pipeline_id' in this.state!) this.store.update({ pipeline_id: null } as Partial<RunState>)
+    await this.commit(true, false, reason === 'released' ? 'released' : 'requeued', requestId, { actorType: 'system' })
+  }
+
+  protected rememberOrigin(origin: string | undefined) {
+    if (origin && !this.ctx.storage.kv.get<string>(ORIGIN)) this.ctx.storage.kv.put(ORIGIN, origin)
+  }
+
+  /** Where deliveries of the run point: PUBLIC_URL, else the origin it was first reached on; null when neither is known. */
+  protected origin(): string | null {
+    return getConfig(this.env).PUBLIC_URL ?? this.ctx.storage.kv.get<string>(ORIGIN) ?? null
   }
 
   /** Progress the kind works out itself (a batch's share of images done), written and sent like a report. */
@@ -283,11 +372,23 @@ export abstract class RunObject<K extends string, R extends RunLifecycle, A = Ar
       if (terminal) {
         this.live.broadcast('finalized', body)
         await this.afterFinal()
+        await this.announceEnd()
       }
     } else if (progressed) {
       await this.sync.writeProgressSoon()
     }
     await this.sync.schedule()
+  }
+
+  /** Tells the endpoints that asked about the run's end (a cancel also reaches the worker it was pushed to). */
+  private async announceEnd() {
+    const origin = this.origin()
+    if (!origin) return
+    try {
+      await announceEnd(this.env, this.data.db, getConfig(this.env), origin, { kind: this.kind.name, id: this.id }, this.state!)
+    } catch (err) {
+      log.error('lifecycle announcement failed', { kind: this.kind.name, run_id: this.id, error: String(err) })
+    }
   }
 
   private snapshotMessage(state: RunState<R>, reset: boolean) {

@@ -1,5 +1,5 @@
 import { AppError } from '../src/errors'
-import { isTerminal, type ProgressPatch, type RunLifecycle, type RunStatus, type Stage } from '../src/schemas/runs'
+import { isTerminal, type ProgressPatch, type RunLifecycle, type RunStatus, type Stage, type StatusReason } from '../src/schemas/runs'
 import { nextState, type TransitionVia } from './transitions'
 
 export type StageTiming = Stage
@@ -13,6 +13,10 @@ export type RunState<R extends RunLifecycle = RunLifecycle> = R & {
    * -1 while a progress change waits for the alarm to write it.
    */
   progress_written_at: number
+  /** When the lease of the worker that claimed the run runs out, as the object last heard; the alarm then asks D1. */
+  lease_expires_at?: string | null
+  /** When the run last went back to `queued`: its queue timeout counts from then. */
+  requeued_at?: string | null
 }
 
 const MAX_STAGES = 100
@@ -25,7 +29,7 @@ export const initialState = <R extends RunLifecycle>(record: R): RunState<R> => 
 })
 
 export function publicRecord<R extends RunLifecycle>(s: RunState<R>): R {
-  const { stages: _stages, last_callback_at: _last, progress_written_at: _written, ...record } = s
+  const { stages: _stages, last_callback_at: _last, progress_written_at: _written, lease_expires_at: _lease, requeued_at: _requeued, ...record } = s
   return record as unknown as R
 }
 
@@ -33,7 +37,14 @@ export function publicRecord<R extends RunLifecycle>(s: RunState<R>): R {
  * The state after moving to `to`, or null when the run is already there. Throws 409
  * `illegal_transition` for a move the table does not allow.
  */
-export function applyTransition<S extends RunState>(s: S, to: RunStatus, via: TransitionVia, errorMessage: string | undefined, now: string): S | null {
+export function applyTransition<S extends RunState>(
+  s: S,
+  to: RunStatus,
+  via: TransitionVia,
+  errorMessage: string | undefined,
+  now: string,
+  reason: StatusReason | null = null,
+): S | null {
   const result = nextState(s.status, to, via)
   if (result.kind === 'noop') return null
   if (result.kind === 'illegal') {
@@ -43,6 +54,7 @@ export function applyTransition<S extends RunState>(s: S, to: RunStatus, via: Tr
   return {
     ...s,
     status: to,
+    status_reason: reason,
     version: s.version + 1,
     updated_at: now,
     started_at: s.started_at ?? (to === 'processing' ? now : null),
@@ -51,6 +63,18 @@ export function applyTransition<S extends RunState>(s: S, to: RunStatus, via: Tr
     error_message: to === 'failed' || to === 'canceled' ? (errorMessage ?? s.error_message) : s.error_message,
     stages: terminal ? closeStages(s.stages, now) : s.stages,
   }
+}
+
+/**
+ * Back to `queued` (docs/dispatch.md#leases), the one move no callback makes: the run starts over,
+ * so the next worker's attempt has its own start, progress and stages. A queued run whose claim
+ * lapsed stays queued, with the reason.
+ */
+export function applyRequeue<S extends RunState>(s: S, reason: StatusReason, now: string): S {
+  if (s.status !== 'queued' && nextState(s.status, 'queued', 'requeue').kind !== 'move') {
+    throw new AppError(409, 'illegal_transition', `Cannot move from ${s.status} to queued`, { current_status: s.status, requested_status: 'queued' })
+  }
+  return { ...s, status: 'queued', status_reason: reason, version: s.version + 1, updated_at: now, started_at: null, progress: 0, stage: null, stages: [], requeued_at: now, lease_expires_at: null }
 }
 
 /** The state after a progress report, or null when the patch names nothing to change. */

@@ -1,4 +1,4 @@
-import type { ProgressPatch, RunLifecycle, RunStatus } from '../src/schemas/runs'
+import type { ProgressPatch, RunLifecycle, RunStatus, StatusReason } from '../src/schemas/runs'
 import { applyProgress, applyTransition, initialState, type RunState } from './run-state'
 import type { TransitionVia } from './transitions'
 
@@ -46,8 +46,8 @@ export class RunStore<R extends RunLifecycle> {
   }
 
   /** Moves the run; false when it was already there. */
-  transition(to: RunStatus, via: TransitionVia, errorMessage: string | undefined): boolean {
-    const next = applyTransition(this.current!, to, via, errorMessage, new Date().toISOString())
+  transition(to: RunStatus, via: TransitionVia, errorMessage: string | undefined, reason: StatusReason | null = null): boolean {
+    const next = applyTransition(this.current!, to, via, errorMessage, new Date().toISOString(), reason)
     if (next) this.save(next)
     return next !== null
   }

@@ -20,7 +20,20 @@ export const FINALIZE_FAST_PATH: Record<RunStatus, readonly RunStatus[]> = {
   canceled: [],
 }
 
-export type TransitionVia = 'status' | 'finalize' | 'cancel' | 'heartbeat'
+/**
+ * The one way back: a run whose worker's lease ran out, or that its worker gave back, returns to
+ * `queued` for another worker to claim (docs/dispatch.md#leases). Only the run's object takes it,
+ * never a callback.
+ */
+export const REQUEUE: Record<RunStatus, readonly RunStatus[]> = {
+  queued: [],
+  processing: ['queued'],
+  completed: [],
+  failed: [],
+  canceled: [],
+}
+
+export type TransitionVia = 'status' | 'finalize' | 'cancel' | 'heartbeat' | 'requeue'
 
 export type TransitionResult =
   | { kind: 'noop' }
@@ -31,5 +44,6 @@ export function nextState(from: RunStatus, to: RunStatus, via: TransitionVia): T
   if (from === to) return { kind: 'noop' }
   if (TRANSITIONS[from].includes(to)) return { kind: 'move', from, to }
   if (via === 'finalize' && FINALIZE_FAST_PATH[from].includes(to)) return { kind: 'move', from, to }
+  if (via === 'requeue' && REQUEUE[from].includes(to)) return { kind: 'move', from, to }
   return { kind: 'illegal', from, to }
 }

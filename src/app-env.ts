@@ -24,6 +24,8 @@ export interface PipelinePrincipal {
 /** What a call into a run's object carries: the request, and the trace to continue (docs/operations.md#traces). */
 export interface RpcMeta {
   requestId: string
+  /** The origin the request came in on, which a run's object keeps for its deliveries' URLs. */
+  origin?: string
   traceparent?: string
   tracestate?: string
 }

@@ -1,3 +1,4 @@
+import { LIFECYCLE_EVENTS } from './schemas/deliveries'
 import { z } from 'zod'
 import { SloDefinition } from './schemas/slos'
 
@@ -115,6 +116,8 @@ export const configSchema = z.object({
   ML_CLAIM_MAX_ATTEMPTS: int(3, 1, 100),
   ML_WEBHOOK_URL: optionalUrl,
   ML_WEBHOOK_SECRET: list,
+  // The lifecycle events ML_WEBHOOK_URL subscribes to (docs/dispatch.md#lifecycle-events), comma-separated.
+  ML_WEBHOOK_EVENTS: list,
   // Seconds to wait before each retry: Standard Webhooks' schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
   ML_WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -162,6 +165,10 @@ export function parseConfig(env: Record<string, unknown>): Config {
   }
   if (config.ML_WEBHOOK_SECRET.some((secret) => !secret.startsWith('whsec_'))) {
     throw new ConfigError([{ variable: 'ML_WEBHOOK_SECRET', message: 'must be whsec_ secrets (Standard Webhooks), comma-separated while rotating' }])
+  }
+  const unknownEvents = config.ML_WEBHOOK_EVENTS.filter((e) => !(LIFECYCLE_EVENTS as readonly string[]).includes(e))
+  if (unknownEvents.length) {
+    throw new ConfigError([{ variable: 'ML_WEBHOOK_EVENTS', message: `unknown events ${unknownEvents.join(', ')}; known: ${LIFECYCLE_EVENTS.join(', ')}` }])
   }
   if (config.ML_WEBHOOK_URL && !config.ML_WEBHOOK_SECRET.length) {
     throw new ConfigError([{ variable: 'ML_WEBHOOK_SECRET', message: 'must be set with ML_WEBHOOK_URL: every delivery is signed' }])

@@ -22,6 +22,7 @@ export interface NewAnalysis {
   /** The registered model version the name and version string name, if any. */
   modelVersionId: string | null
   createdAt: string
+  deadlineAt?: string | null
 }
 
 export interface AnalysisLimits {
@@ -37,8 +38,8 @@ export function insertWithinLimits(d1: D1Database, a: NewAnalysis, limits: Analy
   const insert = d1
     .prepare(
       `INSERT INTO analyses (id, image_id, project_id, model_name, model_version, status, parameters, provenance, requested_by_id, pipeline_id,
-         external_job_id, priority, group_id, created_at, model_version_id)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?18
+         external_job_id, priority, group_id, created_at, model_version_id, deadline_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?18, ?19
        WHERE (SELECT count(*) FROM analyses WHERE image_id = ?2 AND deleted_at IS NULL) < ?15
          AND (?16 = 0 OR ?9 IS NULL OR (SELECT count(*) FROM analyses WHERE requested_by_id = ?9 AND ${PENDING}) < ?16)
          AND (?17 = 0 OR ?10 IS NULL OR (SELECT count(*) FROM analyses WHERE pipeline_id = ?10 AND ${PENDING}) < ?17)`,
@@ -62,6 +63,7 @@ export function insertWithinLimits(d1: D1Database, a: NewAnalysis, limits: Analy
       limits.pendingPerUser,
       limits.pendingPerPipeline,
       a.modelVersionId,
+      a.deadlineAt ?? null,
     )
   const auditRow = d1
     .prepare(

@@ -1,12 +1,14 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, notExists, or, sql, type SQL } from 'drizzle-orm'
+import { runStub } from '../../durable-objects/run-stubs'
 import type { PipelinePrincipal } from '../app-env'
 import type { Config } from '../config'
 import type { Database } from '../db/client'
 import { analyses, deliveries, jobs, pipelineGrants } from '../db/schema'
 import { auditInsert } from '../domain/audit'
-import { AppError, notFound } from '../errors'
+import { AppError, notFound, unwrapRpc } from '../errors'
 import { servesModel } from '../pipeline/model-patterns'
 import type { ClaimedRun } from '../schemas/claims'
+import { LEASE_TABLES, leaseEnd, newLeaseToken } from './leases'
 import { payloadBuilder } from './run-payloads'
 
 /** Candidates read per kind and claim: enough that pattern filtering in code still fills a claim. */
@@ -14,20 +16,49 @@ const CANDIDATES = 100
 const EVENTS = { analysis: 'analysis.created', job: 'job.runnable' } as const
 type Kind = keyof typeof EVENTS
 
-const TABLES = { analysis: analyses, job: jobs }
 const NOUNS = { analysis: 'Analysis', job: 'Job' } as const
+/** How often a long-polling claim looks again while nothing is waiting. */
+const POLL_MS = [250, 500, 1000, 2000]
 
 /**
- * A run nobody may act on but a claimant: held by nobody, or held on a lease that ran out before
- * the run started. Runs claimed `ML_CLAIM_MAX_ATTEMPTS` times are left to the queue timeout.
+ * A queued run nobody holds, or held on a lease that ran out a moment ago (its object, waking at
+ * the expiry, frees it for good). A run claimed `ML_CLAIM_MAX_ATTEMPTS` times is not handed out
+ * again: its object fails it with the reason `lease_expired`.
  */
 function claimable(kind: Kind, config: Config, now: string): SQL {
-  const t = TABLES[kind]
+  const t = LEASE_TABLES[kind]
   return and(
     eq(t.status, 'queued'),
-    or(isNull(t.pipelineId), and(isNotNull(t.leaseToken), lt(t.leaseExpiresAt, now))),
+    or(and(isNull(t.pipelineId), isNull(t.leaseToken)), and(isNotNull(t.leaseToken), lt(t.leaseExpiresAt, now))),
     lt(t.claims, config.ML_CLAIM_MAX_ATTEMPTS),
   )!
+}
+
+const assertPullEnabled = (config: Config) => {
+  if (!config.ML_PIPELINE_PULL_ENABLED) throw new AppError(403, 'pull_disabled', 'Pull dispatch is off on this deployment (ML_PIPELINE_PULL_ENABLED)')
+}
+
+/**
+ * `claimWork`, waiting up to `wait_seconds` for work when none is waiting, so an idle worker asks
+ * once a long while instead of in a tight loop. The wait is a few cheap reads spaced out in this
+ * request; the answer leaves as soon as something was claimed.
+ */
+export async function claimWorkWaiting(
+  env: Env,
+  db: Database,
+  config: Config,
+  origin: string,
+  pipeline: PipelinePrincipal,
+  request: { limit: number; kinds?: Kind[] | undefined; wait_seconds?: number | undefined },
+): Promise<ClaimedRun[]> {
+  assertPullEnabled(config)
+  const until = Date.now() + (request.wait_seconds ?? 0) * 1000
+  for (let round = 0; ; round++) {
+    const claimed = await claimWork(env, db, config, origin, pipeline, request)
+    const pause = POLL_MS[Math.min(round, POLL_MS.length - 1)]!
+    if (claimed.length || Date.now() + pause > until) return claimed
+    await scheduler.wait(pause)
+  }
 }
 
 /**
@@ -39,13 +70,14 @@ function claimable(kind: Kind, config: Config, now: string): SQL {
  * callback carrying the lease's token renews it.
  */
 export async function claimWork(
+  env: Env,
   db: Database,
   config: Config,
   origin: string,
   pipeline: PipelinePrincipal,
   request: { limit: number; kinds?: Kind[] | undefined },
 ): Promise<ClaimedRun[]> {
-  if (!config.ML_PIPELINE_PULL_ENABLED) throw new AppError(403, 'pull_disabled', 'Pull dispatch is off on this deployment (ML_PIPELINE_PULL_ENABLED)')
+  assertPullEnabled(config)
   const now = new Date().toISOString()
   const granted = db.select({ id: pipelineGrants.projectId }).from(pipelineGrants).where(eq(pipelineGrants.pipelineId, pipeline.id))
   const claimed: ClaimedRun[] = []
@@ -62,7 +94,12 @@ export async function claimWork(
             isNull(analyses.deletedAt),
             inArray(analyses.projectId, granted),
             // An analysis already pushed to an endpoint is that endpoint's to run.
-            notExists(db.select({ id: deliveries.id }).from(deliveries).where(and(eq(deliveries.runKind, 'analysis'), eq(deliveries.runId, analyses.id)))),
+            notExists(
+              db
+                .select({ id: deliveries.id })
+                .from(deliveries)
+                .where(and(eq(deliveries.runKind, 'analysis'), eq(deliveries.runId, analyses.id), eq(deliveries.event, EVENTS.analysis))),
+            ),
           ),
         )
         .orderBy(desc(analyses.priority), asc(analyses.createdAt), asc(analyses.id))
@@ -90,16 +127,16 @@ export async function claimWork(
     for (const c of (await candidates[kind]()).filter((r) => servesModel(pipeline.modelNames, r.modelName))) {
       if (claimed.length >= request.limit) break
       const won = await take(db, config, kind, c.id, pipeline.id, now)
-      if (won) claimed.push(await handOut(db, config, origin, pipeline, kind, won))
+      if (won) claimed.push(await handOut(env, db, config, origin, pipeline, kind, won))
     }
   }
   return claimed
 }
 
 /** The one statement that takes a run: it changes nothing unless the run is still claimable. */
-async function take(db: Database, config: Config, kind: Kind, id: string, pipelineId: string, now: string) {
-  const t = TABLES[kind]
-  const lease = { leaseToken: `lease_${crypto.randomUUID().replaceAll('-', '')}`, leaseExpiresAt: leaseEnd(config) }
+async function take(db: Database, config: Config, kind: Kind, id: string, pipelineId: string | null, now: string) {
+  const t = LEASE_TABLES[kind]
+  const lease = { leaseToken: newLeaseToken(), leaseExpiresAt: leaseEnd(config) }
   const [won] = await db
     .update(t)
     .set({ pipelineId, ...lease, claims: sql`${t.claims} + 1` })
@@ -108,45 +145,55 @@ async function take(db: Database, config: Config, kind: Kind, id: string, pipeli
   return won ? { ...won, ...lease } : undefined
 }
 
-const leaseEnd = (config: Config) => new Date(Date.now() + config.ML_CLAIM_LEASE_SECONDS * 1000).toISOString()
+/**
+ * Takes one named run (`POST /api/analyses/{id}/claim`), for a pipeline key or for a caller who
+ * signed with a secret that may sign for the run (then nobody holds it but the lease). 409
+ * `already_claimed` when another worker holds it, with the run's own status when it ended.
+ */
+export async function claimOne(env: Env, db: Database, config: Config, origin: string, pipeline: PipelinePrincipal | null, kind: Kind, id: string): Promise<ClaimedRun> {
+  assertPullEnabled(config)
+  const t = LEASE_TABLES[kind]
+  const run = await db.select({ status: t.status, projectId: t.projectId, modelName: t.modelName }).from(t).where(eq(t.id, id)).get()
+  if (!run) throw notFound(NOUNS[kind])
+  if (pipeline) {
+    const granted = await db.select({ id: pipelineGrants.projectId }).from(pipelineGrants).where(and(eq(pipelineGrants.pipelineId, pipeline.id), eq(pipelineGrants.projectId, run.projectId))).get()
+    const kindServed = kind === 'analysis' || pipeline.jobKinds.includes((await db.select({ kind: jobs.kind }).from(jobs).where(eq(jobs.id, id)).get())?.kind ?? '')
+    if (!granted) throw notFound(NOUNS[kind])
+    if (!servesModel(pipeline.modelNames, run.modelName) || !kindServed) throw new AppError(403, 'model_not_served', `This pipeline does not serve ${run.modelName}${kind === 'job' ? ' for this kind of job' : ''}`)
+  }
+  if (run.status === 'canceled') throw new AppError(409, `${kind}_canceled`, `The ${kind} was canceled`)
+  if (run.status !== 'queued') throw new AppError(409, 'already_claimed', `The ${kind} is ${run.status}: a worker has it`)
+  if (kind === 'job' && !(await db.select({ at: jobs.runnableAt }).from(jobs).where(eq(jobs.id, id)).get())?.at) {
+    throw new AppError(409, 'job_waiting', 'The job is waiting for a slot in its project or for its dataset')
+  }
+  const won = await take(db, config, kind, id, pipeline?.id ?? null, new Date().toISOString())
+  if (!won) throw new AppError(409, 'already_claimed', `Another worker holds this ${kind}, or it was claimed ${config.ML_CLAIM_MAX_ATTEMPTS} times`)
+  return handOut(env, db, config, origin, pipeline, kind, won)
+}
 
 /** The claimed run as a push would have delivered it, with its lease, and an audit row saying who took it. */
 async function handOut(
+  env: Env,
   db: Database,
   config: Config,
   origin: string,
-  pipeline: PipelinePrincipal,
+  pipeline: PipelinePrincipal | null,
   kind: Kind,
   run: { id: string; projectId: string; claims: number; leaseToken: string; leaseExpiresAt: string },
 ): Promise<ClaimedRun> {
   await auditInsert(db, {
     actorType: 'pipeline',
-    actorId: pipeline.id,
+    actorId: pipeline?.id ?? null,
     action: `${kind}.claimed`,
     targetType: kind,
     targetId: run.id,
     projectId: run.projectId,
-    pipelineId: pipeline.id,
-    details: { key_prefix: pipeline.keyPrefix, claim: run.claims },
+    pipelineId: pipeline?.id ?? null,
+    details: { key_prefix: pipeline?.keyPrefix ?? null, claim: run.claims },
   })
+  // The run's object wakes when the lease runs out, to send the run back to the queue.
+  await unwrapRpc(runStub(env, kind, run.id).leased(run.leaseExpiresAt, pipeline?.id ?? null, origin))
   const data = (await payloadBuilder({ kind, id: run.id }).data(db, config, origin, run.id)) ?? {}
   return { kind, id: run.id, lease: { token: run.leaseToken, expires_at: run.leaseExpiresAt }, event: EVENTS[kind], data }
 }
 
-/**
- * Renews a lease the caller holds (a callback carrying the token does the same). A token that is
- * no longer the run's, because its lease ran out and another claim took the run, is 409
- * `lease_lost`, and nothing changes; a run that ended is 409 with its own status.
- */
-export async function renewLease(db: Database, config: Config, kind: Kind, id: string, token: string, pipelineId: string | null) {
-  const t = TABLES[kind]
-  const row = await db.select({ status: t.status, pipelineId: t.pipelineId, leaseToken: t.leaseToken }).from(t).where(eq(t.id, id)).get()
-  if (!row) throw notFound(NOUNS[kind])
-  if (row.leaseToken !== token) throw new AppError(409, 'lease_lost', `This lease is no longer the ${kind}'s: it ran out and the ${kind} was claimed again`)
-  if (pipelineId && row.pipelineId !== pipelineId) throw notFound(NOUNS[kind])
-  if (row.status === 'canceled') throw new AppError(409, `${kind}_canceled`, `The ${kind} was canceled`)
-  if (row.status === 'completed' || row.status === 'failed') throw new AppError(409, `${kind}_finalized`, `The ${kind} is ${row.status}`)
-  const expires_at = leaseEnd(config)
-  await db.update(t).set({ leaseExpiresAt: expires_at }).where(and(eq(t.id, id), eq(t.leaseToken, token)))
-  return { token, expires_at }
-}

@@ -32,6 +32,8 @@ interface Attempt {
 export async function deliver(db: Database, config: Config, message: DispatchMessage, attempt: number): Promise<DeliveryVerdict> {
   const endpoint = await resolveEndpoint(db, config, message.pipeline_id)
   const data = await payloadBuilder(message.run).data(db, config, message.origin, message.run.id)
+  // A subscriber hears how the run ended; only the worker handed the run may call back on it.
+  if (data && message.notice) delete data.callback
   // Nobody left to deliver to, or nothing left to deliver: not a failure of the endpoint.
   if (!endpoint || !data) return { action: 'ack' }
   let result: Attempt

@@ -1,8 +1,8 @@
-import { and, desc, eq, ne } from 'drizzle-orm'
+import { and, desc, eq } from 'drizzle-orm'
 import type { Config } from '../config'
 import type { Database } from '../db/client'
 import { deliveries } from '../db/schema'
-import type { DispatchMessage, RunRef } from '../schemas/deliveries'
+import { WORK_EVENTS, type DispatchMessage, type RunRef } from '../schemas/deliveries'
 import { endpointFor } from './endpoints'
 import { payloadBuilder } from './run-payloads'
 
@@ -44,10 +44,11 @@ export async function dispatchFollowUp(
   run: RunRef,
   event: string,
 ): Promise<DispatchMessage | null> {
+  if (!WORK_EVENTS[run.kind] || event === WORK_EVENTS[run.kind]) return null
   const handed = await db
     .select({ pipelineId: deliveries.pipelineId })
     .from(deliveries)
-    .where(and(eq(deliveries.runKind, run.kind), eq(deliveries.runId, run.id), ne(deliveries.event, event)))
+    .where(and(eq(deliveries.runKind, run.kind), eq(deliveries.runId, run.id), eq(deliveries.event, WORK_EVENTS[run.kind] ?? '')))
     .orderBy(desc(deliveries.attemptedAt))
     .get()
   if (!handed) return null

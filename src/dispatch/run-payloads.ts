@@ -58,6 +58,11 @@ const analysisPayload: RunPayloadBuilder = {
       callback: (await callbackCredential(config, origin, 'analysis', a.id)) ?? null,
     }
   },
+
+  async hold(db, id, pipelineId) {
+    // Only an analysis nobody holds: a pipeline's own analysis, or one claimed, stays its holder's.
+    await db.update(analyses).set({ pipelineId }).where(and(eq(analyses.id, id), isNull(analyses.pipelineId), isNull(analyses.leaseToken)))
+  },
 }
 
 const jobRow = (db: Database, id: string) => db.select().from(jobs).where(eq(jobs.id, id)).get()

@@ -70,6 +70,7 @@ export async function createAnalysis(
     groupId: input.group_id ?? null,
     modelVersionId: registered?.id ?? null,
     createdAt: new Date().toISOString(),
+    deadlineAt: input.deadline ?? null,
   }
   const limits = {
     perImage: config.ML_MAX_ANALYSES_PER_IMAGE,

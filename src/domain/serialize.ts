@@ -18,7 +18,7 @@ const snakeFields = <T, const K extends readonly (keyof T & string)[]>(row: T, k
 
 export const toAnalysis = (r: Row<typeof analyses>): Analysis =>
   snakeFields(r, [
-    'id', 'imageId', 'projectId', 'modelName', 'modelVersion', 'status', 'errorMessage', 'parameters', 'provenance', 'requestedById',
+    'id', 'imageId', 'projectId', 'modelName', 'modelVersion', 'status', 'errorMessage', 'statusReason', 'deadlineAt', 'parameters', 'provenance', 'requestedById',
     'pipelineId', 'externalJobId', 'priority', 'groupId', 'modelVersionId', 'jobId', 'progress', 'stage', 'annotationCount', 'version',
     'createdAt', 'startedAt', 'completedAt', 'updatedAt',
   ])
@@ -42,7 +42,7 @@ export const toProject = (r: Row<typeof projects>, role: AccessRole) => ({
 export const toJob = (r: Row<typeof jobs>): Job =>
   snakeFields(r, [
     'id', 'projectId', 'kind', 'modelName', 'modelVersion', 'modelVersionId', 'parameters', 'inputs', 'priority', 'requestedById',
-    'status', 'errorMessage', 'progress', 'stage', 'version', 'createdAt', 'startedAt', 'completedAt', 'updatedAt', 'runnableAt',
+    'status', 'errorMessage', 'statusReason', 'deadlineAt', 'progress', 'stage', 'version', 'createdAt', 'startedAt', 'completedAt', 'updatedAt', 'runnableAt',
     'datasetSnapshotId', 'batchTotal', 'pipelineId',
   ])
 

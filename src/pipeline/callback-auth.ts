@@ -3,7 +3,7 @@ import { createMiddleware } from 'hono/factory'
 import { nonceStub } from '../../durable-objects/nonce-object'
 import type { AppEnv, PipelinePrincipal } from '../app-env'
 import { sha256Hex } from '../digest'
-import { renewLease } from '../dispatch/claim'
+import { renewLease } from '../dispatch/leases'
 import { auditInsert } from '../domain/audit'
 import { callbackCandidates } from '../domain/pipelines/secrets'
 import { AppError, notFound } from '../errors'
@@ -25,7 +25,7 @@ const MAX_UNSIGNED_BYTES = 4 * MAX_JSON_BYTES
  * may sign for this run (docs/security.md#which-secret-signs), then whether the caller may touch
  * the run, then the nonce, spent for the secret that signed. Only then is the JSON parsed, once.
  */
-export const verifiedCallback = (maxBytes: number, kind = 'analysis') =>
+export const verifiedCallback = (maxBytes: number, kind = 'analysis', { claim = false } = {}) =>
   createMiddleware<AppEnv>(async (c, next) => {
     assertJsonContentType(c)
     const config = c.get('config')
@@ -34,10 +34,12 @@ export const verifiedCallback = (maxBytes: number, kind = 'analysis') =>
     const runId = c.req.param('id') ?? ''
     const signed = headers.has(SIGNATURE_HEADER) || headers.has(TIMESTAMP_HEADER)
     try {
-      if (!signed && !config.ML_PIPELINE_REQUIRE_HMAC) {
-        console.warn(JSON.stringify({ level: 'warn', requestId: c.get('requestId'), message: 'unsigned pipeline callback accepted', path: c.req.path }))
-        if (pipeline) await assertOwnRun(c, kind, runId, pipeline)
-        await renewCarriedLease(c, kind, runId, pipeline)
+      // A claim is a pipeline key's or a signer's: with a key, as on `POST /api/pipelines/claim`, the key is enough.
+      if (!signed && (!config.ML_PIPELINE_REQUIRE_HMAC || (claim && pipeline))) {
+        if (!claim) console.warn(JSON.stringify({ level: 'warn', requestId: c.get('requestId'), message: 'unsigned pipeline callback accepted', path: c.req.path }))
+        // A claim is how a caller comes to hold the run: it cannot hold it yet.
+        if (!claim && pipeline) await assertOwnRun(c, kind, runId, pipeline)
+        if (!claim) await renewCarriedLease(c, kind, runId, pipeline)
         parseJsonOnce(c, await readBody(c, Math.min(maxBytes, MAX_UNSIGNED_BYTES)))
         c.set('callback', { requestId: c.get('requestId'), nonce: nonceOf(headers) })
         return await next()
@@ -49,9 +51,11 @@ export const verifiedCallback = (maxBytes: number, kind = 'analysis') =>
       const raw = await readBody(c, maxBytes)
       const candidates = await signingCandidates(c, kind, runId, pipeline)
       const { signer, nonce } = await verifySigner(headers, raw, candidates, config.ML_HMAC_SKEW_SECONDS)
-      if (pipeline) await assertOwnRun(c, kind, runId, pipeline)
-      else if (signer.scope === 'run') await assertRunHolderActive(c, kind, runId)
-      await renewCarriedLease(c, kind, runId, pipeline)
+      if (!claim) {
+        if (pipeline) await assertOwnRun(c, kind, runId, pipeline)
+        else if (signer.scope === 'run') await assertRunHolderActive(c, kind, runId)
+        await renewCarriedLease(c, kind, runId, pipeline)
+      }
       parseJsonOnce(c, raw)
       // A run credential names its run, so its nonces are the run's: its object spends them with the write.
       if (nonce && signer.scope !== 'run') await spendNonce(c, signer, nonce)

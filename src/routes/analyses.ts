@@ -1,9 +1,11 @@
+import { deadlineOf } from '../domain/runs/deadline'
+import { CANCEL_AFTER_HEADER, CancelAfterHeaders } from '../schemas/runs'
 import { createRoute, z } from '@hono/zod-openapi'
 import { analysisStub } from '../../durable-objects/analysis-object'
 import { currentUser, requirePrincipal } from '../auth/middleware'
 import { currentPrincipal } from '../auth/principal'
 import { callbackCredential } from '../pipeline/credentials'
-import { dispatchFollowUp, dispatchRun } from '../dispatch/enqueue'
+import { dispatchRun } from '../dispatch/enqueue'
 import { requestOrigin } from '../http/context'
 import { analysisFor, analysisForUser, createAnalysis, listAnalysesForImage } from '../domain/analyses'
 import { listAnnotations, streamAnalysisWithAnnotations } from '../domain/annotations-read'
@@ -43,7 +45,7 @@ analysisRoutes
         'A pipeline key may create analyses for the models its pipeline serves, on images of projects that granted it; ' +
         'its response carries the analysis’s callback credential. 429 `pending_limit_reached` past ML_MAX_PENDING_PER_USER or ML_MAX_PENDING_PER_PIPELINE.',
       ...asPrincipalWithJson,
-      request: { params: ImageParam, body: jsonRequest(AnalysisCreate) },
+      request: { params: ImageParam, headers: CancelAfterHeaders, body: jsonRequest(AnalysisCreate) },
       responses: {
         201: jsonContent(AnalysisCreated, 'Created'),
         200: jsonContent(AnalysisCreated, 'Already exists for this external_job_id'),
@@ -53,7 +55,11 @@ analysisRoutes
     async (c) => {
       const principal = currentPrincipal(c)
       const config = c.get('config')
-      const { analysis, created } = await createAnalysis(c.var, config, principal, c.req.valid('param').image_id, c.req.valid('json'), c.get('requestId'))
+      const input = c.req.valid('json')
+      const deadline = deadlineOf(input.deadline, c.req.header(CANCEL_AFTER_HEADER)) ?? undefined
+      const { analysis, created } = await createAnalysis(c.var, config, principal, c.req.valid('param').image_id, { ...input, deadline }, c.get('requestId'))
+      // Its object keeps the deadline: the alarm ends the run even if nobody ever calls back.
+      if (created && analysis.deadline_at) await unwrapRpc(analysisStub(c.env, analysis.id).arm(rpcMeta(c), requestOrigin(c)))
       const callback = principal.kind === 'pipeline' ? await callbackCredential(config, requestOrigin(c), 'analysis', analysis.id) : undefined
       // A pipeline that creates its own work runs it; a person's create is pushed (docs/dispatch.md).
       if (created && principal.kind === 'user') {
@@ -123,12 +129,8 @@ analysisRoutes
     async (c) => {
       const id = c.req.valid('param').id
       await analysisForUser(c.get('db'), currentUser(c), id, 'write')
-      try {
-        return c.json(await unwrapRpc(analysisStub(c.env, id).cancel(currentUser(c).id, rpcMeta(c))), 200)
-      } finally {
-        // A pushed worker hears of it by webhook as well as on its next callback (docs/dispatch.md).
-        c.executionCtx.waitUntil(dispatchFollowUp(c.env, c.get('db'), requestOrigin(c), { kind: 'analysis', id }, 'analysis.canceled'))
-      }
+      // The object tells a pushed worker by webhook, as well as on its next callback (docs/dispatch.md).
+      return c.json(await unwrapRpc(analysisStub(c.env, id).cancel(currentUser(c).id, { ...rpcMeta(c), origin: requestOrigin(c) })), 200)
     },
   )
 

@@ -17,6 +17,8 @@ export interface CallbackRoute<B extends z.ZodType, R extends z.ZodType> {
   method: 'post' | 'patch'
   /** The kind of run the path names (`analysis` unless given): its credential and its ownership. */
   kind?: string
+  /** A claim of the run: signed like a callback, by a caller who does not hold the run yet. */
+  claim?: boolean
   /** The path as the OpenAPI document shows it, `{id}` and all. */
   path: string
   /**
@@ -43,7 +45,7 @@ export function callbackRoute<B extends z.ZodType, R extends z.ZodType>(router: 
     createRoute({
       method: def.method,
       path: def.path,
-      tags: ['Pipeline callbacks'],
+      tags: [def.claim ? 'Dispatch' : 'Pipeline callbacks'],
       summary: def.summary,
       description: def.description,
       security: pipelineSecurity,
@@ -53,11 +55,11 @@ export function callbackRoute<B extends z.ZodType, R extends z.ZodType>(router: 
   )
   const honoPath = def.honoPath ?? def.path.replaceAll(/\{(\w+)\}/g, ':$1')
   const kind = def.kind ?? 'analysis'
-  router.on(def.method.toUpperCase(), honoPath, verifiedCallback(def.maxBytes, kind), async (c) => {
+  router.on(def.method.toUpperCase(), honoPath, verifiedCallback(def.maxBytes, kind, { claim: def.claim ?? false }), async (c) => {
     const id = parse(IdParam, { id: c.req.param('id') }, 'param').id
     const body = parse(def.body, await c.req.json(), 'json')
     try {
-      return c.json(await def.handle(c, { id, body, meta: { ...c.get('callback'), ...rpcMeta(c) } }), 200)
+      return c.json(await def.handle(c, { id, body, meta: { ...c.get('callback'), ...rpcMeta(c), origin: requestOrigin(c) } }), 200)
     } catch (err) {
       await auditFailure(c, err, kind)
       throw err

@@ -1,7 +1,8 @@
+import { deadlineOf } from '../domain/runs/deadline'
+import { CANCEL_AFTER_HEADER, CancelAfterHeaders } from '../schemas/runs'
 import { createRoute } from '@hono/zod-openapi'
 import { admitAndWake, jobStub } from '../../durable-objects/job-object'
 import { currentUser } from '../auth/middleware'
-import { dispatchFollowUp } from '../dispatch/enqueue'
 import { createJob } from '../domain/jobs/create'
 import { jobDetail, jobForUser, jobQueue, listJobs } from '../domain/jobs/read'
 import { unwrapRpc } from '../errors'
@@ -26,12 +27,14 @@ export const jobRoutes = createRouter()
         'Returns at once. The job waits in the project’s queue until it gets a slot (`runnable_at`); a dataset it asks for is frozen ' +
         'by the job itself, and the job is runnable once both are done. See docs/jobs.md#the-queue.',
       ...asUserWithJson,
-      request: { params: ProjectParam, body: jsonRequest(JobCreate) },
+      request: { params: ProjectParam, headers: CancelAfterHeaders, body: jsonRequest(JobCreate) },
       responses: { 201: jsonContent(JobDetail, 'Created'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
     async (c) => {
       const { project_id } = c.req.valid('param')
-      const job = await createJob({ db: c.get('db'), d1: c.get('d1') }, c.get('config'), currentUser(c), project_id, c.req.valid('json'), c.get('requestId'))
+      const input = c.req.valid('json')
+      const deadline = deadlineOf(input.deadline, c.req.header(CANCEL_AFTER_HEADER)) ?? undefined
+      const job = await createJob({ db: c.get('db'), d1: c.get('d1') }, c.get('config'), currentUser(c), project_id, { ...input, deadline }, c.get('requestId'))
       // The new job's object reads its slot and starts freezing its dataset; any job admitted with it hears too.
       await unwrapRpc(jobStub(c.env, job.id).wake(requestOrigin(c)))
       await admitAndWake(c.env, c.get('d1'), project_id)
@@ -94,10 +97,6 @@ export const jobRoutes = createRouter()
     async (c) => {
       const id = c.req.valid('param').id
       await jobForUser(c.get('db'), currentUser(c), id, 'write')
-      try {
-        return c.json(await unwrapRpc(jobStub(c.env, id).cancel(currentUser(c).id, rpcMeta(c))), 200)
-      } finally {
-        c.executionCtx.waitUntil(dispatchFollowUp(c.env, c.get('db'), requestOrigin(c), { kind: 'job', id }, 'job.canceled'))
-      }
+      return c.json(await unwrapRpc(jobStub(c.env, id).cancel(currentUser(c).id, { ...rpcMeta(c), origin: requestOrigin(c) })), 200)
     },
   )

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { AnnotationInput, ANNOTATION_TYPES } from './annotation-types'
 import { JsonObject, Pagination, Timestamp, Uuid } from './common'
 import { CallbackCredential } from './pipelines'
-import { RUN_STATUSES, runRecordTimes, runStatusSchema, statusUpdateSchema, type RunStatus } from './runs'
+import { DeadlineField, RUN_STATUSES, runControlFields, runRecordTimes, runStatusSchema, statusUpdateSchema, type RunStatus } from './runs'
 
 export { Finalize, ProgressUpdate, Stage } from './runs'
 
@@ -23,6 +23,7 @@ export const AnalysisCreate = z
     external_job_id: z.string().min(1).max(256).nullish(),
     priority: z.number().int().min(-1000).max(1000).default(0),
     group_id: z.string().min(1).max(256).nullish(),
+    deadline: DeadlineField,
   })
   .meta({
     id: 'AnalysisCreate',
@@ -63,6 +64,7 @@ export const Analysis = z
     model_version: z.string(),
     status: AnalysisStatus,
     error_message: z.string().nullable(),
+    ...runControlFields,
     parameters: JsonObject.nullable(),
     provenance: JsonObject.nullable(),
     requested_by_id: Uuid.nullable(),

@@ -5,6 +5,16 @@ import { Timestamp, Uuid } from './common'
  * What became of one delivery attempt: `delivered` (2xx), `failed` (will be retried), `gone` (410:
  * the endpoint is disabled), `dead` (the last attempt failed; the message went to the dead-letter queue).
  */
+/** What a run's work is handed over as; every other event follows one of these or announces an end. */
+export const WORK_EVENTS: Record<string, string> = { analysis: 'analysis.created', job: 'job.runnable' }
+
+/**
+ * The lifecycle events an endpoint may subscribe to (a pipeline's `webhook_events`,
+ * ML_WEBHOOK_EVENTS), as Replicate's event filter: the end of a run, however it ended.
+ */
+export const LIFECYCLE_EVENTS = ['analysis.completed', 'analysis.failed', 'analysis.canceled', 'job.completed', 'job.failed', 'job.canceled'] as const
+export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number]
+
 export const DELIVERY_OUTCOMES = ['delivered', 'failed', 'gone', 'dead'] as const
 
 /** The kinds of run the dispatcher can hand out; each names its payload builder in src/dispatch/run-payloads.ts. */
@@ -21,6 +31,8 @@ export const DispatchMessage = z.object({
   pipeline_id: Uuid.nullable(),
   /** Where callbacks and image URLs point when PUBLIC_URL is unset: the origin the run was created on. */
   origin: z.string().url(),
+  /** A lifecycle event for an endpoint that subscribed to it: the run as it is, without its callback credential. */
+  notice: z.boolean().optional(),
 })
 export type DispatchMessage = z.infer<typeof DispatchMessage>
 

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { Artifact } from './artifacts'
 import { JsonObject, Pagination, Timestamp, Uuid } from './common'
 import { DatasetRequest, DatasetSnapshot } from './datasets'
-import { RUN_STATUSES, runRecordTimes, runStatusSchema, statusUpdateSchema } from './runs'
+import { DeadlineField, RUN_STATUSES, runControlFields, runRecordTimes, runStatusSchema, statusUpdateSchema } from './runs'
 
 /**
  * Project-level jobs: runs with the analysis lifecycle (docs/state-machine.md) that work on a whole
@@ -47,6 +47,7 @@ export const JobCreate = z
     parameters: JsonObject.optional(),
     inputs: JobInputs.optional(),
     priority: z.number().int().min(-1000).max(1000).default(0).meta({ description: 'Higher runs first among waiting jobs; ties go by creation time' }),
+    deadline: DeadlineField,
   })
   .superRefine((j, ctx) => {
     if (j.kind === 'batch_inference' && !j.model_version) {
@@ -81,6 +82,7 @@ export const Job = z
     requested_by_id: Uuid.nullable(),
     status: JobStatus,
     error_message: z.string().nullable(),
+    ...runControlFields,
     progress: z.number(),
     stage: z.string().nullable(),
     ...runRecordTimes,

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Timestamp, Uuid } from './common'
+import { LIFECYCLE_EVENTS } from './deliveries'
 
 /** Pipeline API keys carry `mlpip_`; their callback secrets `mlsec_`; per-run callback credentials `mlcred_`. */
 export const PIPELINE_KEY_PREFIX = 'mlpip_'
@@ -36,7 +37,11 @@ export const PipelineCreate = z
     model_names: z.array(ModelPattern).min(1).max(100),
     job_kinds: z.array(JobKind).max(100).default([]),
     webhook_url: WebhookUrl.nullish(),
-    webhook_events: z.array(z.string().max(100)).max(50).optional(),
+    webhook_events: z
+      .array(z.enum(LIFECYCLE_EVENTS))
+      .max(LIFECYCLE_EVENTS.length)
+      .optional()
+      .meta({ description: 'Lifecycle events this pipeline’s webhook also receives, for runs of the projects that grant it (docs/dispatch.md#lifecycle-events)' }),
   })
   .meta({
     id: 'PipelineCreate',
@@ -51,7 +56,11 @@ export const PipelineUpdate = z
     model_names: z.array(ModelPattern).min(1).max(100).optional(),
     job_kinds: z.array(JobKind).max(100).optional(),
     webhook_url: WebhookUrl.nullish(),
-    webhook_events: z.array(z.string().max(100)).max(50).optional(),
+    webhook_events: z
+      .array(z.enum(LIFECYCLE_EVENTS))
+      .max(LIFECYCLE_EVENTS.length)
+      .optional()
+      .meta({ description: 'Lifecycle events this pipeline’s webhook also receives, for runs of the projects that grant it (docs/dispatch.md#lifecycle-events)' }),
   })
   .meta({ id: 'PipelineUpdate' })
 

@@ -14,3 +14,11 @@ export const isTerminal = (status: RunStatus): status is TerminalStatus => termi
 
 /** The two ways a pipeline may end a run itself; `canceled` belongs to people and deadlines. */
 export const FINAL_STATUSES = ['completed', 'failed'] as const satisfies readonly TerminalStatus[]
+
+/**
+ * Why the system, not the pipeline, moved a run (its `status_reason`; null when the pipeline or a
+ * person's own status call did): a person canceled it, a deadline or timeout passed, or the lease
+ * of the worker that claimed it ran out or was given back, sending the run back to `queued`.
+ */
+export const STATUS_REASONS = ['user', 'deadline', 'queue_timeout', 'heartbeat_timeout', 'lease_expired', 'released', 'job_ended'] as const
+export type StatusReason = (typeof STATUS_REASONS)[number]

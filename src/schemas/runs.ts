@@ -1,13 +1,13 @@
 import { z } from 'zod'
 import { Timestamp } from './common'
-import { FINAL_STATUSES, RUN_STATUSES, type RunStatus } from './run-statuses'
+import { FINAL_STATUSES, RUN_STATUSES, STATUS_REASONS, type RunStatus, type StatusReason } from './run-statuses'
 
 /**
  * The lifecycle every run shares, analyses and project-level jobs alike: the same statuses, the
  * same transition table (docs/state-machine.md), stages, progress and the version the run's
  * Durable Object bumps on every write-through.
  */
-export { FINAL_STATUSES, isTerminal, RUN_STATUSES, TERMINAL_STATUSES, type RunStatus, type TerminalStatus } from './run-statuses'
+export { FINAL_STATUSES, isTerminal, RUN_STATUSES, STATUS_REASONS, TERMINAL_STATUSES, type RunStatus, type StatusReason, type TerminalStatus } from './run-statuses'
 
 export const Stage = z
   .object({
@@ -25,6 +25,33 @@ const progressFields = {
   message: z.string().max(2000).optional(),
 }
 
+/**
+ * Why the system moved the run, and when it must be done by: both run kinds' records have them.
+ * Optional only so clients written before them still type-check; the server always sends both.
+ */
+export const runControlFields = {
+  status_reason: z.enum(STATUS_REASONS).nullable().optional().meta({
+    description: 'Why the system moved the run: `user` (a person canceled it), `deadline`, `queue_timeout`, `heartbeat_timeout`, `lease_expired`, `released` (back to `queued`: its worker gave it back), `job_ended`; null when the pipeline did',
+  }),
+  deadline_at: Timestamp.nullable().optional().meta({ description: 'When the run is canceled with the reason `deadline` if it has not ended (`deadline` or `Cancel-After` at creation)' }),
+}
+
+/** The header Replicate reads for the same thing: a run not done this long after creation is canceled. */
+export const CANCEL_AFTER_HEADER = 'Cancel-After'
+
+export const DeadlineField = z.iso
+  .datetime({ offset: true })
+  .optional()
+  .meta({ description: `When the run is canceled with the reason \`deadline\` if it has not ended; the \`${CANCEL_AFTER_HEADER}\` header (\`30s\`, \`5m\`, \`1h30m\`) says the same relative to now` })
+
+export const CancelAfterHeaders = z.object({
+  'cancel-after': z
+    .string()
+    .max(50)
+    .optional()
+    .meta({ description: 'Cancel the run with the reason `deadline` if it has not ended this long after creation: `30s`, `5m`, `1h30m`, or seconds' }),
+})
+
 /** The run record's closing fields, in the order both run kinds' schemas list them. */
 export const runRecordTimes = {
   version: z.number().int(),
@@ -40,6 +67,8 @@ export interface RunLifecycle {
   project_id: string
   status: RunStatus
   error_message: string | null
+  status_reason?: StatusReason | null
+  deadline_at?: string | null
   progress: number
   stage: string | null
   version: number

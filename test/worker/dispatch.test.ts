@@ -130,18 +130,6 @@ describe('push dispatch', () => {
     expect((await api(`/api/analyses/${analysis.id}/deliveries`, { token: stranger.token })).status).toBe(404)
   })
 
-  it('tells the endpoint that was handed the work when a person cancels it', async () => {
-    const w = await pushWorld('ok')
-    const analysis = await createPushed(w.owner, w.image.id)
-    await eventually(() => deliveryRows(analysis.id), (r) => r.some((d) => d.outcome === 'delivered'))
-    expect((await api(`/api/analyses/${analysis.id}/cancel`, { method: 'POST', token: w.owner.token })).status).toBe(200)
-    const hits = await eventually(() => received(w.tag), (r) => r.length >= 2)
-    const canceled = new Webhook(w.secret).verify(hits[1]!.body, hits[1]!.headers) as any
-    expect(canceled.type).toBe('analysis.canceled')
-    expect(canceled.data.analysis).toMatchObject({ id: analysis.id, status: 'canceled' })
-    expect(hits[1]!.headers['webhook-id']).not.toBe(hits[0]!.headers['webhook-id'])
-  })
-
   it('refuses a private or loopback webhook URL at registration unless loopback is allowed', async () => {
     const owner = await createUser('owner')
     for (const webhook_url of [`${RECEIVER}/ok/x`, 'http://169.254.169.254/latest', 'http://10.0.0.5/hook']) {

@@ -35,6 +35,9 @@ const CALLBACKS = [
   'POST /api/jobs/{id}/model-versions',
   'POST /api/jobs/{id}/batch/images',
   'POST /api/jobs/{id}/batch/results',
+  // Signed like callbacks by a caller who does not hold the run yet.
+  'POST /api/analyses/{id}/claim',
+  'POST /api/jobs/{id}/claim',
 ]
 
 describe('the OpenAPI document behind /api/docs', () => {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { integer, text } from 'drizzle-orm/sqlite-core'
 import { ARTIFACT_STATUSES } from '../../schemas/artifacts'
+import { STATUS_REASONS } from '../../schemas/run-statuses'
 
 /** Timestamps are ISO-8601 UTC strings: sortable, readable in `wrangler d1 execute`, and what the API returns. */
 export const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`
@@ -24,4 +25,11 @@ export const leaseColumns = () => ({
   leaseExpiresAt: text('lease_expires_at'),
   /** How many times the run was claimed: a run whose workers keep dying stops being handed out. */
   claims: integer('claims').notNull().default(0),
+})
+
+/** Why a run is where it is when the system moved it (docs/state-machine.md#reasons), and when it must be done by. */
+export const controlColumns = () => ({
+  statusReason: text('status_reason', { enum: STATUS_REASONS }),
+  /** Set at creation (`deadline` or `Cancel-After`): work not done by then is canceled with the reason `deadline`. */
+  deadlineAt: text('deadline_at'),
 })

@@ -7,7 +7,7 @@ import { TOKEN_KINDS } from '../../schemas/auth'
 import { IMAGE_STATUSES } from '../../schemas/images'
 import { ROLES } from '../../schemas/projects'
 import { RUN_STATUSES } from '../../schemas/runs'
-import { createdAt, leaseColumns, now, storedFileColumns } from './columns'
+import { controlColumns, createdAt, leaseColumns, now, storedFileColumns } from './columns'
 import { pipelines } from './pipelines'
 import { jobs, modelVersions } from './jobs'
 
@@ -109,6 +109,7 @@ export const analyses = sqliteTable(
     updatedAt: text('updated_at'),
     deletedAt: text('deleted_at'),
     ...leaseColumns(),
+    ...controlColumns(),
   },
   (t) => [
     index('idx_ml_analyses_image_id').on(t.imageId),

@@ -4,7 +4,7 @@ import { ARTIFACT_TYPES } from '../../schemas/artifacts'
 import { DATASET_FORMATS, DATASET_REVIEWS, DATASET_STATUSES } from '../../schemas/datasets'
 import { JOB_KINDS } from '../../schemas/jobs'
 import { RUN_STATUSES } from '../../schemas/runs'
-import { createdAt, leaseColumns, storedFileColumns } from './columns'
+import { controlColumns, createdAt, leaseColumns, storedFileColumns } from './columns'
 import { users, projects } from './core'
 import { pipelines } from './pipelines'
 
@@ -71,6 +71,7 @@ export const jobs = sqliteTable(
     /** The pipeline the job was handed to; its key may then call the job's callbacks. */
     pipelineId: text('pipeline_id').references(() => pipelines.id, { onDelete: 'set null' }),
     ...leaseColumns(),
+    ...controlColumns(),
   },
   (t) => [
     index('idx_jobs_project_created').on(t.projectId, t.createdAt),

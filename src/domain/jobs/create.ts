@@ -68,6 +68,7 @@ export async function createJob({ db, d1 }: DataAccess, config: Config, user: Cu
     createdAt: now,
     datasetSnapshotId: dataset?.id ?? null,
     batchTotal,
+    deadlineAt: input.deadline ?? null,
   })
   const audit = userAudit(db, user.id, {
     action: 'job.created',

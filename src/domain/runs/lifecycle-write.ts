@@ -6,6 +6,7 @@ import { auditInsert, type AuditEntry } from '../audit'
 export const lifecycleColumns = (s: RunLifecycle) => ({
   status: s.status,
   errorMessage: s.error_message,
+  statusReason: s.status_reason ?? null,
   progress: s.progress,
   stage: s.stage,
   startedAt: s.started_at,
