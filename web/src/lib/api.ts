@@ -5,6 +5,7 @@ import type {
   Annotation,
   AnnotationList,
   CocoVariant,
+  DeliveryList,
   DownloadResponse,
   ErrorEnvelope,
   Image,
@@ -14,6 +15,7 @@ import type {
   Project,
   ProjectExportQuery,
   ProjectList,
+  Redelivered,
   ReviewUpdate,
 } from './types'
 
@@ -33,6 +35,9 @@ export class ApiError extends Error {
     return this.status === 401
   }
 }
+
+/** The kinds of run whose deliveries, logs and live streams sit under `/api/<runs>/{id}`. */
+export type RunCollection = 'analyses' | 'jobs'
 
 type Query = Record<string, string | number | boolean | null | undefined>
 
@@ -128,6 +133,9 @@ export const api = {
   logs: (analysisId: string, page: { offset: number; limit: number }, signal?: AbortSignal) =>
     json<LogsPage>('GET', `/api/analyses/${enc(analysisId)}/logs`, { query: page, signal }),
 
+  deliveries: (runs: RunCollection, runId: string, signal?: AbortSignal) => json<DeliveryList>('GET', `/api/${runs}/${enc(runId)}/deliveries`, { signal }),
+  redeliver: (deliveryId: string) => json<Redelivered>('POST', `/api/deliveries/${enc(deliveryId)}/redeliver`),
+
   artifactUrl: (storagePath: string, signal?: AbortSignal) =>
     json<DownloadResponse>('GET', '/api/ml/artifacts/download', { query: { storage_path: storagePath }, signal }),
 }
@@ -150,7 +158,7 @@ export const datasetExportUrl = (projectId: string, query: ProjectExportQuery) =
   withQuery(`/api/projects/${enc(projectId)}/export`, { format: query.format, model: query.model, review: query.review })
 
 /** The live stream is same-origin, so the session cookie rides along with the upgrade. */
-export function liveUrl(analysisId: string, since: number | null, base: Pick<Location, 'protocol' | 'host'> = location, runs = 'analyses'): string {
+export function liveUrl(analysisId: string, since: number | null, base: Pick<Location, 'protocol' | 'host'> = location, runs: RunCollection = 'analyses'): string {
   const protocol = base.protocol === 'https:' ? 'wss:' : 'ws:'
   return `${protocol}//${base.host}${withQuery(`/api/${runs}/${enc(analysisId)}/live`, { since: since ?? undefined })}`
 }

@@ -34,3 +34,21 @@ export function formatConfidence(c: number | null | undefined): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`
 }
+
+/** "12 s ago", "in 5 min": how far `iso` is from `now`, to the largest whole unit. */
+export function formatRelative(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) return '—'
+  const at = Date.parse(iso)
+  if (Number.isNaN(at)) return iso
+  const diff = at - now
+  const s = Math.round(Math.abs(diff) / 1000)
+  if (s < 5) return diff > 0 ? 'in a moment' : 'just now'
+  const [n, unit] = s < 60 ? [s, 's'] : s < 3600 ? [Math.floor(s / 60), 'min'] : s < 86_400 ? [Math.floor(s / 3600), 'h'] : [Math.floor(s / 86_400), 'd']
+  return diff > 0 ? `in ${n} ${unit}` : `${n} ${unit} ago`
+}
+
+/** The exact local date and time, for titles beside relative times. */
+export function formatAbsolute(iso: string): string {
+  const d = new Date(iso)
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
+}

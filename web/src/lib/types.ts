@@ -15,6 +15,7 @@ import type {
 } from '../../../src/schemas/analyses'
 import type { AnnotationType as AnnotationTypeName } from '../../../src/schemas/annotation-types'
 import type { DownloadResponse as DownloadResponseSchema } from '../../../src/schemas/artifacts'
+import type { Delivery as DeliverySchema, DeliveryList as DeliveryListSchema, Redelivered as RedeliveredSchema } from '../../../src/schemas/deliveries'
 import type { ErrorEnvelope as ErrorEnvelopeSchema } from '../../../src/schemas/common'
 import type { Me as MeSchema } from '../../../src/schemas/auth'
 import type { LiveMessage as LiveMessageSchema, LogLevel as LogLevelSchema, LogLine as LogLineSchema, LogsPage as LogsPageSchema } from '../../../src/schemas/events'
@@ -31,6 +32,10 @@ export type ReviewState = z.infer<typeof ReviewStateSchema>
 export type ReviewUpdate = z.input<typeof ReviewUpdateSchema>
 export type Stage = z.infer<typeof StageSchema>
 export type DownloadResponse = z.infer<typeof DownloadResponseSchema>
+export type Delivery = z.infer<typeof DeliverySchema>
+export type DeliveryList = z.infer<typeof DeliveryListSchema>
+export type DeliveryOutcome = Delivery['outcome']
+export type Redelivered = z.infer<typeof RedeliveredSchema>
 export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>
 export type LiveMessage = z.infer<typeof LiveMessageSchema>
 export type LogLevel = z.infer<typeof LogLevelSchema>

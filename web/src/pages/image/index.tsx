@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { AnalysisPanel } from '../../components/analysis-panel'
 import { ClassificationBars } from '../../components/classification-bars'
 import { DatasetNav } from '../../components/dataset-nav'
+import { DeliveryLog } from '../../components/delivery-log'
 import { ExportButtons } from '../../components/export-buttons'
 import { HeatmapLegend, type LegendEntry } from '../../components/heatmap-legend'
 import { ImageLabels } from '../../components/image-labels'
@@ -20,11 +21,12 @@ import { pickDefaultAnalysis, replaceById } from '../../lib/analysis-summary'
 import { DEFAULT_SORT, type Sort } from '../../lib/annotation-order'
 import { api } from '../../lib/api'
 import { DEFAULT_FILTERS, type OverlayFilters } from '../../lib/filters'
-import { durationBetween, formatDuration } from '../../lib/format'
+import { durationBetween, formatDuration, plural } from '../../lib/format'
 import { revealBox } from '../../lib/geometry'
 import { isTerminal, type Analysis } from '../../lib/types'
 import { useAnalysis } from '../../lib/use-analysis'
 import { useAsync } from '../../lib/use-async'
+import { useDeliveries } from '../../lib/use-deliveries'
 import { useLiveStatuses } from '../../lib/use-live-statuses'
 import { useNaturalSize } from '../../lib/use-natural-size'
 import { useOverlayModel } from '../../lib/use-overlay-model'
@@ -55,6 +57,7 @@ function ImageScreen({ imageId }: { imageId: string }) {
   const unknownAnalysis = !!query.analysis && !!analyses.data && !named
   const selected = named ?? pickDefaultAnalysis(list) ?? null
   const session = useAnalysis(selected)
+  const deliveries = useDeliveries('analyses', selected?.id ?? null, !!session.analysis && !isTerminal(session.analysis.status))
 
   const updateListed = useCallback((a: Analysis) => analyses.setData((d) => d && { ...d, analyses: replaceById(d.analyses, a) }), [analyses.setData])
   useEffect(() => {
@@ -145,6 +148,8 @@ function ImageScreen({ imageId }: { imageId: string }) {
   const terminal = !!a && isTerminal(a.status)
   const other = list.find((x) => x.id !== selected?.id)
   const canCancel = !!project.data && project.data.role !== 'viewer'
+  const canRedeliver = project.data?.role === 'editor' || project.data?.role === 'owner'
+  const sent = deliveries.deliveries ?? []
   const took = a ? durationBetween(a.started_at ?? a.created_at, a.completed_at) : null
   const run = a && (!terminal || session.logs.length > 0 || session.stages.length > 0) && (
     <Section key={`run-${a.id}-${terminal}`} title="Run" testid="live-run" open={!terminal} aside={terminal ? `${a.status}${took !== null ? ` in ${formatDuration(took)}` : ''}` : undefined}>
@@ -293,6 +298,16 @@ function ImageScreen({ imageId }: { imageId: string }) {
               </Section>
             )}
             {terminal && run}
+            {/* A run nobody pushed has no deliveries, and the section stays away. */}
+            {(sent.length > 0 || deliveries.error) && (
+              <Section key={`deliveries-${a.id}`} title="Deliveries" testid="deliveries-section" aside={plural(sent.length, 'attempt')}>
+                {deliveries.error && sent.length === 0 ? (
+                  <ErrorState error={deliveries.error} retry={deliveries.reload} title="Could not load the deliveries" />
+                ) : (
+                  <DeliveryLog deliveries={sent} canRedeliver={canRedeliver} redelivered={deliveries.redelivered} onRedeliver={deliveries.redeliver} />
+                )}
+              </Section>
+            )}
             <Section key={`details-${a.id}`} title="Parameters and provenance" testid="run-details-section" open={false}>
               <RunDetails analysis={a} />
             </Section>

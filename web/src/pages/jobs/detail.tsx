@@ -1,9 +1,12 @@
 import { useState } from 'preact/hooks'
 import { Breadcrumbs } from '../../components/breadcrumbs'
+import { DeliveryLog } from '../../components/delivery-log'
 import { MetricChart } from '../../components/metric-chart'
 import { ErrorState, Loading } from '../../components/states'
 import { formatDuration, formatTime, durationBetween } from '../../lib/format'
+import { api } from '../../lib/api'
 import { useAsync } from '../../lib/use-async'
+import { useDeliveries } from '../../lib/use-deliveries'
 import { isTerminal } from '../../lib/types'
 import { jobsApi, type JobDetail } from './api'
 import { JobStatus } from './job-status'
@@ -18,6 +21,9 @@ export default function JobPage({ jobId }: { jobId: string }) {
   const logs = useAsync((signal) => jobsApi.logs(jobId, signal), [jobId])
   const artifacts = useAsync((signal) => jobsApi.artifacts(jobId, signal), [jobId])
   const running = Boolean(job.data && !isTerminal(job.data.status))
+  const projectId = job.data?.project_id
+  const project = useAsync((signal) => (projectId ? api.project(projectId, signal) : Promise.resolve(null)), [projectId])
+  const deliveries = useDeliveries('jobs', jobId, running)
   const reloads: Record<JobPart, () => void> = { job: job.reload, metrics: metrics.reload, logs: logs.reload, artifacts: artifacts.reload }
   const live = useJobLive(jobId, (part) => reloads[part]())
   const [filter, setFilter] = useState('')
@@ -42,6 +48,7 @@ export default function JobPage({ jobId }: { jobId: string }) {
   if (job.error && !job.data) return <ErrorState error={job.error} retry={job.reload} />
   if (!job.data) return <Loading label="Loading the job…" />
   const j = job.data
+  const sent = deliveries.deliveries
   const lines = (logs.data?.lines ?? []).filter((l) => !filter || l.message.toLowerCase().includes(filter.toLowerCase()))
   return (
     <div class={layout.page} data-testid="job-page" data-status={j.status} data-live={live.connection}>
@@ -115,6 +122,19 @@ export default function JobPage({ jobId }: { jobId: string }) {
             </li>
           ))}
         </ul>
+      </section>
+      <section data-testid="deliveries-section">
+        <h2>Deliveries</h2>
+        {deliveries.error && !sent && <ErrorState error={deliveries.error} retry={deliveries.reload} title="Could not load the deliveries" />}
+        {sent && sent.length === 0 && <p class="muted">{running ? 'None yet: a job is pushed to a pipeline once it is runnable.' : 'None: this job was not pushed to a pipeline.'}</p>}
+        {sent && sent.length > 0 && (
+          <DeliveryLog
+            deliveries={sent}
+            canRedeliver={project.data?.role === 'editor' || project.data?.role === 'owner'}
+            redelivered={deliveries.redelivered}
+            onRedeliver={deliveries.redeliver}
+          />
+        )}
       </section>
     </div>
   )
