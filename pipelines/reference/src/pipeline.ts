@@ -20,6 +20,23 @@ export interface RunSummary {
   artifacts: string[]
 }
 
+/** The image a run analyzes, however it was found: bytes as stored, and a name for the logs. */
+export interface SourceImage {
+  bytes: Uint8Array<ArrayBuffer>
+  filename: string
+  contentType: string
+}
+
+/**
+ * `--work-delay-ms`, for tests and demos: a wait after the start and after each stage, so a
+ * worker can be stopped or killed while its run is `processing`. A wait ends early, throwing the
+ * signal's reason, when the run is taken away (canceled, released, its lease lost).
+ */
+export interface Pace {
+  delayMs?: number
+  signal?: AbortSignal | undefined
+}
+
 /** Runs the five stages for one image on an analysis that is already created, and completes it. */
 export function analyzeImage(
   client: LoupeClient,
@@ -28,26 +45,64 @@ export function analyzeImage(
   adapter: ModelAdapter,
   parameters: PipelineParameters,
 ): Promise<RunSummary> {
-  return client.withAnalysis(analysisId, async (run) => {
-    await run.start(`reference pipeline, ${adapter.kind} adapter`)
-    const input = await run.stage('preprocess', () => preprocess(client, run, imageId))
-    const output = await run.stage('inference', (progress) =>
-      adapter.infer(input, { progress, log: (level, message) => run.log(level, message) }),
-    )
-    const result = await run.stage('postprocess', () => postprocess(run, output, parameters))
-    const artifacts = await run.stage('upload', (progress) => upload(run, result, progress), { span: UPLOAD_SPAN })
-    const annotations = [...result.annotations, ...artifacts.annotations]
-    await run.stage('annotate', () => run.annotate(annotations), { span: ANNOTATE_SPAN })
-    return { annotations: annotations.length, artifacts: artifacts.paths }
-  })
+  return client.withAnalysis(analysisId, (run) => runStages(run, () => storedImage(client, imageId), adapter, parameters))
 }
 
-async function preprocess(client: LoupeClient, run: AnalysisRun, imageId: string): Promise<InferenceInput> {
+/**
+ * The start and the five stages on a run handle, whoever made it: `analyzeImage` for the analyses
+ * this pipeline creates, and the pull worker's and webhook receiver's handlers for those handed to it.
+ */
+export async function runStages(
+  run: AnalysisRun,
+  load: () => Promise<SourceImage>,
+  adapter: ModelAdapter,
+  parameters: PipelineParameters,
+  pace: Pace = {},
+): Promise<RunSummary> {
+  const step = () => pause(pace)
+  await run.start(`reference pipeline, ${adapter.kind} adapter`)
+  await step()
+  const input = await run.stage('preprocess', () => preprocess(run, load))
+  await step()
+  const output = await run.stage('inference', (progress) =>
+    adapter.infer(input, { progress, log: (level, message) => run.log(level, message) }),
+  )
+  await step()
+  const result = await run.stage('postprocess', () => postprocess(run, output, parameters))
+  await step()
+  const artifacts = await run.stage('upload', (progress) => upload(run, result, progress), { span: UPLOAD_SPAN })
+  await step()
+  const annotations = [...result.annotations, ...artifacts.annotations]
+  await run.stage('annotate', () => run.annotate(annotations), { span: ANNOTATE_SPAN })
+  return { annotations: annotations.length, artifacts: artifacts.paths }
+}
+
+async function storedImage(client: LoupeClient, imageId: string): Promise<SourceImage> {
   const info = await getImage(client, imageId)
-  const bytes = await downloadImage(client, info)
+  return { bytes: await downloadImage(client, info), filename: info.filename, contentType: info.content_type }
+}
+
+async function preprocess(run: AnalysisRun, load: () => Promise<SourceImage>): Promise<InferenceInput> {
+  const { bytes, filename, contentType } = await load()
   const image = decodeImage(bytes)
-  run.log('info', `${info.filename}: ${image.width}×${image.height} ${image.format.toUpperCase()}, ${bytes.byteLength} bytes`)
-  return { image, bytes, filename: info.filename, contentType: info.content_type }
+  run.log('info', `${filename}: ${image.width}×${image.height} ${image.format.toUpperCase()}, ${bytes.byteLength} bytes`)
+  return { image, bytes, filename, contentType }
+}
+
+function pause({ delayMs = 0, signal }: Pace): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason)
+  if (delayMs <= 0) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', abort)
+      resolve()
+    }, delayMs)
+    const abort = () => {
+      clearTimeout(timer)
+      reject(signal!.reason)
+    }
+    signal?.addEventListener('abort', abort, { once: true })
+  })
 }
 
 interface Postprocessed {
