@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import type { Config } from '../config'
 import type { Database } from '../db/client'
 import { deliveries, pipelines } from '../db/schema'
-import { DELIVERY_OUTCOMES, type DispatchMessage } from '../schemas/deliveries'
+import { DELIVERY_OUTCOMES, WORK_EVENTS, type DispatchMessage } from '../schemas/deliveries'
 import { resolveEndpoint } from './endpoints'
 import { retryAfterSeconds, retryDelaySeconds } from './retry-schedule'
 import { payloadBuilder } from './run-payloads'
@@ -32,8 +32,9 @@ interface Attempt {
 export async function deliver(db: Database, config: Config, message: DispatchMessage, attempt: number): Promise<DeliveryVerdict> {
   const endpoint = await resolveEndpoint(db, config, message.pipeline_id)
   const data = await payloadBuilder(message.run).data(db, config, message.origin, message.run.id)
-  // A subscriber hears how the run ended; only the worker handed the run may call back on it.
-  if (data && message.notice) delete data.callback
+  // Only the delivery that hands the work over carries its credential: a follow-up, a subscriber's
+  // notice or a redelivery of either tells how the run stands, and nobody else may call back on it.
+  if (data && message.event !== WORK_EVENTS[message.run.kind]) delete data.callback
   // Nobody left to deliver to, or nothing left to deliver: not a failure of the endpoint.
   if (!endpoint || !data) return { action: 'ack' }
   let result: Attempt

@@ -36,7 +36,7 @@ export async function announceEnd(
   // The worker already told of a cancel does not hear of it twice.
   const notices = endpoints
     .filter((id) => !told || id !== told.pipeline_id)
-    .map((pipeline_id): DispatchMessage => ({ v: 1, webhook_id: newWebhookId(), run, event, pipeline_id, origin, notice: true }))
+    .map((pipeline_id): DispatchMessage => ({ v: 1, webhook_id: newWebhookId(), run, event, pipeline_id, origin }))
   if (notices.length) await env.DISPATCH.sendBatch(notices.map((body) => ({ body, contentType: 'json' as const })))
   return [...sent, ...notices]
 }

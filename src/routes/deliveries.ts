@@ -7,6 +7,7 @@ import type { AppEnv, CurrentUser } from '../app-env'
 import type { Database } from '../db/client'
 import { analysisForUser } from '../domain/analyses'
 import { jobForUser } from '../domain/jobs/read'
+import { pipelineFor } from '../domain/pipelines/registry'
 import { newWebhookId } from '../dispatch/enqueue'
 import { notFound } from '../errors'
 import { createRouter } from '../http/router'
@@ -15,7 +16,7 @@ import { errorResponses, Uuid } from '../schemas/common'
 import { requestOrigin } from '../http/context'
 import { asUser } from './access'
 import { jsonContent } from './openapi'
-import { IdParam } from './params'
+import { IdParam, PipelineParam } from './params'
 
 const toDelivery = (r: typeof deliveries.$inferSelect) => ({
   id: r.id,
@@ -74,6 +75,25 @@ export const deliveryRoutes = createRouter()
   .openapi(...deliveryLog('job', '/api/jobs/{id}/deliveries'))
   .openapi(
     createRoute({
+      method: 'get',
+      path: '/api/pipelines/{pipeline_id}/deliveries',
+      tags: ['Dispatch'],
+      summary: 'Every delivery attempt to a pipeline’s webhook, newest first, across its projects (the person who registered it)',
+      ...asUser,
+      request: { params: PipelineParam },
+      responses: { 200: jsonContent(DeliveryList, 'Attempts'), ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const db = c.get('db')
+      const { pipeline_id } = c.req.valid('param')
+      // The endpoint's own log spans every project that granted it: its registrant's to read, as the endpoint's traffic is.
+      await pipelineFor(db, currentUser(c), pipeline_id, 'manage')
+      const rows = await db.select().from(deliveries).where(eq(deliveries.pipelineId, pipeline_id)).orderBy(desc(deliveries.attemptedAt)).limit(500)
+      return c.json({ deliveries: rows.map(toDelivery) }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
       method: 'post',
       path: '/api/deliveries/{delivery_id}/redeliver',
       tags: ['Dispatch'],
@@ -87,7 +107,9 @@ export const deliveryRoutes = createRouter()
       const row = await db.select().from(deliveries).where(eq(deliveries.id, c.req.valid('param').delivery_id)).get()
       const access = row && RUN_ACCESS[row.runKind]
       if (!row || !access) throw notFound('Delivery')
-      await access(db, currentUser(c), row.runId, 'write')
+      // An editor of the run's project may, and so may whoever registered the endpoint it went to.
+      const mayManage = row.pipelineId ? await pipelineFor(db, currentUser(c), row.pipelineId, 'manage').then(() => true, () => false) : false
+      if (!mayManage) await access(db, currentUser(c), row.runId, 'write')
       const message: DispatchMessage = {
         v: 1,
         webhook_id: newWebhookId(),

@@ -31,8 +31,6 @@ export const DispatchMessage = z.object({
   pipeline_id: Uuid.nullable(),
   /** Where callbacks and image URLs point when PUBLIC_URL is unset: the origin the run was created on. */
   origin: z.string().url(),
-  /** A lifecycle event for an endpoint that subscribed to it: the run as it is, without its callback credential. */
-  notice: z.boolean().optional(),
 })
 export type DispatchMessage = z.infer<typeof DispatchMessage>
 

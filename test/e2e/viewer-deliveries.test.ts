@@ -78,12 +78,14 @@ const rowsOf = (page: Page) =>
 
 const row = (log: Locator, webhookId: string, attempt: number) => log.locator(`[data-testid="delivery"][data-webhook-id="${webhookId}"][data-attempt="${attempt}"]`)
 
+let pipeline: { id: string }
+
 beforeAll(async () => {
   receiver = await startFlakyReceiver()
   h = await startPushHarness()
   projectId = (await h.call('POST', '/api/projects', { name: 'Deliveries' }, 'user')).id
   imageId = await uploadImage(h, projectId, 'astronaut.png')
-  const pipeline = await h.call('POST', '/api/pipelines', { name: 'pusher', model_names: ['push_detector'], job_kinds: ['training'], webhook_url: receiver.url }, 'user')
+  pipeline = await h.call('POST', '/api/pipelines', { name: 'pusher', model_names: ['push_detector'], job_kinds: ['training'], webhook_url: receiver.url }, 'user')
   await h.call('POST', `/api/projects/${projectId}/pipelines`, { pipeline_id: pipeline.id }, 'user')
   await h.call('POST', `/api/pipelines/${pipeline.id}/secrets`, { purpose: 'webhook' }, 'user')
 }, 300_000)
@@ -163,4 +165,16 @@ describe('the delivery log in the viewer', () => {
     expect(await page.getByTestId('deliveries-section').getByRole('button', { name: /^Redeliver job\.runnable/ }).count()).toBe(2)
     await page.close()
   }, 90_000)
+
+  it('lists every attempt to the endpoint on its pipeline’s page, each naming its run', async () => {
+    const page = await h.open()
+    await page.goto(`${h.server.baseUrl}/pipelines/${pipeline.id}`)
+    const rows = await until(() => page.getByTestId('delivery').count(), (n) => n >= 6, 'the endpoint’s log', 30_000)
+    expect(rows).toBeGreaterThanOrEqual(6)
+    const runs = await page.getByTestId('delivery-run').allTextContents()
+    expect(runs.some((r) => r.startsWith('analysis '))).toBe(true)
+    expect(runs.some((r) => r.startsWith('job '))).toBe(true)
+    expect(await page.getByRole('button', { name: /^Redeliver / }).count()).toBe(rows)
+    await page.close()
+  }, 60_000)
 })

@@ -245,6 +245,11 @@ const ROWS: Row[] = [
   },
   { endpoint: 'GET /api/pipelines/{id}/keys', expected: pipelineManage(200), call: (w, token) => api(`/api/pipelines/${w.pipelines.pipeline.id}/keys`, { token }) },
   {
+    endpoint: 'GET /api/pipelines/{id}/deliveries',
+    expected: pipelineManage(200),
+    call: (w, token) => api(`/api/pipelines/${w.pipelines.pipeline.id}/deliveries`, { token }),
+  },
+  {
     endpoint: 'DELETE /api/pipelines/{id}/keys/{key_id}',
     expected: pipelineManage(204),
     call: async (w, token) => {

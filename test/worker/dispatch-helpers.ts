@@ -12,6 +12,7 @@ export interface Received {
 }
 
 export interface DeliveryRow {
+  id: string
   webhook_id: string
   event: string
   attempt: number

@@ -39,6 +39,7 @@ describe('lifecycle deliveries', () => {
     const canceled = verified(w.secret, hits[1]!)
     expect(canceled.type).toBe('analysis.canceled')
     expect(canceled.data.analysis).toMatchObject({ id: byPerson, status: 'canceled' })
+    expect(canceled.data.callback).toBeUndefined()
     expect(hits[1]!.headers['webhook-id']).not.toBe(hits[0]!.headers['webhook-id'])
 
     const late = await w.analysis({ 'Cancel-After': '10m' })
@@ -83,3 +84,25 @@ describe('lifecycle deliveries', () => {
 async function registerPipelineRaw(token: string, json: unknown) {
   return (await api('/api/pipelines', { method: 'POST', token, json })).status
 }
+
+describe('an endpoint’s delivery log', () => {
+  it('lists every attempt to a pipeline’s webhook across its runs for whoever registered it, who may also redeliver; a redelivered notice carries no credential', async () => {
+    const w = await world()
+    const first = await w.analysis()
+    const second = await w.analysis()
+    await eventually(() => Promise.all([deliveryRows(first), deliveryRows(second)]), (r) => r.every((rows) => rows.some((d) => d.outcome === 'delivered')))
+    const res = await api(`/api/pipelines/${w.worker.id}/deliveries`, { token: w.owner.token })
+    expect(res.status).toBe(200)
+    const { deliveries } = await res.json<{ deliveries: { id: string; run_id: string; event: string }[] }>()
+    expect(new Set(deliveries.map((d) => d.run_id))).toEqual(new Set([first, second]))
+    const stranger = await createUser('stranger')
+    expect((await api(`/api/pipelines/${w.worker.id}/deliveries`, { token: stranger.token })).status).toBe(404)
+
+    expect((await api(`/api/analyses/${first}/cancel`, { method: 'POST', token: w.owner.token })).status).toBe(200)
+    const rows = await eventually(() => deliveryRows(first), (r) => r.some((d) => d.event === 'analysis.canceled' && d.outcome === 'delivered'))
+    const cancelRow = rows.find((d) => d.event === 'analysis.canceled')!
+    expect((await api(`/api/deliveries/${cancelRow.id}/redeliver`, { method: 'POST', token: w.owner.token })).status).toBe(202)
+    const hits = await eventually(() => received(w.tag), (r) => r.filter((h) => verified(w.secret, h).type === 'analysis.canceled').length >= 2)
+    for (const hit of hits.filter((h) => verified(w.secret, h).type === 'analysis.canceled')) expect(verified(w.secret, hit).data.callback).toBeUndefined()
+  })
+})

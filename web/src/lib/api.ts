@@ -38,6 +38,8 @@ export class ApiError extends Error {
 
 /** The kinds of run whose deliveries, logs and live streams sit under `/api/<runs>/{id}`. */
 export type RunCollection = 'analyses' | 'jobs'
+/** What has a delivery log under `/api/<source>/{id}/deliveries`: a run, or a pipeline's endpoint. */
+export type DeliverySource = RunCollection | 'pipelines'
 
 type Query = Record<string, string | number | boolean | null | undefined>
 
@@ -133,7 +135,7 @@ export const api = {
   logs: (analysisId: string, page: { offset: number; limit: number }, signal?: AbortSignal) =>
     json<LogsPage>('GET', `/api/analyses/${enc(analysisId)}/logs`, { query: page, signal }),
 
-  deliveries: (runs: RunCollection, runId: string, signal?: AbortSignal) => json<DeliveryList>('GET', `/api/${runs}/${enc(runId)}/deliveries`, { signal }),
+  deliveries: (source: DeliverySource, id: string, signal?: AbortSignal) => json<DeliveryList>('GET', `/api/${source}/${enc(id)}/deliveries`, { signal }),
   redeliver: (deliveryId: string) => json<Redelivered>('POST', `/api/deliveries/${enc(deliveryId)}/redeliver`),
 
   artifactUrl: (storagePath: string, signal?: AbortSignal) =>

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { api, type RunCollection } from './api'
+import { api, type DeliverySource } from './api'
 import { retryDueSoon } from './delivery-log'
 import type { Delivery } from './types'
 import { useAsync } from './use-async'
@@ -26,7 +26,7 @@ export interface DeliveryLogState {
  * run is live, while a retry is due, and for a while after the run ends or a redelivery is asked
  * for. The run's stream does not carry deliveries, so this polls.
  */
-export function useDeliveries(runs: RunCollection, runId: string | null, live: boolean): DeliveryLogState {
+export function useDeliveries(runs: DeliverySource, runId: string | null, live: boolean): DeliveryLogState {
   const log = useAsync(
     async (signal) => ({ runId, deliveries: runId ? (await api.deliveries(runs, runId, signal)).deliveries : [] }),
     [runs, runId],

@@ -12,10 +12,12 @@ interface Props {
   /** Webhook ids redelivered from this page, oldest first: their attempts are marked as they arrive. */
   redelivered: string[]
   onRedeliver(delivery: Delivery): Promise<string>
+  /** An endpoint's log spans many runs: each row then names its run. */
+  showRun?: boolean
 }
 
 /** A run's webhook delivery attempts as a table, each with what the endpoint answered and, for editors, a redeliver button. */
-export function DeliveryLog({ deliveries, canRedeliver, redelivered, onRedeliver }: Props) {
+export function DeliveryLog({ deliveries, canRedeliver, redelivered, onRedeliver, showRun = false }: Props) {
   const now = useNow(15_000)
   const [sending, setSending] = useState<string | null>(null)
   const [failure, setFailure] = useState<string | null>(null)
@@ -64,6 +66,11 @@ export function DeliveryLog({ deliveries, canRedeliver, redelivered, onRedeliver
               <tr>
                 <td>
                   <span class="mono">{d.event}</span>
+                  {showRun && (
+                    <span class={styles.sub} data-testid="delivery-run" title={`${d.run_kind} ${d.run_id}`}>
+                      {d.run_kind === 'job' ? <a href={`/jobs/${d.run_id}`}>job {d.run_id.slice(0, 8)}</a> : `${d.run_kind} ${d.run_id.slice(0, 8)}`}
+                    </span>
+                  )}
                   <span class={styles.sub}>
                     #{d.attempt} ·{' '}
                     <span class={`mono ${styles.id}`} title={`${d.webhook_id} to ${d.endpoint_url}`}>

@@ -1,7 +1,9 @@
 import { useState } from 'preact/hooks'
+import { DeliveryLog } from '../../components/delivery-log'
 import { ErrorState, Loading } from '../../components/states'
 import { formatTime } from '../../lib/format'
 import { useAsync } from '../../lib/use-async'
+import { useDeliveries } from '../../lib/use-deliveries'
 import { pipelinesApi } from './api'
 import layout from '../../styles/page.module.css'
 import styles from './style.module.css'
@@ -14,6 +16,9 @@ export default function PipelineDetail({ pipelineId }: { pipelineId: string }) {
   const [shown, setShown] = useState<{ label: string; value: string } | null>(null)
   const [actionError, setActionError] = useState<string | null>(null)
   const [keyName, setKeyName] = useState('')
+  const manageable = pipeline.data?.manageable ?? false
+  // Only its registrant reads the endpoint's log; it is polled while a retry is due.
+  const deliveries = useDeliveries('pipelines', manageable ? pipelineId : null, false)
 
   async function act(run: () => Promise<unknown>, reload: () => void) {
     setActionError(null)
@@ -171,6 +176,20 @@ export default function PipelineDetail({ pipelineId }: { pipelineId: string }) {
               ))}
             </tbody>
           </table>
+        </section>
+      )}
+      {p.manageable && p.webhook_url && (
+        <section class={layout.panel}>
+          <h2>Deliveries</h2>
+          {deliveries.error ? (
+            <ErrorState error={deliveries.error} retry={deliveries.reload} />
+          ) : !deliveries.deliveries ? (
+            <Loading label="Loading deliveries…" />
+          ) : deliveries.deliveries.length === 0 ? (
+            <p class="muted">Nothing has been delivered to this webhook yet.</p>
+          ) : (
+            <DeliveryLog deliveries={deliveries.deliveries} canRedeliver redelivered={deliveries.redelivered} onRedeliver={deliveries.redeliver} showRun />
+          )}
         </section>
       )}
     </div>
