@@ -152,20 +152,29 @@ async function take(db: Database, config: Config, kind: Kind, id: string, pipeli
  */
 export async function claimOne(env: Env, db: Database, config: Config, origin: string, pipeline: PipelinePrincipal | null, kind: Kind, id: string): Promise<ClaimedRun> {
   assertPullEnabled(config)
-  const t = LEASE_TABLES[kind]
-  const run = await db.select({ status: t.status, projectId: t.projectId, modelName: t.modelName }).from(t).where(eq(t.id, id)).get()
+  // One read of the run, with what a job adds: its kind for the pipeline's job_kinds, its slot.
+  const run =
+    kind === 'job'
+      ? await db
+          .select({ status: jobs.status, projectId: jobs.projectId, modelName: jobs.modelName, jobKind: jobs.kind, runnable: jobs.runnableAt })
+          .from(jobs)
+          .where(eq(jobs.id, id))
+          .get()
+      : await db
+          .select({ status: analyses.status, projectId: analyses.projectId, modelName: analyses.modelName, jobKind: sql<null>`NULL`, runnable: analyses.createdAt })
+          .from(analyses)
+          .where(and(eq(analyses.id, id), isNull(analyses.deletedAt)))
+          .get()
   if (!run) throw notFound(NOUNS[kind])
   if (pipeline) {
     const granted = await db.select({ id: pipelineGrants.projectId }).from(pipelineGrants).where(and(eq(pipelineGrants.pipelineId, pipeline.id), eq(pipelineGrants.projectId, run.projectId))).get()
-    const kindServed = kind === 'analysis' || pipeline.jobKinds.includes((await db.select({ kind: jobs.kind }).from(jobs).where(eq(jobs.id, id)).get())?.kind ?? '')
     if (!granted) throw notFound(NOUNS[kind])
+    const kindServed = run.jobKind === null || pipeline.jobKinds.includes(run.jobKind)
     if (!servesModel(pipeline.modelNames, run.modelName) || !kindServed) throw new AppError(403, 'model_not_served', `This pipeline does not serve ${run.modelName}${kind === 'job' ? ' for this kind of job' : ''}`)
   }
   if (run.status === 'canceled') throw new AppError(409, `${kind}_canceled`, `The ${kind} was canceled`)
   if (run.status !== 'queued') throw new AppError(409, 'already_claimed', `The ${kind} is ${run.status}: a worker has it`)
-  if (kind === 'job' && !(await db.select({ at: jobs.runnableAt }).from(jobs).where(eq(jobs.id, id)).get())?.at) {
-    throw new AppError(409, 'job_waiting', 'The job is waiting for a slot in its project or for its dataset')
-  }
+  if (!run.runnable) throw new AppError(409, 'job_waiting', 'The job is waiting for a slot in its project or for its dataset')
   const won = await take(db, config, kind, id, pipeline?.id ?? null, new Date().toISOString())
   if (!won) throw new AppError(409, 'already_claimed', `Another worker holds this ${kind}, or it was claimed ${config.ML_CLAIM_MAX_ATTEMPTS} times`)
   return handOut(env, db, config, origin, pipeline, kind, won)
