@@ -32,6 +32,7 @@ import { pipelineRoutes } from './routes/pipeline'
 import { pipelineCredentialRoutes } from './routes/pipeline-credentials'
 import { pipelineRegistryRoutes } from './routes/pipelines'
 import { projectRoutes } from './routes/projects'
+import { projectReviewRoutes } from './routes/project-review'
 import { storageRoutes } from './routes/storage'
 
 export function createApp() {
@@ -68,6 +69,7 @@ export function createApp() {
   app.route('/', datasetRoutes)
   app.route('/', projectJobRoutes)
   app.route('/', groundTruthRoutes)
+  app.route('/', projectReviewRoutes)
   app.route('/', evaluationRoutes)
   app.route('/', deletionRoutes)
   app.route('/', searchRoutes)

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'artifact_not_found'
   | 'model_not_allowed'
   | 'evaluation_too_large'
+  | 'comparison_too_large'
   | 'rate_limited'
   | 'pending_limit_reached'
   | 'pipeline_disabled'

@@ -31,7 +31,7 @@ export const BulkReviewRequest = z
 
 export const BulkReviewResponse = z
   .object({
-    undo_token: Uuid.meta({ description: 'Give it to `reviews:undo` to put every changed prediction back as it was' }),
+    undo_token: Uuid.meta({ description: 'Give it to `POST /api/projects/{project_id}/reviews/undo` to put every changed prediction back as it was' }),
     accepted: z.number().int().meta({ description: 'Predictions whose review this action changed' }),
     analyses: z.number().int(),
     created_at: Timestamp,
@@ -46,6 +46,19 @@ export const UndoResponse = z
     skipped: z.number().int().meta({ description: 'Predictions reviewed again since the bulk action: left as they are now' }),
   })
   .meta({ id: 'ReviewUndoResponse' })
+
+export const ReviewBatch = z
+  .object({
+    undo_token: Uuid,
+    filter: BulkReviewRequest.omit({ note: true }),
+    accepted: z.number().int(),
+    user_id: Uuid.nullable(),
+    created_at: Timestamp,
+    undone_at: Timestamp.nullable(),
+  })
+  .meta({ id: 'ReviewBatch' })
+
+export const ReviewBatchList = z.object({ batches: z.array(ReviewBatch) }).meta({ id: 'ReviewBatchList' })
 
 export const REVIEW_QUEUE_ORDERS = ['uncertain', 'disagreement'] as const
 
@@ -102,6 +115,7 @@ export const ComparePair = z
     iou: z.number().nullable(),
   })
   .meta({ id: 'ComparePair' })
+export type ComparePair = z.infer<typeof ComparePair>
 
 export const ProjectComparison = z
   .object({
@@ -111,7 +125,15 @@ export const ProjectComparison = z
     totals: Tally,
     by_type: z.record(z.string(), Tally),
     class_changes: z.array(z.object({ a_class: z.string(), b_class: z.string(), count: z.number().int() })),
-    images: z.array(Tally.extend({ image_id: Uuid, filename: z.string(), disagreement: z.number().int() })),
+    images: z.array(
+      Tally.extend({
+        image_id: Uuid,
+        filename: z.string(),
+        a_analysis_id: Uuid,
+        b_analysis_id: Uuid,
+        disagreement: z.number().int().meta({ description: 'only_a + only_b + class_changed' }),
+      }),
+    ),
     total_images: z.number().int(),
     skip: z.number().int(),
     limit: z.number().int(),

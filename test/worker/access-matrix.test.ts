@@ -477,6 +477,31 @@ const ROWS: Row[] = [
     },
   },
   {
+    endpoint: 'POST /api/projects/{id}/reviews/bulk',
+    expected: write(200),
+    call: (w, token) => api(`/api/projects/${w.projectId}/reviews/bulk`, { method: 'POST', token, json: { model_name: 'yolo_v8', model_version: '1.0.0', min_confidence: 0.99 } }),
+  },
+  { endpoint: 'GET /api/projects/{id}/reviews/bulk', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/reviews/bulk`, { token }) },
+  {
+    endpoint: 'POST /api/projects/{id}/reviews/undo',
+    expected: write(200),
+    call: async (w, token) => {
+      const res = await api(`/api/projects/${w.projectId}/reviews/bulk`, { method: 'POST', token: w.users.owner.token, json: { model_name: 'yolo_v8', model_version: '1.0.0', min_confidence: 0.99 } })
+      const { undo_token } = await res.json<{ undo_token: string }>()
+      return api(`/api/projects/${w.projectId}/reviews/undo`, { method: 'POST', token, json: { undo_token } })
+    },
+  },
+  {
+    endpoint: 'GET /api/projects/{id}/review-queue',
+    expected: READ,
+    call: (w, token) => api(`/api/projects/${w.projectId}/review-queue?model=yolo_v8@1.0.0`, { token }),
+  },
+  {
+    endpoint: 'GET /api/projects/{id}/compare',
+    expected: READ,
+    call: (w, token) => api(`/api/projects/${w.projectId}/compare?a=yolo_v8@1.0.0&b=yolo_v8@2`, { token }),
+  },
+  {
     endpoint: 'POST /api/projects/{id}/evaluations',
     expected: write(201),
     call: (w, token) => api(`/api/projects/${w.projectId}/evaluations`, { method: 'POST', token, json: EVALUATION }),
