@@ -1,5 +1,6 @@
+/** The pairing of two versions' objects on one image, by hand-made cases (pure; run in workerd with the rest of the domain). */
 import { describe, expect, it } from 'vitest'
-import { pairImage, type CompareObject } from '../../../src/domain/project-review/pairing'
+import { pairImage, type CompareObject } from '../../src/domain/project-review/pairing'
 
 let n = 0
 const box = (class_name: string | null, confidence: number | null, x: number, w = 100): CompareObject => ({
