@@ -1,6 +1,6 @@
 /**
  * The SQL of GET /api/metrics and the SLOs (not the job metrics of `metric-sql.ts`): aggregates over
- * analyses and audit_log with julianday arithmetic, each one statement for one `d1.batch()`. A scope
+ * analyses, jobs, deliveries and audit_log with julianday arithmetic, each one statement for one `d1.batch()`. A scope
  * of projects binds as one JSON parameter however many projects it holds; `null` is every project.
  */
 type Scope = readonly string[] | null
@@ -73,6 +73,40 @@ export const contentTotals = (d1: D1Database, scope: Scope) =>
               (SELECT coalesce(sum(annotation_count), 0) FROM analyses WHERE deleted_at IS NULL AND ${scoped(scope, 'project_id')}) AS annotations`,
     )
     .bind(...binds(scope))
+
+export interface JobStatusRow {
+  kind: string
+  status: string
+  n: number
+}
+
+export const jobsByStatus = (d1: D1Database, scope: Scope) =>
+  d1.prepare(`SELECT kind, status, count(*) AS n FROM jobs WHERE ${scoped(scope, 'project_id')} GROUP BY kind, status`).bind(...binds(scope))
+
+/** Columns b0, b1, … count the attempts answered within each bucket bound (seconds). */
+export interface DeliveryRow extends Record<string, unknown> {
+  event: string
+  outcome: string
+  n: number
+  /** Attempts that got an answer (a latency): the histogram counts only those. */
+  timed: number
+  total: number
+}
+
+/** Webhook delivery attempts by event and outcome, with their latency, from the delivery log itself. */
+export function deliveryAttempts(d1: D1Database, scope: Scope, buckets: readonly number[]) {
+  const counts = buckets.map((le, i) => `sum(latency_ms IS NOT NULL AND latency_ms <= ${le * 1000}) AS b${i}`).join(', ')
+  const inScope = scope
+    ? `((run_kind = 'analysis' AND run_id IN (SELECT id FROM analyses WHERE ${scoped(scope, 'project_id')}))
+        OR (run_kind = 'job' AND run_id IN (SELECT id FROM jobs WHERE ${scoped(scope, 'project_id')})))`
+    : '1 = 1'
+  return d1
+    .prepare(
+      `SELECT event, outcome, count(*) AS n, count(latency_ms) AS timed, coalesce(sum(latency_ms), 0) / 1000.0 AS total, ${counts}
+       FROM deliveries WHERE ${inScope} GROUP BY event, outcome`,
+    )
+    .bind(...binds(scope))
+}
 
 export interface SloWindow {
   model_name?: string

@@ -1,6 +1,19 @@
-import { analysesByStatus, callbackRejections, contentTotals, durations, type ContentTotals, type DurationRow, type RejectionRow, type StatusRow } from '../db/ops-metrics-sql'
+import {
+  analysesByStatus,
+  callbackRejections,
+  contentTotals,
+  deliveryAttempts,
+  durations,
+  jobsByStatus,
+  type ContentTotals,
+  type DeliveryRow,
+  type DurationRow,
+  type JobStatusRow,
+  type RejectionRow,
+  type StatusRow,
+} from '../db/ops-metrics-sql'
 import { ACTIVE_STATUSES } from '../schemas/runs'
-import { DURATION_BUCKETS, histogramSamples, type Family } from './exposition'
+import { DELIVERY_LATENCY_BUCKETS, DURATION_BUCKETS, histogramSamples, type Family } from './exposition'
 import type { MetricsScope } from './scope'
 
 function histogram(name: string, help: string, rows: DurationRow[]): Family {
@@ -21,17 +34,23 @@ function histogram(name: string, help: string, rows: DurationRow[]): Family {
 
 /**
  * The metric families of GET /api/metrics, each computed from rows Loupe already keeps (analyses,
- * audit_log), never counted a second time (docs/operations.md#metrics). Each family is one
+ * jobs, the delivery log, audit_log), never counted a second time (docs/operations.md#metrics). Each family is one
  * aggregate query; the scope binds as one JSON parameter, however many projects it holds.
  */
 export async function collectMetrics(d1: D1Database, scope: MetricsScope): Promise<Family[]> {
-  const [byStatus, queueWait, processing, rejections, content] = await d1.batch([
+  const [byStatus, queueWait, processing, rejections, content, jobRows, deliveryRows] = await d1.batch([
     analysesByStatus(d1, scope),
     durations(d1, scope, 'created_at', 'started_at', DURATION_BUCKETS),
     durations(d1, scope, 'started_at', 'completed_at', DURATION_BUCKETS),
     callbackRejections(d1, scope),
     contentTotals(d1, scope),
+    jobsByStatus(d1, scope),
+    deliveryAttempts(d1, scope, DELIVERY_LATENCY_BUCKETS),
   ])
+  const jobs = jobRows!.results as JobStatusRow[]
+  const activeJobs = new Map<string, number>()
+  for (const r of jobs) if ((ACTIVE_STATUSES as readonly string[]).includes(r.status)) activeJobs.set(r.kind, (activeJobs.get(r.kind) ?? 0) + r.n)
+  const attempts = deliveryRows!.results as DeliveryRow[]
   const statusRows = byStatus!.results as StatusRow[]
   const totals = content!.results[0] as ContentTotals
   const active = new Map<string, { model_name: string; model_version: string; n: number }>()
@@ -62,6 +81,38 @@ export async function collectMetrics(d1: D1Database, scope: MetricsScope): Promi
       help: 'Pipeline callbacks refused at the signature check, by error code',
       type: 'counter',
       samples: (rejections!.results as RejectionRow[]).map((r) => ({ labels: { code: r.code }, value: r.n })),
+    },
+    {
+      name: 'loupe_jobs',
+      help: 'Jobs by kind and status',
+      type: 'gauge',
+      samples: jobs.map((r) => ({ labels: { kind: r.kind, status: r.status }, value: r.n })),
+    },
+    {
+      name: 'loupe_jobs_active',
+      help: 'Jobs queued or processing, by kind',
+      type: 'gauge',
+      samples: [...activeJobs].map(([kind, n]) => ({ labels: { kind }, value: n })),
+    },
+    {
+      name: 'loupe_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by event and outcome (delivered, failed and retried, gone, dead after the last retry)',
+      type: 'counter',
+      samples: attempts.map((r) => ({ labels: { event: r.event, outcome: r.outcome }, value: r.n })),
+    },
+    {
+      name: 'loupe_webhook_delivery_seconds',
+      help: 'How long receivers took to answer a delivery attempt, by event',
+      type: 'histogram',
+      samples: [...Map.groupBy(attempts, (r) => r.event)].flatMap(([event, rows]) =>
+        histogramSamples(
+          { event },
+          DELIVERY_LATENCY_BUCKETS.map((_, i) => rows.reduce((n, r) => n + Number(r[`b${i}`] ?? 0), 0)),
+          rows.reduce((n, r) => n + Number(r.total), 0),
+          rows.reduce((n, r) => n + Number(r.timed), 0),
+          DELIVERY_LATENCY_BUCKETS,
+        ),
+      ),
     },
     { name: 'loupe_projects', help: 'Projects (not deleted)', type: 'gauge', samples: [{ labels: {}, value: totals.projects }] },
     { name: 'loupe_images', help: 'Images (not deleted)', type: 'gauge', samples: [{ labels: {}, value: totals.images }] },

@@ -42,10 +42,13 @@ export function formatFamilies(families: Family[]): string {
 /** Seconds: from a second to a day, the spread between a quick classifier and a long batch. */
 export const DURATION_BUCKETS = [1, 5, 15, 30, 60, 300, 900, 1800, 3600, 21600, 86400] as const
 
-/** One histogram's samples from cumulative bucket counts (one per DURATION_BUCKETS entry), sum and count. */
-export function histogramSamples(labels: Labels, buckets: number[], sum: number, count: number): Family['samples'] {
+/** Seconds: a webhook receiver's answer, from a quick acknowledgement to a slow one near the delivery timeout. */
+export const DELIVERY_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const
+
+/** One histogram's samples from cumulative bucket counts (one per bound), sum and count. */
+export function histogramSamples(labels: Labels, buckets: number[], sum: number, count: number, bounds: readonly number[] = DURATION_BUCKETS): Family['samples'] {
   return [
-    ...DURATION_BUCKETS.map((le, i) => ({ suffix: '_bucket' as const, labels: { ...labels, le: String(le) }, value: buckets[i] ?? 0 })),
+    ...bounds.map((le, i) => ({ suffix: '_bucket' as const, labels: { ...labels, le: String(le) }, value: buckets[i] ?? 0 })),
     { suffix: '_bucket' as const, labels: { ...labels, le: '+Inf' }, value: count },
     { suffix: '_sum' as const, labels, value: sum },
     { suffix: '_count' as const, labels, value: count },

@@ -3,12 +3,16 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/config'
 import { api, createAnalysis, createProject, createUser, fetchWithEnv, request, signed, uploadImage, type TestUser } from './helpers'
+import { createJob } from './jobs-helpers'
 
 const SCRAPER = 'scrape-token-0123456789abcdef'
 const MIN = 60_000
 
 let alice: TestUser
 let bob: TestUser
+let aliceProject: string
+let aliceAnalysis: string
+let bobAnalysis: string
 const model = `m-${crypto.randomUUID().slice(0, 8)}`
 const bobModel = `${model}-bob`
 
@@ -24,7 +28,8 @@ async function times(id: string, status: string, createdMin: number, startedMin:
 beforeAll(async () => {
   alice = await createUser('alice')
   bob = await createUser('bob')
-  const image = await uploadImage(alice, (await createProject(alice)).id)
+  aliceProject = (await createProject(alice)).id
+  const image = await uploadImage(alice, aliceProject)
   const make = async (status: string, c: number, s: number | null, f: number | null) => {
     const a = await createAnalysis(alice, image.id, { model_name: model, model_version: '1' })
     await times(a.id, status, c, s, f)
@@ -36,10 +41,11 @@ beforeAll(async () => {
   await make('processing', 6, 2, null)
   await make('queued', 1, null, null)
   const target = await make('queued', 1, null, null)
+  aliceAnalysis = target
   // A callback with a bad signature is refused and audited by its code.
   expect((await signed('PATCH', `/api/analyses/${target}/status`, { status: 'processing' }, { secret: 'wrong' })).status).toBe(401)
   const bobImage = await uploadImage(bob, (await createProject(bob)).id)
-  await createAnalysis(bob, bobImage.id, { model_name: bobModel, model_version: '1' })
+  bobAnalysis = (await createAnalysis(bob, bobImage.id, { model_name: bobModel, model_version: '1' })).id
 })
 
 const scrapeText = async (token: string, overrides: Record<string, string> = {}) => {
@@ -92,6 +98,55 @@ describe('GET /api/metrics', () => {
     const all = await scrape(SCRAPER)
     expect(family(all, 'loupe_analyses')!.metrics.some((m) => m.labels?.model_name === bobModel)).toBe(true)
     expect(family(all, 'loupe_analyses')!.metrics.some((m) => m.labels?.model_name === model)).toBe(true)
+  })
+
+  it('counts jobs by kind and status, and webhook deliveries by event and outcome with their latency', async () => {
+    await createJob(alice, aliceProject, { kind: 'training', model_name: model })
+    await createJob(alice, aliceProject, { kind: 'custom', model_name: model })
+    // The delivery log as dispatch writes it: an attempt per row, its outcome and how long the receiver took.
+    const attempt = (runId: string, event: string, outcome: string, latencyMs: number | null, n: number) =>
+      env.DB.prepare(
+        `INSERT INTO deliveries (id, webhook_id, run_kind, run_id, event, endpoint_url, attempt, outcome, response_status, latency_ms)
+         VALUES (?, ?, 'analysis', ?, ?, 'https://pipeline.example/hook', ?, ?, ?, ?)`,
+      )
+        .bind(crypto.randomUUID(), `msg_${runId}_${event}`, runId, event, n, outcome, outcome === 'delivered' ? 200 : 500, latencyMs)
+        .run()
+    await attempt(aliceAnalysis, 'analysis.created', 'failed', 3000, 1)
+    await attempt(aliceAnalysis, 'analysis.created', 'delivered', 40, 2)
+    await attempt(aliceAnalysis, 'analysis.canceled', 'dead', 12_000, 1)
+    await attempt(bobAnalysis, 'analysis.created', 'delivered', 100, 1)
+
+    const text = await scrapeText(alice.token)
+    const parsed = parsePrometheusTextFormat(text)
+    const jobs = family(parsed, 'loupe_jobs')!
+    expect(jobs.metrics.map((m) => [m.labels?.kind, m.labels?.status, m.value]).sort()).toEqual([
+      ['custom', 'queued', '1'],
+      ['training', 'queued', '1'],
+    ])
+    expect(family(parsed, 'loupe_jobs_active')!.metrics.map((m) => [m.labels?.kind, m.value]).sort()).toEqual([
+      ['custom', '1'],
+      ['training', '1'],
+    ])
+    const deliveries = family(parsed, 'loupe_webhook_deliveries_total')!
+    expect(deliveries.type).toBe('COUNTER')
+    expect(deliveries.metrics.map((m) => [m.labels?.event, m.labels?.outcome, m.value]).sort()).toEqual([
+      ['analysis.canceled', 'dead', '1'],
+      ['analysis.created', 'delivered', '1'],
+      ['analysis.created', 'failed', '1'],
+    ])
+    expect(family(parsed, 'loupe_webhook_delivery_seconds')!.type).toBe('HISTOGRAM')
+    const line = (name: string, labels: string) => Number(text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `))?.split(' ').at(-1))
+    expect(line('loupe_webhook_delivery_seconds_bucket', 'event="analysis.created",le="0.05"')).toBe(1)
+    expect(line('loupe_webhook_delivery_seconds_bucket', 'event="analysis.created",le="2.5"')).toBe(1)
+    expect(line('loupe_webhook_delivery_seconds_bucket', 'event="analysis.created",le="5"')).toBe(2)
+    expect(line('loupe_webhook_delivery_seconds_count', 'event="analysis.created"')).toBe(2)
+    expect(line('loupe_webhook_delivery_seconds_sum', 'event="analysis.created"')).toBeCloseTo(3.04, 9)
+    expect(line('loupe_webhook_delivery_seconds_bucket', 'event="analysis.canceled",le="10"')).toBe(0)
+    expect(line('loupe_webhook_delivery_seconds_bucket', 'event="analysis.canceled",le="+Inf"')).toBe(1)
+
+    // Bob's delivery is his project's: the scraper sees it, Alice does not.
+    const all = family(await scrape(SCRAPER), 'loupe_webhook_deliveries_total')!
+    expect(all.metrics.find((m) => m.labels?.event === 'analysis.created' && m.labels?.outcome === 'delivered')!.value).toBe('2')
   })
 
   it('refuses anonymous callers and unknown tokens with 401', async () => {
