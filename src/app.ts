@@ -2,6 +2,7 @@ import { Scalar } from '@scalar/hono-api-reference'
 import { requestId } from 'hono/request-id'
 import { identify } from './auth/middleware'
 import { AppError, renderError } from './errors'
+import { tallyRefusal } from './limits/refusal-tally'
 import { ML_PATHS, mlEnabled, withContext } from './http/context'
 import { createRouter } from './http/router'
 import { traced } from './observability/request-log'
@@ -107,6 +108,9 @@ export function createApp() {
   app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'Loupe API' }))
 
   app.notFound((c) => renderError(new AppError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`), c))
-  app.onError(renderError)
+  app.onError((err, c) => {
+    if (err instanceof AppError && err.code === 'rate_limited') tallyRefusal(c, String((err.details as { scope?: unknown } | undefined)?.scope ?? 'unknown'))
+    return renderError(err, c)
+  })
   return app
 }

@@ -108,6 +108,14 @@ export function deliveryAttempts(d1: D1Database, scope: Scope, buckets: readonly
     .bind(...binds(scope))
 }
 
+export interface RefusalRow {
+  scope: string
+  n: number
+}
+
+/** 429s by limit scope, over the days still kept; not a project's number, so the whole deployment's. */
+export const rateLimitRefusals = (d1: D1Database) => d1.prepare('SELECT scope, sum(n) AS n FROM rate_limit_refusals GROUP BY scope')
+
 export interface SloWindow {
   model_name?: string
   model_version?: string

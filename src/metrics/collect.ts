@@ -5,10 +5,12 @@ import {
   deliveryAttempts,
   durations,
   jobsByStatus,
+  rateLimitRefusals,
   type ContentTotals,
   type DeliveryRow,
   type DurationRow,
   type JobStatusRow,
+  type RefusalRow,
   type RejectionRow,
   type StatusRow,
 } from '../db/ops-metrics-sql'
@@ -38,7 +40,7 @@ function histogram(name: string, help: string, rows: DurationRow[]): Family {
  * aggregate query; the scope binds as one JSON parameter, however many projects it holds.
  */
 export async function collectMetrics(d1: D1Database, scope: MetricsScope): Promise<Family[]> {
-  const [byStatus, queueWait, processing, rejections, content, jobRows, deliveryRows] = await d1.batch([
+  const [byStatus, queueWait, processing, rejections, content, jobRows, deliveryRows, refusals] = await d1.batch([
     analysesByStatus(d1, scope),
     durations(d1, scope, 'created_at', 'started_at', DURATION_BUCKETS),
     durations(d1, scope, 'started_at', 'completed_at', DURATION_BUCKETS),
@@ -46,6 +48,7 @@ export async function collectMetrics(d1: D1Database, scope: MetricsScope): Promi
     contentTotals(d1, scope),
     jobsByStatus(d1, scope),
     deliveryAttempts(d1, scope, DELIVERY_LATENCY_BUCKETS),
+    rateLimitRefusals(d1),
   ])
   const jobs = jobRows!.results as JobStatusRow[]
   const activeJobs = new Map<string, number>()
@@ -113,6 +116,13 @@ export async function collectMetrics(d1: D1Database, scope: MetricsScope): Promi
           DELIVERY_LATENCY_BUCKETS,
         ),
       ),
+    },
+    {
+      name: 'loupe_rate_limited_total',
+      help: 'Requests refused with 429, by the limit that refused them (the whole deployment; scrapers only)',
+      type: 'counter',
+      // Limits count tokens, keys and addresses, not projects: a person's scope has no share of them.
+      samples: scope === null ? (refusals!.results as RefusalRow[]).map((r) => ({ labels: { scope: r.scope }, value: Number(r.n) })) : [],
     },
     { name: 'loupe_projects', help: 'Projects (not deleted)', type: 'gauge', samples: [{ labels: {}, value: totals.projects }] },
     { name: 'loupe_images', help: 'Images (not deleted)', type: 'gauge', samples: [{ labels: {}, value: totals.images }] },

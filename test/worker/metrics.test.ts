@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { parseConfig } from '../../src/config'
 import { api, createAnalysis, createProject, createUser, fetchWithEnv, request, signed, uploadImage, type TestUser } from './helpers'
 import { createJob } from './jobs-helpers'
@@ -147,6 +147,31 @@ describe('GET /api/metrics', () => {
     // Bob's delivery is his project's: the scraper sees it, Alice does not.
     const all = family(await scrape(SCRAPER), 'loupe_webhook_deliveries_total')!
     expect(all.metrics.find((m) => m.labels?.event === 'analysis.created' && m.labels?.outcome === 'delivered')!.value).toBe('2')
+  })
+
+  it('counts 429 refusals by the limit that refused them, written a few at a time, for scrapers only', async () => {
+    const carol = await createUser('carol')
+    const tight = { RATE_LIMIT_USER: env.TEST_TIGHT_LIMIT } as unknown as Record<string, string>
+    const call = async () => (await fetchWithEnv(request('/api/projects', { token: carol.token }), tight)).status
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      // Past any earlier write of this isolate's tally, so the first refusal is written at once.
+      vi.setSystemTime(Date.now() + 60_000)
+      expect([await call(), await call(), await call(), await call(), await call()]).toEqual([200, 200, 200, 429, 429])
+      const written = async () => (await env.DB.prepare("SELECT n FROM rate_limit_refusals WHERE scope = 'token'").first<{ n: number }>())?.n
+      // The second refusal waits in memory: a flood costs a write every few seconds, not one per request.
+      expect(await written()).toBe(1)
+      vi.setSystemTime(Date.now() + 11_000)
+      expect(await call()).toBe(429)
+      expect(await written()).toBe(3)
+    } finally {
+      vi.useRealTimers()
+    }
+    const all = family(await scrape(SCRAPER), 'loupe_rate_limited_total')!
+    expect(all.type).toBe('COUNTER')
+    expect(all.metrics.find((m) => m.labels?.scope === 'token')?.value).toBe('3')
+    // Limits count tokens and addresses, not projects: a person's scrape has no share of them.
+    expect(family(await scrape(alice.token), 'loupe_rate_limited_total')?.metrics ?? []).toEqual([])
   })
 
   it('refuses anonymous callers and unknown tokens with 401', async () => {

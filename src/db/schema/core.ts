@@ -201,3 +201,18 @@ export const auditLog = sqliteTable(
     index('idx_audit_log_at').on(t.at),
   ],
 )
+
+/**
+ * Requests refused with 429, per UTC day and limit scope: what `loupe_rate_limited_total` reads.
+ * Isolates add their tallies a few at a time (src/limits/refusal-tally.ts), so a flood of refusals
+ * costs a write every few seconds, not one per refusal.
+ */
+export const rateLimitRefusals = sqliteTable(
+  'rate_limit_refusals',
+  {
+    day: text('day').notNull(),
+    scope: text('scope').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.scope] })],
+)
