@@ -6,6 +6,7 @@ import { tallyRefusal } from './limits/refusal-tally'
 import { ML_PATHS, mlEnabled, withContext } from './http/context'
 import { createRouter } from './http/router'
 import { traced } from './observability/request-log'
+import { activityRoutes } from './routes/activity'
 import { analysisRoutes } from './routes/analyses'
 import { annotationRoutes } from './routes/annotations'
 import { artifactRoutes } from './routes/artifacts'
@@ -71,6 +72,7 @@ export function createApp() {
   app.route('/', projectJobRoutes)
   app.route('/', groundTruthRoutes)
   app.route('/', projectReviewRoutes)
+  app.route('/', activityRoutes)
   app.route('/', evaluationRoutes)
   app.route('/', deletionRoutes)
   app.route('/', searchRoutes)

@@ -476,6 +476,7 @@ const ROWS: Row[] = [
       return api(`/api/images/${image.id}/review-mark`, { method: 'DELETE', token })
     },
   },
+  { endpoint: 'GET /api/projects/{id}/activity', expected: READ, call: (w, token) => api(`/api/projects/${w.projectId}/activity`, { token }) },
   {
     endpoint: 'POST /api/projects/{id}/reviews/bulk',
     expected: write(200),
