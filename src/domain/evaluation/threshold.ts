@@ -157,3 +157,22 @@ export function thresholdMatchesFromRows(rows: Iterable<Pick<ObjectRow<unknown>,
   }
   return { classNames: [...classes.keys()], category, score, truePositive, gtCount }
 }
+
+/** What `outcomeAtThreshold` reads of a stored object row. */
+export interface JudgedRow<S extends string> {
+  kind: string
+  status: S
+  score: number | null
+  matched_score: number | null
+}
+
+/**
+ * One stored object's outcome at `minScore`, by the rule above: a detection below it is left out
+ * (null), and ground truth a dropped detection had matched becomes a miss; everything else
+ * stands. The API's `min_score` reads and the viewer's image page both judge by this.
+ */
+export function outcomeAtThreshold<S extends string>(o: JudgedRow<S>, minScore: number): S | 'fn' | null {
+  if (o.kind === 'detection') return o.score !== null && o.score < minScore ? null : o.status
+  if (o.status === 'tp' && o.matched_score !== null && o.matched_score < minScore) return 'fn'
+  return o.status
+}

@@ -4,6 +4,7 @@ import type { Database } from '../../db/client'
 import { AppError, notFound } from '../../errors'
 import type { EvaluationCellQuery, EvaluationImageQuery, EvaluationObject, EvaluationObjectQuery } from '../../schemas/evaluations'
 import type { EvaluationSummary } from '../evaluation'
+import { outcomeAtThreshold } from '../evaluation/threshold'
 import { getEvaluation, evaluationForUser } from './records'
 import { CELL_PAGE_ROWS, type CellIndexEntry, type ImageIndexEntry, readJson, readRows, resultPrefix } from './result-store'
 
@@ -69,9 +70,9 @@ const SCAN_BYTES = 1024 * 1024
 /** An object's outcome once detections below `minScore` are dropped, or null when it is itself dropped. */
 function atThreshold(o: EvaluationObject, minScore: number | undefined): EvaluationObject | null {
   if (minScore === undefined) return o
-  if (o.kind === 'detection') return o.score !== null && o.score < minScore ? null : o
-  if (o.status === 'tp' && o.matched_score !== null && o.matched_score < minScore) return { ...o, status: 'fn', matched_id: null, iou: null, matched_score: null }
-  return o
+  const status = outcomeAtThreshold(o, minScore)
+  if (status === null) return null
+  return status === o.status ? o : { ...o, status, matched_id: null, iou: null, matched_score: null }
 }
 
 /**
