@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createUser } from '../src/cli/users'
 import { listeningPorts, workerdPid } from './workerd-memory'
@@ -29,6 +30,11 @@ export interface BenchServerOptions {
   minify?: boolean
   /** More `--var NAME:value` settings, after the defaults (bench/dispatch turns push on with them). */
   vars?: Record<string, string>
+  /**
+   * Hears every line `wrangler dev` prints, stdout and stderr: the Worker's JSON log lines among
+   * them (test/e2e/trace-propagation.test.ts reads their trace ids). Without it the output is dropped.
+   */
+  onOutput?: (line: string) => void
 }
 
 /**
@@ -46,7 +52,9 @@ export async function startBenchServer(port: number, options: BenchServerOptions
   if (options.inspectorPort) args.push('--inspector-port', String(options.inspectorPort))
   if (options.minify !== undefined) args.push(`--minify=${options.minify}`)
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`)
-  const child: ChildProcess = spawn('wrangler', args, { stdio: 'ignore' })
+  const { onOutput } = options
+  const child: ChildProcess = spawn('wrangler', args, { stdio: onOutput ? ['ignore', 'pipe', 'pipe'] : 'ignore' })
+  for (const stream of [child.stdout, child.stderr]) if (stream && onOutput) createInterface({ input: stream }).on('line', onOutput)
   const baseUrl = `http://127.0.0.1:${port}`
   for (let i = 0; i < 300; i++) {
     try {

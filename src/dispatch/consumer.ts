@@ -1,6 +1,7 @@
 import { createDb } from '../db/client'
 import { getConfig } from '../config'
 import { DispatchMessage } from '../schemas/deliveries'
+import { continueTrace } from '../observability/propagation'
 import { deliver } from './deliver'
 
 /**
@@ -19,7 +20,7 @@ export async function consumeDispatch(batch: MessageBatch<unknown>, env: Env): P
       continue
     }
     try {
-      const verdict = await deliver(db, config, parsed.data, msg.attempts)
+      const verdict = await continueTrace(parsed.data.trace, () => deliver(db, config, parsed.data, msg.attempts))
       if (verdict.action === 'retry') msg.retry({ delaySeconds: verdict.delaySeconds })
       else {
         if (verdict.action === 'dead') await env.DISPATCH_DEAD.send(parsed.data, { contentType: 'json' })

@@ -1,3 +1,4 @@
+import { traceHeaders } from '../observability/propagation'
 import { eq } from 'drizzle-orm'
 import type { Config } from '../config'
 import type { Database } from '../db/client'
@@ -83,7 +84,7 @@ async function post(url: string, secrets: string[], message: DispatchMessage, da
   try {
     const res = await fetch(url, {
       method: 'POST',
-      headers: await webhookHeaders(secrets, message.webhook_id, body),
+      headers: { ...traceHeaders(), ...(await webhookHeaders(secrets, message.webhook_id, body)) },
       body,
       // A redirect could point a signed payload anywhere; it counts as a failure.
       redirect: 'manual',

@@ -3,10 +3,18 @@ import type { Config } from '../config'
 import type { Database } from '../db/client'
 import { deliveries } from '../db/schema'
 import { WORK_EVENTS, type DispatchMessage, type RunRef } from '../schemas/deliveries'
+import { traceMeta } from '../observability/propagation'
 import { endpointFor } from './endpoints'
 import { payloadBuilder } from './run-payloads'
 
-export const newWebhookId = () => `msg_${crypto.randomUUID().replaceAll('-', '')}`
+const newWebhookId = () => `msg_${crypto.randomUUID().replaceAll('-', '')}`
+
+/**
+ * A message for the DISPATCH queue: a fresh webhook id, and the trace of whatever sends it (a
+ * create, a cancel, a redelivery), which the consumer continues and the delivery sends on as its
+ * `traceparent`.
+ */
+export const dispatchMessage = (m: Omit<DispatchMessage, 'v' | 'webhook_id' | 'trace'>): DispatchMessage => ({ v: 1, webhook_id: newWebhookId(), ...m, trace: traceMeta() })
 
 /**
  * Puts a run on the dispatch queue when push is on and an endpoint serves it (docs/dispatch.md).
@@ -27,7 +35,7 @@ export async function dispatchRun(
   const endpoint = await endpointFor(db, config, target)
   if (!endpoint) return null
   if (endpoint.pipelineId) await builder.hold?.(db, run.id, endpoint.pipelineId)
-  const message: DispatchMessage = { v: 1, webhook_id: newWebhookId(), run, event, pipeline_id: endpoint.pipelineId, origin }
+  const message = dispatchMessage({ run, event, pipeline_id: endpoint.pipelineId, origin })
   await env.DISPATCH.send(message, { contentType: 'json' })
   return message
 }
@@ -54,7 +62,7 @@ export async function dispatchFollowUp(
   if (!handed) return null
   // Only what happened: a refused cancel (409) sends nothing.
   if (event === `${run.kind}.canceled` && (await payloadBuilder(run).status(db, run.id)) !== 'canceled') return null
-  const message: DispatchMessage = { v: 1, webhook_id: newWebhookId(), run, event, pipeline_id: handed.pipelineId, origin }
+  const message = dispatchMessage({ run, event, pipeline_id: handed.pipelineId, origin })
   await env.DISPATCH.send(message, { contentType: 'json' })
   return message
 }

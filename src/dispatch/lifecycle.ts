@@ -4,7 +4,7 @@ import type { Database } from '../db/client'
 import { pipelineGrants, pipelines } from '../db/schema'
 import type { DispatchMessage, RunRef } from '../schemas/deliveries'
 import type { RunLifecycle } from '../schemas/runs'
-import { dispatchFollowUp, newWebhookId } from './enqueue'
+import { dispatchFollowUp, dispatchMessage } from './enqueue'
 
 /**
  * A run ended (docs/dispatch.md#lifecycle-events). A canceled run's worker, if the run was pushed
@@ -36,7 +36,7 @@ export async function announceEnd(
   // The worker already told of a cancel does not hear of it twice.
   const notices = endpoints
     .filter((id) => !told || id !== told.pipeline_id)
-    .map((pipeline_id): DispatchMessage => ({ v: 1, webhook_id: newWebhookId(), run, event, pipeline_id, origin }))
+    .map((pipeline_id) => dispatchMessage({ run, event, pipeline_id, origin }))
   if (notices.length) await env.DISPATCH.sendBatch(notices.map((body) => ({ body, contentType: 'json' as const })))
   return [...sent, ...notices]
 }

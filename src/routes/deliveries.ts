@@ -8,10 +8,10 @@ import type { Database } from '../db/client'
 import { analysisForUser } from '../domain/analyses'
 import { jobForUser } from '../domain/jobs/read'
 import { pipelineFor } from '../domain/pipelines/registry'
-import { newWebhookId } from '../dispatch/enqueue'
+import { dispatchMessage } from '../dispatch/enqueue'
 import { notFound } from '../errors'
 import { createRouter } from '../http/router'
-import { DeliveryList, Redelivered, type DispatchMessage } from '../schemas/deliveries'
+import { DeliveryList, Redelivered } from '../schemas/deliveries'
 import { errorResponses, Uuid } from '../schemas/common'
 import { requestOrigin } from '../http/context'
 import { asUser } from './access'
@@ -110,14 +110,7 @@ export const deliveryRoutes = createRouter()
       // An editor of the run's project may, and so may whoever registered the endpoint it went to.
       const mayManage = row.pipelineId ? await pipelineFor(db, currentUser(c), row.pipelineId, 'manage').then(() => true, () => false) : false
       if (!mayManage) await access(db, currentUser(c), row.runId, 'write')
-      const message: DispatchMessage = {
-        v: 1,
-        webhook_id: newWebhookId(),
-        run: { kind: row.runKind, id: row.runId },
-        event: row.event,
-        pipeline_id: row.pipelineId,
-        origin: requestOrigin(c),
-      }
+      const message = dispatchMessage({ run: { kind: row.runKind, id: row.runId }, event: row.event, pipeline_id: row.pipelineId, origin: requestOrigin(c) })
       await c.env.DISPATCH.send(message, { contentType: 'json' })
       return c.json({ webhook_id: message.webhook_id }, 202)
     },

@@ -31,6 +31,8 @@ export const DispatchMessage = z.object({
   pipeline_id: Uuid.nullable(),
   /** Where callbacks and image URLs point when PUBLIC_URL is unset: the origin the run was created on. */
   origin: z.string().url(),
+  /** The trace of whatever sent it (the create, the cancel), continued by the consumer and sent on as the delivery's traceparent. */
+  trace: z.object({ requestId: z.string().nullable(), traceparent: z.string().max(100).optional(), tracestate: z.string().max(512).optional() }).optional(),
 })
 export type DispatchMessage = z.infer<typeof DispatchMessage>
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { AnalysisCanceled, VERSION as SDK_VERSION, type LoupeClient, type TerminalStatus } from '@loupe/sdk'
+import { AnalysisCanceled, VERSION as SDK_VERSION, Trace, type LoupeClient, type TerminalStatus } from '@loupe/sdk'
 import type { ModelAdapter } from './adapters/adapter'
 import { allowedModelsOf, modelNotAllowedMessage } from './model-name'
 import type { PipelineParameters } from './parameters'
@@ -31,10 +31,12 @@ export interface BatchResult {
 /**
  * Creates every analysis first, so the viewer lists them all as queued at once, then runs them one
  * after another: the models already use the CPU's cores, and a failed image does not stop the rest.
+ * Each analysis is one trace, from its create to its finalize, and its lines end with the trace id.
  */
 export async function analyzeImages(o: BatchOptions): Promise<BatchResult[]> {
-  const analyses: { imageId: string; analysisId: string }[] = []
+  const analyses: { imageId: string; analysisId: string; trace: Trace }[] = []
   for (const imageId of o.imageIds) {
+    const trace = Trace.start()
     const analysis = await o.client
       .createAnalysis(imageId, {
         model_name: o.modelName,
@@ -43,26 +45,26 @@ export async function analyzeImages(o: BatchOptions): Promise<BatchResult[]> {
         provenance: { pipeline: `@loupe/reference-pipeline ${VERSION}`, sdk: `@loupe/sdk ${SDK_VERSION}`, ...o.adapter.provenance },
         // Makes the create idempotent, so the SDK may retry it after a lost answer.
         external_job_id: `reference-${randomUUID()}`,
-      })
+      }, { traceparent: trace.traceparent() })
       .catch((err: unknown) => {
         const allowed = allowedModelsOf(err)
         throw allowed ? new Error(modelNotAllowedMessage(o.modelName, allowed, o.invokedAs ?? 'npm run analyze -- …'), { cause: err }) : err
       })
-    analyses.push({ imageId, analysisId: analysis.id })
-    o.log(`queued analysis ${analysis.id} for image ${imageId}`)
+    analyses.push({ imageId, analysisId: analysis.id, trace })
+    o.log(`queued analysis ${analysis.id} for image ${imageId} trace_id=${trace.traceId}`)
   }
   const results: BatchResult[] = []
-  for (const [i, { imageId, analysisId }] of analyses.entries()) {
+  for (const [i, { imageId, analysisId, trace }] of analyses.entries()) {
     if (i > 0 && o.pauseMs) await sleep(o.pauseMs)
     const started = performance.now()
     try {
-      const summary = await analyzeImage(o.client, analysisId, imageId, o.adapter, o.parameters)
+      const summary = await analyzeImage(o.client, analysisId, imageId, o.adapter, o.parameters, trace.traceparent())
       results.push({ image_id: imageId, analysis_id: analysisId, status: 'completed', annotations: summary.annotations })
-      o.log(`completed ${analysisId} in ${((performance.now() - started) / 1000).toFixed(1)} s: ${summary.annotations} annotations`)
+      o.log(`completed ${analysisId} in ${((performance.now() - started) / 1000).toFixed(1)} s: ${summary.annotations} annotations trace_id=${trace.traceId}`)
     } catch (err) {
       const status = err instanceof AnalysisCanceled ? 'canceled' : 'failed'
       results.push({ image_id: imageId, analysis_id: analysisId, status, error: (err as Error).message })
-      o.log(`${status} ${analysisId}: ${(err as Error).message}`)
+      o.log(`${status} ${analysisId}: ${(err as Error).message} trace_id=${trace.traceId}`)
     }
   }
   return results

@@ -37,15 +37,16 @@ export interface Pace {
   signal?: AbortSignal | undefined
 }
 
-/** Runs the five stages for one image on an analysis that is already created, and completes it. */
+/** Runs the five stages for one image on an analysis that is already created, and completes it, in the trace of `traceparent` when given. */
 export function analyzeImage(
   client: LoupeClient,
   analysisId: string,
   imageId: string,
   adapter: ModelAdapter,
   parameters: PipelineParameters,
+  traceparent?: string,
 ): Promise<RunSummary> {
-  return client.withAnalysis(analysisId, (run) => runStages(run, () => storedImage(client, imageId), adapter, parameters))
+  return client.withAnalysis(analysisId, (run) => runStages(run, () => storedImage(client, imageId), adapter, parameters), { traceparent })
 }
 
 /**

@@ -23,32 +23,38 @@ export interface RunHandlers {
  * The work for runs this pipeline is handed rather than creates, the same for a pull worker
  * (`--pull`) and a webhook receiver (`--serve`): an analysis goes through the five stages on the
  * image its payload links to, a job through `src/jobs` by its kind. `delayMs` paces the
- * analysis stages (`--work-delay-ms`).
+ * analysis stages (`--work-delay-ms`). Each run's lines end with its trace id (`traced`), the one
+ * Loupe's log lines for its callbacks carry.
  */
 export function runHandlers(client: LoupeClient, adapter: ModelAdapter, options: { delayMs: number; log: (line: string) => void }): RunHandlers {
   const { log } = options
   return {
     async analysis(run, data, signal) {
+      log(traced(`started analysis ${run.id}`, run))
       const image = data.image as HandedImage | undefined
       if (!image?.url) throw new Error(`analysis ${run.id} came without an image URL`)
       const analysis = (data.analysis ?? {}) as { parameters?: Record<string, unknown> | null }
       const summary = await runStages(run, () => handedImage(client, image), adapter, parametersOf(analysis.parameters), { delayMs: options.delayMs, signal })
-      log(`completed analysis ${run.id}: ${summary.annotations} annotations`)
+      log(traced(`completed analysis ${run.id}: ${summary.annotations} annotations`, run))
     },
     async job(run, data) {
+      log(traced(`started job ${run.id}`, run))
       const kind = (data.job as { kind?: string } | undefined)?.kind
       if (kind === 'training') {
         const version = await train(run, log)
-        log(`completed job ${run.id}: model version ${version.name} ${version.version}`)
+        log(traced(`completed job ${run.id}: model version ${version.name} ${version.version}`, run))
       } else if (kind === 'batch_inference') {
         await batchInference(client, run, adapter, DEFAULT_PARAMETERS, log)
-        log(`completed job ${run.id}`)
+        log(traced(`completed job ${run.id}`, run))
       } else {
         throw new Error(`the reference pipeline runs training and batch_inference jobs, not ${kind}`)
       }
     },
   }
 }
+
+/** A run's line with its trace id last, so the pipeline's output joins Loupe's logs by `trace_id`. */
+export const traced = (line: string, run: { traceId: string }) => `${line} trace_id=${run.traceId}`
 
 /** The bytes behind the short-lived URL the claim or the delivery carries. */
 async function handedImage(client: LoupeClient, image: HandedImage): Promise<SourceImage> {

@@ -2,12 +2,13 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { nodeListener, RunCanceled, webhookHandler, type LoupeClient } from '@loupe/sdk'
 import type { ModelAdapter } from './adapters/adapter'
-import { runHandlers } from './run-handlers'
+import { runHandlers, traced } from './run-handlers'
 
 /**
  * `--serve PORT`: a receiver for push deliveries (docs/dispatch.md#push-signed-webhooks-through-cloudflare-queues).
  * Each `analysis.created` and `job.runnable` is verified against the `whsec_` secret, answered
- * 204 at once, then run with the delivery's own callback credential. Prints `listening on <url>`
+ * 204 at once, then run with the delivery's own callback credential, in the trace of the
+ * delivery's `traceparent` (the SDK continues it). Prints `listening on <url>`
  * once the adapter is loaded, and resolves when SIGTERM or SIGINT has closed the server.
  */
 export function serve(
@@ -18,14 +19,14 @@ export function serve(
   const { log } = options
   const handlers = runHandlers(client, adapter, options)
   // withAnalysis / withJob have already marked a failed run failed; this only says so on stdout.
-  const report = (kind: string, id: string) => (err: unknown) => {
-    log(err instanceof RunCanceled ? `canceled ${kind} ${id}` : `failed ${kind} ${id}: ${(err as Error).message}`)
+  const report = (kind: string, run: { id: string; traceId: string }) => (err: unknown) => {
+    log(traced(err instanceof RunCanceled ? `canceled ${kind} ${run.id}` : `failed ${kind} ${run.id}: ${(err as Error).message}`, run))
     throw err
   }
   const receive = webhookHandler(client, {
     secret: options.secret,
-    analysis: (run, event, signal) => handlers.analysis(run, event.data, signal).catch(report('analysis', run.id)),
-    job: (run, event, signal) => handlers.job(run, event.data, signal).catch(report('job', run.id)),
+    analysis: (run, event, signal) => handlers.analysis(run, event.data, signal).catch(report('analysis', run)),
+    job: (run, event, signal) => handlers.job(run, event.data, signal).catch(report('job', run)),
     onEvent: (event) => log(`delivered ${event.type}`),
   })
   const server = createServer(nodeListener(receive))

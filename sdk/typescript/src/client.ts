@@ -4,6 +4,7 @@ import { MAX_LOG_LINES_PER_REQUEST } from './log-lines'
 import { AnalysisRun } from './run'
 import type { RunHandle } from './run-handle'
 import { serializeBody, signatureHeaders } from './signing'
+import { Trace } from './trace'
 import { Transport, type Attempt, type Logger, type RawResponse, type RetryMode, type TransportOptions } from './transport'
 import type { Analysis, AnalysisCreate, AnalysisCreated, AnalysisWithAnnotations, ClaimedRun, ClaimKind, ClaimRequest, Job, JobCreate, JobDetail, Lease, ReleasedRun } from './types'
 import { VERSION } from './version'
@@ -43,9 +44,20 @@ export interface LoupeClientOptions extends RetryOptions {
   logger?: Logger
   /** For tests: what the SDK measures time with. */
   now?: () => number
+  /**
+   * A W3C `traceparent` all of this client's requests continue (same trace id, a new span each).
+   * Without it each run keeps a trace of its own, and any other request starts one.
+   */
+  traceparent?: string | undefined
 }
 
-export interface FinalizingOptions {
+/** Per call: the trace a request continues, instead of the client's. */
+export interface TraceOptions {
+  /** A W3C `traceparent`; a malformed one starts a new trace. */
+  traceparent?: string | null | undefined
+}
+
+export interface FinalizingOptions extends TraceOptions {
   /**
    * Once aborted, the run is no longer this worker's (canceled, its lease lost, given back): when
    * `fn` settles it is neither completed nor failed, and the signal's reason is thrown.
@@ -84,6 +96,8 @@ export class LoupeClient {
   readonly now: () => number
   private readonly nonce: boolean
   private readonly crypto: Crypto | undefined
+  /** The trace every request continues when the client was given `traceparent`. */
+  private readonly trace: Trace | undefined
 
   constructor(options: LoupeClientOptions) {
     if (!options.baseUrl) throw new TypeError('baseUrl is required, e.g. http://127.0.0.1:8787')
@@ -104,6 +118,7 @@ export class LoupeClient {
     this.progressIntervalMs = options.progressIntervalMs ?? 500
     this.nonce = options.nonce ?? true
     this.crypto = options.crypto
+    this.trace = options.traceparent ? Trace.continue(options.traceparent, options.crypto) : undefined
     this.logger = options.logger ?? consoleLogger
     const perf = (globalThis as { performance?: { now(): number } }).performance
     this.now = options.now ?? (perf ? () => perf.now() : Date.now)
@@ -123,7 +138,7 @@ export class LoupeClient {
    * without one only 429 is retried, since repeating a create whose answer was lost could make a
    * second analysis.
    */
-  async createAnalysis(imageId: string, body: AnalysisCreate): Promise<AnalysisCreated> {
+  async createAnalysis(imageId: string, body: AnalysisCreate, options: TraceOptions = {}): Promise<AnalysisCreated> {
     const payload = { image_id: imageId, ...body }
     const retry: RetryMode = body.external_job_id ? 'all' : 'rate_limit'
     const created = await this.userRequest<AnalysisCreated>(
@@ -131,6 +146,8 @@ export class LoupeClient {
       `/api/images/${encodeURIComponent(imageId)}/analyses`,
       payload,
       retry,
+      undefined,
+      this.traceFor(options.traceparent),
     )
     if (created.callback?.secret) this.useCredential(created.id, created.callback.secret)
     return created
@@ -168,8 +185,8 @@ export class LoupeClient {
   }
 
   /** `POST /api/projects/{projectId}/jobs` (editor or owner): a queued job, with its place in the project's queue. */
-  createJob(projectId: string, body: JobCreate): Promise<JobDetail> {
-    return this.userRequest('POST', `/api/projects/${encodeURIComponent(projectId)}/jobs`, body, 'rate_limit')
+  createJob(projectId: string, body: JobCreate, options: TraceOptions = {}): Promise<JobDetail> {
+    return this.userRequest('POST', `/api/projects/${encodeURIComponent(projectId)}/jobs`, body, 'rate_limit', undefined, this.traceFor(options.traceparent))
   }
 
   /** `GET /api/jobs/{id}`: the job with its queue position, dataset, batch and the versions it registered. */
@@ -249,14 +266,23 @@ export class LoupeClient {
 
   // ---- pipeline callbacks (HMAC) -----------------------------------------------------------
 
-  /** A handle for reporting on one analysis. */
-  analysis(id: string): AnalysisRun {
-    return new AnalysisRun(this, id)
+  /** A handle for reporting on one analysis; all its callbacks share one trace (`run.traceId`), `traceparent`'s when given. */
+  analysis(id: string, options: TraceOptions = {}): AnalysisRun {
+    return new AnalysisRun(this, id, this.traceFor(options.traceparent))
   }
 
-  /** A handle for reporting on one job. */
-  job(id: string): JobRun {
-    return new JobRun(this, id)
+  /** A handle for reporting on one job, in one trace like `analysis`. */
+  job(id: string, options: TraceOptions = {}): JobRun {
+    return new JobRun(this, id, this.traceFor(options.traceparent))
+  }
+
+  /**
+   * The trace a run or a call belongs to: `traceparent` continued when one is given (a malformed
+   * one starts a new trace), else the client's, else a new one.
+   */
+  traceFor(traceparent?: string | null): Trace {
+    if (traceparent) return Trace.continue(traceparent, this.crypto)
+    return this.trace ?? Trace.start(this.crypto)
   }
 
   /**
@@ -265,12 +291,12 @@ export class LoupeClient {
    * failed: the analysis is already final and `AnalysisCanceled` propagates.
    */
   withAnalysis<T>(id: string, fn: (run: AnalysisRun) => Promise<T> | T, options: FinalizingOptions = {}): Promise<T> {
-    return this.finalizing(this.analysis(id), fn, options.signal)
+    return this.finalizing(this.analysis(id, options), fn, options.signal)
   }
 
   /** `withAnalysis` for a job: `complete()` when `fn` resolves, `fail(error)` when it throws; a cancel propagates as `JobCanceled`. */
   withJob<T>(id: string, fn: (run: JobRun) => Promise<T> | T, options: FinalizingOptions = {}): Promise<T> {
-    return this.finalizing(this.job(id), fn, options.signal)
+    return this.finalizing(this.job(id, options), fn, options.signal)
   }
 
   private async finalizing<H extends RunHandle<{ id: string; status: Analysis['status'] }>, T>(
@@ -302,7 +328,8 @@ export class LoupeClient {
 
   /**
    * Sends `payload` to a pipeline callback, signed as the guide describes. Every attempt is signed
-   * afresh (new timestamp, new nonce), so a retry is never refused as stale or as a replay.
+   * afresh (new timestamp, new nonce), so a retry is never refused as stale or as a replay, and
+   * carries a `traceparent` of `trace` with a span of its own.
    */
   async signedRequest<T = unknown>(
     method: string,
@@ -311,11 +338,13 @@ export class LoupeClient {
     retry: RetryMode = 'all',
     secret: string | null = this.secret,
     extraHeaders: Record<string, string> = {},
+    trace: Trace = this.traceFor(),
   ): Promise<T> {
     const body = serializeBody(payload)
     const build = async (): Promise<Attempt> => ({
       body,
       headers: {
+        traceparent: trace.traceparent(),
         ...extraHeaders,
         ...this.keyHeader(),
         ...(secret === null
@@ -326,19 +355,36 @@ export class LoupeClient {
     return decode<T>(await this.transport.request(method, this.url(path), build, retry))
   }
 
-  /** Sends a request as the user (`Authorization: Bearer <token>`) or the pipeline (`X-API-Key`); resolves to the decoded JSON. */
-  async userRequest<T = unknown>(method: string, path: string, payload?: unknown, retry: RetryMode = 'all', signal?: AbortSignal): Promise<T> {
+  /**
+   * Sends a request as the user (`Authorization: Bearer <token>`) or the pipeline (`X-API-Key`), in
+   * `trace` (each attempt a span of its own); resolves to the decoded JSON.
+   */
+  async userRequest<T = unknown>(
+    method: string,
+    path: string,
+    payload?: unknown,
+    retry: RetryMode = 'all',
+    signal?: AbortSignal,
+    trace: Trace = this.traceFor(),
+  ): Promise<T> {
     const body = payload === undefined ? undefined : serializeBody(payload)
     const headers: Record<string, string> = this.keyHeader()
     if (body !== undefined) headers['Content-Type'] = 'application/json'
     // The server takes one credential per request: a pipeline key wins over a user token.
     if (this.token && !this.apiKey) headers.Authorization = `Bearer ${this.token}`
-    return decode<T>(await this.transport.request(method, this.url(path), () => ({ body, headers }), retry, signal))
+    const build = () => ({ body, headers: { ...headers, traceparent: trace.traceparent() } })
+    return decode<T>(await this.transport.request(method, this.url(path), build, retry, signal))
   }
 
-  /** A plain PUT (presigned upload URLs: no signature, no token), with the retry policy. */
-  putBytes(url: string, body: Uint8Array | Blob, headers: Record<string, string>): Promise<RawResponse> {
-    return this.transport.request('PUT', this.url(url), () => ({ body, headers: { ...headers } }))
+  /**
+   * A plain PUT (presigned upload URLs: no signature, no token), with the retry policy. One to
+   * Loupe itself carries `trace`; object storage gets no `traceparent`, which a bucket's CORS rules
+   * may not allow.
+   */
+  putBytes(url: string, body: Uint8Array | Blob, headers: Record<string, string>, trace: Trace = this.traceFor()): Promise<RawResponse> {
+    const target = this.url(url)
+    const ours = target.startsWith(`${this.baseUrl}/`)
+    return this.transport.request('PUT', target, () => ({ body, headers: { ...(ours && { traceparent: trace.traceparent() }), ...headers } }))
   }
 
   private keyHeader(): Record<string, string> {

@@ -19,7 +19,8 @@
  *
  * Work handed out by Loupe comes by pull (`runWorker`) or by push (`webhookHandler`).
  */
-export { LoupeClient, type FinalizingOptions, type LoupeClientOptions } from './client'
+export { LoupeClient, type FinalizingOptions, type LoupeClientOptions, type TraceOptions } from './client'
+export { parseTraceparent, Trace } from './trace'
 export { AnalysisCanceled, errorFromResponse, JobCanceled, LoupeError, RunCanceled, RunReleased, type LoupeErrorInit } from './errors'
 export { JobRun } from './job-run'
 export { runWorker, type RunOutcome, type WorkerOptions, type WorkHandler } from './worker'

@@ -1,4 +1,5 @@
 import type { LoupeClient } from './client'
+import type { Trace } from './trace'
 import { LoupeError } from './errors'
 import { RunHandle } from './run-handle'
 import {
@@ -22,8 +23,8 @@ import {
  * `client.withJob(id, fn)` finalize it for you.
  */
 export class JobRun extends RunHandle<Job> {
-  constructor(client: LoupeClient, id: string) {
-    super(client, id, { path: '/api/jobs', noun: 'job' })
+  constructor(client: LoupeClient, id: string, trace?: Trace) {
+    super(client, id, { path: '/api/jobs', noun: 'job' }, trace)
   }
 
   /** The latest job object the server returned. */

@@ -10,6 +10,7 @@ import {
   normalizeLevel,
   type LevelLike,
 } from './log-lines'
+import type { Trace } from './trace'
 import { checkFraction, Stage, stageRange, type ProgressOptions, type StageOptions, type StageProgress } from './stage'
 import { ARTIFACT_CONTENT_TYPES, type ArtifactType, type LogLine, type PresignResponse } from './types'
 
@@ -49,12 +50,17 @@ export class RunHandle<R extends RunRecord> {
   private lastProgressStage: string | undefined
   private cancellation: RunCanceled | undefined
 
+  /** The trace all of this run's requests belong to, each with a span of its own. */
+  readonly trace: Trace
+
   constructor(
     protected readonly client: LoupeClient,
     id: string,
     readonly kind: RunKind,
+    trace?: Trace,
   ) {
     this.id = String(id)
+    this.trace = trace ?? client.traceFor()
     this.logs = new LogBuffer({
       batchSize: client.logBatchSize,
       intervalMs: client.logFlushIntervalMs,
@@ -66,6 +72,11 @@ export class RunHandle<R extends RunRecord> {
         if (!(err instanceof RunCanceled)) this.dropped(err)
       },
     })
+  }
+
+  /** This run's W3C trace id, the one Loupe's log lines for its callbacks carry: log it to join them. */
+  get traceId(): string {
+    return this.trace.traceId
   }
 
   /** The last status the server reported, if any call has returned the record. */
@@ -284,7 +295,7 @@ export class RunHandle<R extends RunRecord> {
       headers['Content-Type'] = contentType ?? (ARTIFACT_CONTENT_TYPES as Partial<Record<string, string>>)[type] ?? 'application/octet-stream'
     }
     options.onProgress?.(0, size)
-    await this.client.putBytes(presign.upload_url, body, headers)
+    await this.client.putBytes(presign.upload_url, body, headers, this.trace)
     options.onProgress?.(size, size)
     return presign.storage_path
   }
@@ -327,6 +338,7 @@ export class RunHandle<R extends RunRecord> {
         'all',
         this.client.signingSecret(this.id),
         this.client.runHeaders(this.id),
+        this.trace,
       )
     } catch (err) {
       if (err instanceof RunCanceled) {

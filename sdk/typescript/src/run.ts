@@ -1,5 +1,6 @@
 import { postInChunks, type AnnotateSummary } from './bulk'
 import type { LoupeClient } from './client'
+import type { Trace } from './trace'
 import { gridSize, heatmapPng, maskPng, type Grid, type HeatmapOptions, type MaskOptions } from './png'
 import { RunHandle, type OnProgress } from './run-handle'
 import { BULK_MODES, type Analysis, type AnnotationInput, type BulkAnnotationsResponse, type BulkMode, type HeatmapAnnotationInput, type MaskAnnotationInput } from './types'
@@ -19,8 +20,8 @@ export interface RasterUploadOptions {
  * finalize it for you.
  */
 export class AnalysisRun extends RunHandle<Analysis> {
-  constructor(client: LoupeClient, id: string) {
-    super(client, id, { path: '/api/analyses', noun: 'analysis' })
+  constructor(client: LoupeClient, id: string, trace?: Trace) {
+    super(client, id, { path: '/api/analyses', noun: 'analysis' }, trace)
   }
 
   /** The latest analysis object the server returned. */

@@ -46,13 +46,15 @@ const CANCELS: Record<string, { record: 'analysis' | 'job'; error: typeof RunCan
  * once, since a delivery times out after 15 s, and does the work after. On Workers pass the
  * request's context, `receive(request, ctx)`, so the work outlives the answer. A cancel reaches a
  * handler running in the same isolate or process; elsewhere its next callback raises the cancel.
+ * A run continues the delivery's `traceparent` (a new trace when it has none, or a malformed one).
  */
 export function webhookHandler(client: LoupeClient, options: WebhookHandlerOptions): WebhookReceiver {
   const verify = webhookVerifier(options.secret, options)
   const running = new Map<string, AbortController>()
   const seen = new Set<string>()
 
-  async function work(event: WebhookEvent): Promise<void> {
+  /** `traceparent` is the delivery's: the run continues the trace Loupe sent it in. */
+  async function work(event: WebhookEvent, traceparent: string | null): Promise<void> {
     const run = RUNS[event.type as keyof typeof RUNS]
     const cancel = CANCELS[event.type]
     const id = recordId(event, run?.record ?? cancel?.record)
@@ -64,8 +66,8 @@ export function webhookHandler(client: LoupeClient, options: WebhookHandlerOptio
       const signal = controller.signal
       running.set(id, controller)
       try {
-        if (run.kind === 'analysis') await client.withAnalysis(id, (handle) => options.analysis!(handle, event, signal), { signal })
-        else await client.withJob(id, (handle) => options.job!(handle, event, signal), { signal })
+        if (run.kind === 'analysis') await client.withAnalysis(id, (handle) => options.analysis!(handle, event, signal), { signal, traceparent })
+        else await client.withJob(id, (handle) => options.job!(handle, event, signal), { signal, traceparent })
       } finally {
         running.delete(id)
       }
@@ -87,7 +89,7 @@ export function webhookHandler(client: LoupeClient, options: WebhookHandlerOptio
     }
     const deliveryId = request.headers.get('webhook-id')!
     if (remember(seen, deliveryId)) {
-      const done = work(event).catch((err) => {
+      const done = work(event, request.headers.get('traceparent')).catch((err) => {
         if (!(err instanceof RunCanceled)) client.logger.warn(`loupe: ${event.type} delivery ${deliveryId} failed: ${String(err)}`)
       })
       const waitUntil = (context as WebhookContext)?.waitUntil

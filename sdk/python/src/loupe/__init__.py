@@ -31,6 +31,7 @@ from .png import heatmap_png, mask_png, viridis
 from .receiver import WebhookReceiver
 from .run import AnalysisRun, Stage
 from ._run_handle import RunHandle
+from ._trace import Trace, parse_traceparent
 from .signing import compute_signature, generate_hmac_headers, serialize_body, sign_request
 from .webhooks import WebhookVerificationError, verify_webhook
 from .wire import (
@@ -59,6 +60,8 @@ __all__ = [
     "JobRun",
     "RunHandle",
     "Stage",
+    "Trace",
+    "parse_traceparent",
     "LoupeError",
     "RunCanceled",
     "AnalysisCanceled",

@@ -24,8 +24,9 @@ OnRun = Callable[[JSONDict, str, Optional[BaseException]], Any]
 OUTCOMES = ("completed", "failed", "canceled", "lease_lost", "released")
 
 
-def open_run(client: "LoupeClient", kind: str, run_id: str) -> RunHandle:
-    return client.analysis(run_id) if kind == "analysis" else client.job(run_id)
+def open_run(client: "LoupeClient", kind: str, run_id: str, traceparent: Optional[str] = None) -> RunHandle:
+    """The run's handle, continuing ``traceparent`` (a push delivery's) when one came with it."""
+    return client.analysis(run_id, traceparent=traceparent) if kind == "analysis" else client.job(run_id, traceparent=traceparent)
 
 
 def run_handler(handle: RunHandle, handler: Handler, item: JSONDict) -> Tuple[str, Optional[Exception]]:

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Type, TypeVar, Union, cast
 
+from ._trace import Trace
 from .errors import LeaseLost, LoupeError, RunCanceled
 from .wire import (
     ARTIFACT_CONTENT_TYPES,
@@ -138,9 +139,11 @@ class RunHandle:
     base_path = ""
     noun = "run"
 
-    def __init__(self, client: "LoupeClient", run_id: str) -> None:
+    def __init__(self, client: "LoupeClient", run_id: str, trace: Optional[Trace] = None) -> None:
         self.client = client
         self.id = str(run_id)
+        self.trace = trace if trace is not None else client.trace_for()
+        """The trace all of this run's requests belong to, each with a span of its own."""
         self.record: Optional[JSONDict] = None
         """The latest record the server returned."""
         self.finalized = False
@@ -169,7 +172,12 @@ class RunHandle:
             raise type(stopped)(stopped.status, stopped.code, stopped.message, stopped.request_id, stopped.details)
         try:
             result = self.client.signed_request(
-                method, self._path(suffix), payload, secret=self.client.signing_secret(self.id), extra_headers=self.client.run_headers(self.id)
+                method,
+                self._path(suffix),
+                payload,
+                secret=self.client.signing_secret(self.id),
+                extra_headers=self.client.run_headers(self.id),
+                trace=self.trace,
             )
         except (RunCanceled, LeaseLost) as exc:
             self._stop(exc)
@@ -191,6 +199,11 @@ class RunHandle:
         callback raises :class:`RunCanceled` or :class:`LeaseLost` anyway, and leaving the ``with``
         block finalizes nothing."""
         return self.canceled or self._stopped is not None
+
+    @property
+    def trace_id(self) -> str:
+        """This run's W3C trace id, the one Loupe's log lines for its callbacks carry: log it to join them."""
+        return self.trace.trace_id
 
     @property
     def status(self) -> Optional[str]:
@@ -411,7 +424,7 @@ class RunHandle:
         headers = {str(k): str(v) for k, v in (presign.get("headers") or {}).items()}
         if not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = content_type or ARTIFACT_CONTENT_TYPES.get(artifact_type, "application/octet-stream")
-        self.client.put_bytes(str(presign["upload_url"]), body, headers)
+        self.client.put_bytes(str(presign["upload_url"]), body, headers, trace=self.trace)
         return str(presign["storage_path"])
 
     # ---- finalize ----------------------------------------------------------------------------

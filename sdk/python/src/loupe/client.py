@@ -7,6 +7,7 @@ import urllib.parse
 from typing import Any, Callable, Dict, Optional, cast
 
 from ._claims import Claims
+from ._trace import Trace
 from ._transport import RETRY_ALL, RETRY_RATE_LIMIT, Response, Transport
 from ._version import __version__
 from .errors import LoupeError
@@ -38,6 +39,11 @@ class LoupeClient(Claims):
     Every request retries network errors, 429 and 5xx up to ``max_retries`` times with exponential
     backoff and full jitter, honouring ``Retry-After``; other 4xx raise at once. With ``api_key``,
     :meth:`claim`, :meth:`claim_run`, :meth:`renew` and :meth:`release` take and hold work (``_claims.py``).
+
+    Every request sends a W3C ``traceparent``. Each run's handle keeps one trace for all its
+    callbacks (``run.trace_id``); ``traceparent`` makes every request of this client continue that
+    trace instead, and ``traceparent=`` on :meth:`analysis`, :meth:`job` and the creates continues
+    one per call. A malformed one starts a new trace.
     """
 
     def __init__(
@@ -59,6 +65,7 @@ class LoupeClient(Claims):
         sleep: Optional[Callable[[float], None]] = None,
         clock: Optional[Callable[[], float]] = None,
         api_key: Optional[str] = None,
+        traceparent: Optional[str] = None,
     ) -> None:
         if not base_url:
             raise ValueError("base_url is required, e.g. http://localhost:8787")
@@ -75,6 +82,7 @@ class LoupeClient(Claims):
         self._credentials: Dict[str, str] = {}
         # Lease tokens of claimed runs, sent as X-ML-Lease on their callbacks (which renews the lease).
         self._leases: Dict[str, str] = {}
+        self._trace: Optional[Trace] = Trace.continue_from(traceparent) if traceparent else None
         self.nonce = nonce
         self.max_bulk = max_bulk
         """Annotations per bulk request; lowered automatically if the server reports a smaller limit."""
@@ -104,6 +112,8 @@ class LoupeClient(Claims):
         external_job_id: Optional[str] = None,
         priority: int = 0,
         group_id: Optional[str] = None,
+        *,
+        traceparent: Optional[str] = None,
     ) -> JSONDict:
         """``POST /api/images/{image_id}/analyses``; returns the queued analysis.
 
@@ -121,7 +131,8 @@ class LoupeClient(Claims):
         if group_id is not None:
             payload["group_id"] = group_id
         retry = RETRY_ALL if external_job_id is not None else RETRY_RATE_LIMIT
-        created = cast(JSONDict, self.user_request("POST", f"/api/images/{_segment(image_id)}/analyses", payload, retry=retry))
+        path = f"/api/images/{_segment(image_id)}/analyses"
+        created = cast(JSONDict, self.user_request("POST", path, payload, retry=retry, trace=self.trace_for(traceparent)))
         callback = created.get("callback")
         if isinstance(callback, dict) and callback.get("secret"):
             self.use_credential(str(created["id"]), str(callback["secret"]))
@@ -150,11 +161,12 @@ class LoupeClient(Claims):
         """``POST /api/analyses/{id}/cancel`` (editor or owner). The pipeline sees ``AnalysisCanceled``."""
         return cast(JSONDict, self.user_request("POST", f"/api/analyses/{_segment(analysis_id)}/cancel"))
 
-    def create_job(self, project_id: str, kind: str, model_name: str, **fields: Any) -> JSONDict:
+    def create_job(self, project_id: str, kind: str, model_name: str, *, traceparent: Optional[str] = None, **fields: Any) -> JSONDict:
         """``POST /api/projects/{project_id}/jobs`` (editor or owner): a queued job with its place in
         the queue (``parameters``, ``inputs``, ``model_version``, ``priority`` as keyword arguments)."""
         payload: JSONDict = {"kind": kind, "model_name": model_name, **fields}
-        return cast(JSONDict, self.user_request("POST", f"/api/projects/{_segment(project_id)}/jobs", payload, retry=RETRY_RATE_LIMIT))
+        path = f"/api/projects/{_segment(project_id)}/jobs"
+        return cast(JSONDict, self.user_request("POST", path, payload, retry=RETRY_RATE_LIMIT, trace=self.trace_for(traceparent)))
 
     def get_job(self, job_id: str) -> JSONDict:
         """``GET /api/jobs/{id}``: the job with its queue position, dataset, batch and registered versions."""
@@ -166,13 +178,21 @@ class LoupeClient(Claims):
 
     # ---- pipeline callbacks (HMAC) -----------------------------------------------------------
 
-    def analysis(self, analysis_id: str) -> AnalysisRun:
-        """A handle for reporting on one analysis; use it as a context manager to finalize it."""
-        return AnalysisRun(self, analysis_id)
+    def analysis(self, analysis_id: str, *, traceparent: Optional[str] = None) -> AnalysisRun:
+        """A handle for reporting on one analysis; use it as a context manager to finalize it. All its
+        callbacks share one trace (``run.trace_id``), ``traceparent``'s when given."""
+        return AnalysisRun(self, analysis_id, trace=self.trace_for(traceparent))
 
-    def job(self, job_id: str) -> JobRun:
-        """A handle for reporting on one job; use it as a context manager to finalize it."""
-        return JobRun(self, job_id)
+    def job(self, job_id: str, *, traceparent: Optional[str] = None) -> JobRun:
+        """A handle for reporting on one job, in one trace like :meth:`analysis`."""
+        return JobRun(self, job_id, trace=self.trace_for(traceparent))
+
+    def trace_for(self, traceparent: Optional[str] = None) -> Trace:
+        """The trace a run or a call belongs to: ``traceparent`` continued when one is given (a
+        malformed one starts a new trace), else the client's, else a new one."""
+        if traceparent:
+            return Trace.continue_from(traceparent)
+        return self._trace if self._trace is not None else Trace.start()
 
     def run_headers(self, run_id: str) -> Dict[str, str]:
         """The headers a callback on ``run_id`` carries besides its signature: its lease token, when this client claimed it."""
@@ -180,31 +200,45 @@ class LoupeClient(Claims):
         return {"X-ML-Lease": lease} if lease else {}
 
     def signed_request(
-        self, method: str, path: str, payload: Any, *, retry: str = RETRY_ALL, secret: Any = _CLIENT_SECRET, extra_headers: Optional[Dict[str, str]] = None
+        self,
+        method: str,
+        path: str,
+        payload: Any,
+        *,
+        retry: str = RETRY_ALL,
+        secret: Any = _CLIENT_SECRET,
+        extra_headers: Optional[Dict[str, str]] = None,
+        trace: Optional[Trace] = None,
     ) -> Any:
         """Sends ``payload`` to a pipeline callback, signed as the guide describes.
 
         Every attempt is signed afresh (new timestamp, new nonce), so a retry is never refused as
-        stale or as a replay. Returns the decoded JSON response.
+        stale or as a replay, and carries a ``traceparent`` of ``trace`` with a span of its own.
+        Returns the decoded JSON response.
         """
 
         signing: Optional[str] = self.secret if secret is _CLIENT_SECRET else secret
+        in_trace = trace if trace is not None else self.trace_for()
 
         def build() -> "tuple[Optional[bytes], Dict[str, str]]":
             if signing is None:
                 body, headers = serialize_body(payload), {"Content-Type": "application/json"}
             else:
                 body, headers = sign_request(payload, signing, nonce=self.nonce)
-            return body, {**(extra_headers or {}), **self._key_header(), **headers}
+            return body, {"traceparent": in_trace.traceparent(), **(extra_headers or {}), **self._key_header(), **headers}
 
         return _decode(self.transport.request(method, self.url(path), build, retry=retry))
 
-    def user_request(self, method: str, path: str, payload: Any = None, *, retry: str = RETRY_ALL, timeout: Optional[float] = None) -> Any:
-        """Sends a request as the user (``Authorization: Bearer``) or the pipeline (``X-API-Key``); returns the decoded JSON."""
+    def user_request(
+        self, method: str, path: str, payload: Any = None, *, retry: str = RETRY_ALL, timeout: Optional[float] = None, trace: Optional[Trace] = None
+    ) -> Any:
+        """Sends a request as the user (``Authorization: Bearer``) or the pipeline (``X-API-Key``), in
+        ``trace`` (each attempt a span of its own); returns the decoded JSON."""
         body = serialize_body(payload) if payload is not None else None
+        in_trace = trace if trace is not None else self.trace_for()
 
         def build() -> "tuple[Optional[bytes], Dict[str, str]]":
-            headers: Dict[str, str] = self._key_header()
+            headers: Dict[str, str] = {"traceparent": in_trace.traceparent(), **self._key_header()}
             if body is not None:
                 headers["Content-Type"] = "application/json"
             # The server takes one credential per request: a pipeline key wins over a user token.
@@ -217,9 +251,18 @@ class LoupeClient(Claims):
     def _key_header(self) -> Dict[str, str]:
         return {"X-API-Key": self.api_key} if self.api_key else {}
 
-    def put_bytes(self, url: str, data: bytes, headers: Dict[str, str]) -> Response:
-        """A plain PUT (for presigned upload URLs: no signature, no token), with the retry policy."""
-        return self.transport.request("PUT", self.url(url), lambda: (data, dict(headers)))
+    def put_bytes(self, url: str, data: bytes, headers: Dict[str, str], trace: Optional[Trace] = None) -> Response:
+        """A plain PUT (for presigned upload URLs: no signature, no token), with the retry policy.
+
+        One to Loupe itself carries ``trace``; object storage gets no ``traceparent``, which a
+        bucket's CORS rules may not allow."""
+        target = self.url(url)
+        in_trace = (trace if trace is not None else self.trace_for()) if target.startswith(self.base_url + "/") else None
+
+        def build() -> "tuple[Optional[bytes], Dict[str, str]]":
+            return data, {**({"traceparent": in_trace.traceparent()} if in_trace is not None else {}), **headers}
+
+        return self.transport.request("PUT", target, build)
 
     def url(self, path_or_url: str) -> str:
         """Absolute URL for an API path; absolute URLs pass through, relative ones join the base."""

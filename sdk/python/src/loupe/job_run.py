@@ -6,6 +6,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, cast
 
 from ._run_handle import JSONDict, RunHandle
+from ._trace import Trace
 from .errors import LoupeError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,8 +27,8 @@ class JobRun(RunHandle):
     base_path = "/api/jobs"
     noun = "job"
 
-    def __init__(self, client: "LoupeClient", job_id: str) -> None:
-        super().__init__(client, job_id)
+    def __init__(self, client: "LoupeClient", job_id: str, trace: Optional[Trace] = None) -> None:
+        super().__init__(client, job_id, trace)
 
     @property
     def job(self) -> Optional[JSONDict]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Set, Tuple, Typ
 from ._handler_run import AnalysisHandler, Handler, JobHandler, OnRun, open_run, run_handler
 from ._run_handle import JSONDict, RunHandle, logger
 from .errors import AnalysisCanceled, JobCanceled
-from .webhooks import TOLERANCE_SECONDS, Headers, WebhookVerificationError, verify_webhook, webhook_key
+from .webhooks import TOLERANCE_SECONDS, Headers, WebhookVerificationError, _header, verify_webhook, webhook_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import LoupeClient
@@ -34,7 +34,9 @@ class WebhookReceiver:
     None), so one handler serves push and pull. ``analysis.canceled`` / ``job.canceled`` make the
     running handler's ``run.should_stop`` true and its next callback raise, then reach ``on_event``
     like every other event (lifecycle ones: ``analysis.completed``, ``job.failed``, ...).
-    ``on_run(item, outcome, error)`` hears how each run ended.
+    ``on_run(item, outcome, error)`` hears how each run ended. A run continues the delivery's
+    ``traceparent`` (a new trace when it has none, or a malformed one), so ``run.trace_id`` is the
+    one Loupe's log lines for the delivery carry.
 
     Use :meth:`handle` from any web framework, mount :attr:`request_handler` on an ``http.server``,
     or ``receiver.serve(host, port).serve_forever()``.
@@ -76,7 +78,7 @@ class WebhookReceiver:
         data = event.get("data") if isinstance(event.get("data"), dict) else {}
         if kind is not None and kind in self._handlers:
             try:
-                self._start(kind, event, data)
+                self._start(kind, event, data, _header(headers, "traceparent"))
             except ValueError as exc:
                 return 400, str(exc).encode("utf-8")
             return 204, b""
@@ -99,7 +101,7 @@ class WebhookReceiver:
         for thread in threads:
             thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
-    def _start(self, kind: str, event: JSONDict, data: JSONDict) -> None:
+    def _start(self, kind: str, event: JSONDict, data: JSONDict, traceparent: Optional[str]) -> None:
         record, callback = data.get(kind), data.get("callback")
         if not isinstance(record, dict) or not record.get("id") or not isinstance(callback, dict) or not callback.get("secret"):
             raise ValueError(f"{event.get('type')} without data.{kind}.id and data.callback.secret")
@@ -108,7 +110,7 @@ class WebhookReceiver:
         with self._lock:
             if run_id in self._running:  # a retry of a delivery whose answer was lost: already at work
                 return
-            handle = self._running[run_id] = open_run(self.client, kind, run_id)
+            handle = self._running[run_id] = open_run(self.client, kind, run_id, traceparent)
         item: JSONDict = {"kind": kind, "id": run_id, "event": event.get("type"), "data": data, "lease": None}
         self._spawn(self._work, (handle, self._handlers[kind], item), f"loupe-{kind}-{run_id}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from ._run_handle import JSONDict, RunHandle, Stage, logger
+from ._trace import Trace
 from .errors import LoupeError, RunCanceled
 from .png import grid_size, heatmap_png, mask_png
 from .wire import ARTIFACT_CONTENT_TYPES, DEFAULT_STAGE_RANGES, LOG_LEVELS, SEED_STAGE_RANGES
@@ -25,8 +26,8 @@ class AnalysisRun(RunHandle):
     base_path = "/api/analyses"
     noun = "analysis"
 
-    def __init__(self, client: "LoupeClient", analysis_id: str) -> None:
-        super().__init__(client, analysis_id)
+    def __init__(self, client: "LoupeClient", analysis_id: str, trace: Optional[Trace] = None) -> None:
+        super().__init__(client, analysis_id, trace)
 
     @property
     def analysis(self) -> Optional[JSONDict]:
