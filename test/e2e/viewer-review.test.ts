@@ -80,7 +80,7 @@ describe('annotation list', () => {
     expect(await classes(page)).toEqual(['cup', 'flag', 'helmet', 'person'])
     await page.getByTestId('sort-class').click()
     expect(await classes(page)).toEqual(['person', 'helmet', 'flag', 'cup'])
-    expect(await page.getByTestId('sort-class').getAttribute('aria-sort')).toBe('descending')
+    expect(await page.getByTestId('sort-class').getAttribute('data-sort')).toBe('descending')
     await page.close()
   })
 

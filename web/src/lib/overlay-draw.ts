@@ -1,6 +1,7 @@
 import type { ColorMap } from './color-map'
 import type { View } from './geometry'
-import { ItemKind, keypointJoints, type Scene } from './overlay-scene'
+import { ItemKind, keypointJoints, type BoxLayer, type PolygonLayer, type Scene } from './overlay-scene'
+import { LINE_DASH, OUTCOME_STYLE } from './outcome-style'
 import { textColorOn } from './palette'
 import type { ReviewState } from './types'
 
@@ -53,6 +54,14 @@ const STROKE_ALPHA: Record<ReviewState, number> = { unreviewed: 1, accepted: 1, 
 const SOLID: number[] = []
 const DASHED = [6, 4]
 
+type ShapeLayer = BoxLayer | PolygonLayer
+
+/** An evaluated layer is styled by its outcome (dotted misses carry no fill); any other by its review state. */
+const fillAlphaOf = (layer: ShapeLayer) => (layer.outcome && !OUTCOME_STYLE[layer.outcome].fill ? 0 : FILL_ALPHA[layer.review])
+const dashOf = (layer: ShapeLayer) => (layer.outcome ? LINE_DASH[OUTCOME_STYLE[layer.outcome].line] : layer.dashed || layer.review === 'rejected' ? DASHED : SOLID)
+// A true positive is the evaluation's good news; a second pass makes it read as solid as an accepted box.
+const passesOf = (layer: ShapeLayer, passes: number) => passes + (layer.review === 'accepted' || layer.outcome === 'tp' ? 1 : 0)
+
 /**
  * Draws one scene's content: rasters, then per layer one pass of fills and one path of strokes,
  * then labels. Outlines are hairlines (one device pixel), which the rasterizer draws without
@@ -81,7 +90,7 @@ export function drawScene(ctx: CanvasRenderingContext2D, scene: Scene, o: DrawOp
   ctx.lineWidth = 1 / dpr
   for (const layer of scene.boxes) {
     const r = layer.rects
-    const fillAlpha = o.opacity * FILL_ALPHA[layer.review]
+    const fillAlpha = o.opacity * fillAlphaOf(layer)
     const path = new Path2D()
     ctx.fillStyle = layer.color
     ctx.globalAlpha = fillAlpha
@@ -96,7 +105,7 @@ export function drawScene(ctx: CanvasRenderingContext2D, scene: Scene, o: DrawOp
       const sy0 = snap(y0)
       path.rect(sx0, sy0, Math.max(0, snap(x1) - sx0 - 1 / dpr), Math.max(0, snap(y1) - sy0 - 1 / dpr))
     }
-    strokeHairline(ctx, path, layer.color, o.opacity * STROKE_ALPHA[layer.review], layer.dashed || layer.review === 'rejected', passes + (layer.review === 'accepted' ? 1 : 0), dpr)
+    strokeHairline(ctx, path, layer.color, o.opacity * STROKE_ALPHA[layer.review], dashOf(layer), passesOf(layer, passes), dpr)
   }
 
   for (const layer of scene.polygons) {
@@ -110,10 +119,10 @@ export function drawScene(ctx: CanvasRenderingContext2D, scene: Scene, o: DrawOp
       for (let p = start + 2; p < end; p += 2) path.lineTo(c[p]! * s + tx, c[p + 1]! * s + ty)
       path.closePath()
     }
-    ctx.globalAlpha = o.opacity * FILL_ALPHA[layer.review] * 1.5
+    ctx.globalAlpha = o.opacity * fillAlphaOf(layer) * 1.5
     ctx.fillStyle = layer.color
     ctx.fill(path, 'evenodd')
-    strokeHairline(ctx, path, layer.color, o.opacity * STROKE_ALPHA[layer.review], layer.dashed || layer.review === 'rejected', passes + (layer.review === 'accepted' ? 1 : 0), dpr)
+    strokeHairline(ctx, path, layer.color, o.opacity * STROKE_ALPHA[layer.review], dashOf(layer), passesOf(layer, passes), dpr)
   }
 
   ctx.setLineDash(SOLID)
@@ -151,10 +160,10 @@ export function drawScene(ctx: CanvasRenderingContext2D, scene: Scene, o: DrawOp
  * Strokes a path as one-device-pixel lines, `passes` times one device pixel apart, so a thicker
  * line costs a second hairline pass instead of the stroker.
  */
-function strokeHairline(ctx: CanvasRenderingContext2D, path: Path2D, color: string, alpha: number, dashed: boolean, passes: number, dpr: number) {
+function strokeHairline(ctx: CanvasRenderingContext2D, path: Path2D, color: string, alpha: number, dash: number[], passes: number, dpr: number) {
   ctx.globalAlpha = alpha
   ctx.strokeStyle = color
-  ctx.setLineDash(dashed ? DASHED : SOLID)
+  ctx.setLineDash(dash)
   for (let p = 0; p < passes; p++) {
     ctx.setTransform(dpr, 0, 0, dpr, p, p)
     ctx.stroke(path)
@@ -194,7 +203,7 @@ function drawLabels(ctx: CanvasRenderingContext2D, scene: Scene, o: DrawOptions,
     const text = scene.labels[item]!
     let tw = widths[item]!
     if (!(tw > 0)) tw = widths[item] = ctx.measureText(text).width
-    const ly = y >= LABEL_HEIGHT ? y - LABEL_HEIGHT : y
+    const ly = scene.labelsBelow ? (y + h + LABEL_HEIGHT <= o.height ? y + h : y + h - LABEL_HEIGHT) : y >= LABEL_HEIGHT ? y - LABEL_HEIGHT : y
     const lw = Math.min(tw + 8, Math.max(w, 24, kind === ItemKind.Keypoints ? tw + 8 : 0))
     ctx.globalAlpha = Math.max(0.6, o.opacity) * (entry.review === 'rejected' ? 0.7 : 1)
     ctx.fillStyle = entry.color

@@ -1,4 +1,5 @@
 import { annotationScale, boxFromData, polygonPoints, type Size } from './geometry'
+import { OUTCOME_STYLE, type Outcome } from './outcome-style'
 import { rleBounds, type Rle } from './rle'
 import type { Annotation, ReviewState } from './types'
 
@@ -16,6 +17,8 @@ export interface SceneEntry {
   dashed?: boolean
   /** How the reviewer's decision shows; left out where decisions are not the point (comparison). */
   review?: ReviewState
+  /** What an evaluation made of it; its line and fill then follow the outcome (lib/outcome-style.ts). */
+  outcome?: Outcome
 }
 
 /** Everything that decides how a layer is stroked and filled. */
@@ -23,6 +26,7 @@ interface LayerStyle {
   color: string
   dashed: boolean
   review: ReviewState
+  outcome: Outcome | null
 }
 
 export interface BoxLayer extends LayerStyle {
@@ -71,16 +75,19 @@ export interface Scene {
   labels: string[]
   /** Per item: where its polygon lives, as [layer, ring], for exact hit tests. */
   polygonRefs: Map<number, [number, number]>
+  /** Labels under the shapes instead of over them: a layer drawn beneath another (ground truth under predictions) keeps its labels readable. */
+  labelsBelow?: boolean
 }
 
 const REVIEW_MARK: Record<ReviewState, string> = { unreviewed: '', accepted: '✓ ', rejected: '✗ ' }
 
-export function labelFor(a: Pick<Annotation, 'class_name' | 'confidence' | 'annotation_type'>, review: ReviewState = 'unreviewed'): string {
+export function labelFor(a: Pick<Annotation, 'class_name' | 'confidence' | 'annotation_type'>, review: ReviewState = 'unreviewed', outcome?: Outcome): string {
   const name = a.class_name ?? a.annotation_type.replace('_', ' ')
-  return REVIEW_MARK[review] + (a.confidence === null ? name : `${name} ${Math.round(a.confidence * 100)}%`)
+  const mark = outcome ? `${OUTCOME_STYLE[outcome].label} ` : REVIEW_MARK[review]
+  return mark + (a.confidence === null ? name : `${name} ${Math.round(a.confidence * 100)}%`)
 }
 
-const layerKey = (color: string, dashed: boolean, review: ReviewState) => `${color}|${dashed ? '-' : ''}|${review}`
+const layerKey = (color: string, dashed: boolean, review: ReviewState, outcome: Outcome | null) => `${color}|${dashed ? '-' : ''}|${review}|${outcome ?? ''}`
 
 interface Growable {
   values: number[]
@@ -90,10 +97,11 @@ interface Growable {
   color: string
   dashed: boolean
   review: ReviewState
+  outcome: Outcome | null
   index: number
 }
 
-export function buildScene(entries: readonly SceneEntry[], natural: Size): Scene {
+export function buildScene(entries: readonly SceneEntry[], natural: Size, options: { labelsBelow?: boolean } = {}): Scene {
   const n = entries.length
   const bounds = new Float32Array(n * 4).fill(Number.NaN)
   const kinds = new Uint8Array(n)
@@ -103,10 +111,10 @@ export function buildScene(entries: readonly SceneEntry[], natural: Size): Scene
   const pointGroups = new Map<string, Growable>()
   const rasters: RasterEntry[] = []
   const polygonRefs = new Map<number, [number, number]>()
-  const group = (groups: Map<string, Growable>, color: string, dashed: boolean, review: ReviewState) => {
-    const key = layerKey(color, dashed, review)
+  const group = (groups: Map<string, Growable>, color: string, dashed: boolean, review: ReviewState, outcome: Outcome | null = null) => {
+    const key = layerKey(color, dashed, review, outcome)
     let g = groups.get(key)
-    if (!g) groups.set(key, (g = { values: [], items: [], rings: [], segments: [], color, dashed, review, index: groups.size }))
+    if (!g) groups.set(key, (g = { values: [], items: [], rings: [], segments: [], color, dashed, review, outcome, index: groups.size }))
     return g
   }
   const setBounds = (i: number, x0: number, y0: number, x1: number, y1: number) => {
@@ -116,8 +124,8 @@ export function buildScene(entries: readonly SceneEntry[], natural: Size): Scene
     bounds[i * 4 + 3] = y1
   }
 
-  entries.forEach(({ annotation: a, color, dashed = false, review = 'unreviewed' }, i) => {
-    labels[i] = labelFor(a, review)
+  entries.forEach(({ annotation: a, color, dashed = false, review = 'unreviewed', outcome = null }, i) => {
+    labels[i] = labelFor(a, review, outcome ?? undefined)
     const data = a.data
     const { sx, sy } = annotationScale(data, natural)
     switch (a.annotation_type) {
@@ -125,7 +133,7 @@ export function buildScene(entries: readonly SceneEntry[], natural: Size): Scene
         const box = boxFromData(data)
         if (!box) return
         kinds[i] = ItemKind.Box
-        const g = group(boxGroups, color, dashed, review)
+        const g = group(boxGroups, color, dashed, review, outcome)
         g.values.push(box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
         g.items.push(i)
         setBounds(i, box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
@@ -135,7 +143,7 @@ export function buildScene(entries: readonly SceneEntry[], natural: Size): Scene
         const pts = polygonPoints(data.points)
         if (pts.length < 6) return
         kinds[i] = ItemKind.Polygon
-        const g = group(polyGroups, color, dashed, review)
+        const g = group(polyGroups, color, dashed, review, outcome)
         const ring = g.rings.length
         g.rings.push(g.values.length)
         let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity
@@ -198,7 +206,7 @@ export function buildScene(entries: readonly SceneEntry[], natural: Size): Scene
     }
   })
 
-  const seal = (g: Growable): LayerStyle => ({ color: g.color, dashed: g.dashed, review: g.review })
+  const seal = (g: Growable): LayerStyle => ({ color: g.color, dashed: g.dashed, review: g.review, outcome: g.outcome })
   return {
     entries,
     natural,
@@ -214,6 +222,7 @@ export function buildScene(entries: readonly SceneEntry[], natural: Size): Scene
     kinds,
     labels,
     polygonRefs,
+    labelsBelow: options.labelsBelow ?? false,
   }
 }
 

@@ -20,7 +20,23 @@ import type { ErrorEnvelope as ErrorEnvelopeSchema } from '../../../src/schemas/
 import type { Me as MeSchema } from '../../../src/schemas/auth'
 import type { LiveMessage as LiveMessageSchema, LogLevel as LogLevelSchema, LogLine as LogLineSchema, LogsPage as LogsPageSchema } from '../../../src/schemas/events'
 import type { AnalysisSummary as AnalysisSummarySchema, Image as ImageSchema, ImageList as ImageListSchema } from '../../../src/schemas/images'
+import type { ModelVersion as ModelVersionSchema, ModelVersionList as ModelVersionListSchema } from '../../../src/schemas/model-versions'
+import type {
+  BulkReviewRequest as BulkReviewRequestSchema,
+  BulkReviewResponse as BulkReviewResponseSchema,
+  ComparePair as ComparePairSchema,
+  ProjectComparison as ProjectComparisonSchema,
+  ReviewBatch as ReviewBatchSchema,
+  ReviewBatchList as ReviewBatchListSchema,
+  ReviewQueue as ReviewQueueSchema,
+  ReviewQueueItem as ReviewQueueItemSchema,
+  ReviewQueueQuery as ReviewQueueQuerySchema,
+  UndoResponse as UndoResponseSchema,
+} from '../../../src/schemas/project-review'
 import type { Project as ProjectSchema, ProjectList as ProjectListSchema } from '../../../src/schemas/projects'
+import type { ProjectActivity as ProjectActivitySchema } from '../../../src/schemas/activity'
+import type { ProjectStatus as ProjectStatusSchema } from '../../../src/schemas/project-status'
+import type { SloList as SloListSchema, SloStatus as SloStatusSchema } from '../../../src/schemas/slos'
 
 export type Analysis = z.infer<typeof AnalysisSchema>
 export type AnalysisList = z.infer<typeof AnalysisListSchema>
@@ -48,6 +64,27 @@ export type Project = z.infer<typeof ProjectSchema>
 export type ProjectList = z.infer<typeof ProjectListSchema>
 
 export type Me = z.infer<typeof MeSchema>
+
+export type ModelVersion = z.infer<typeof ModelVersionSchema>
+export type ModelVersionList = z.infer<typeof ModelVersionListSchema>
+export type BulkReviewRequest = z.input<typeof BulkReviewRequestSchema>
+export type BulkReviewResponse = z.infer<typeof BulkReviewResponseSchema>
+export type UndoResponse = z.infer<typeof UndoResponseSchema>
+export type ReviewBatch = z.infer<typeof ReviewBatchSchema>
+export type ReviewBatchList = z.infer<typeof ReviewBatchListSchema>
+export type ReviewQueueOrder = z.infer<typeof ReviewQueueQuerySchema>['order']
+export type ReviewQueueItem = z.infer<typeof ReviewQueueItemSchema>
+export type ReviewQueue = z.infer<typeof ReviewQueueSchema>
+export type ProjectComparison = z.infer<typeof ProjectComparisonSchema>
+export type ComparedImage = ProjectComparison['images'][number]
+export type CompareTally = ProjectComparison['totals']
+export type ComparePair = z.infer<typeof ComparePairSchema>
+export type CompareOutcome = ComparePair['outcome']
+
+export type ProjectActivity = z.infer<typeof ProjectActivitySchema>
+export type ProjectStatus = z.infer<typeof ProjectStatusSchema>
+export type SloList = z.infer<typeof SloListSchema>
+export type SloStatus = z.infer<typeof SloStatusSchema>
 
 export type { AnalysisExportFormat, CocoVariant, ProjectExportQuery } from '../../../src/schemas/exports'
 

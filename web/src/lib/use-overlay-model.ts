@@ -3,7 +3,8 @@ import { sortAnnotations, type Sort } from './annotation-order'
 import { classCounts, classKey, isVisible, matchesQuery, reviewCounts, typeCounts, type OverlayFilters } from './filters'
 import type { Size } from './geometry'
 import { confidenceHistogram } from './histogram'
-import { buildScene } from './overlay-scene'
+import { buildScene, type SceneEntry } from './overlay-scene'
+import { OUTCOME_STYLE, type Outcome } from './outcome-style'
 import { assignClassColors, UNLABELLED_COLOR } from './palette'
 import type { Annotation } from './types'
 
@@ -11,8 +12,12 @@ export type ClassColors = ReadonlyMap<string | null, string>
 
 export const colorOf = (colors: ClassColors, className: string | null) => colors.get(className) ?? UNLABELLED_COLOR
 
-/** Everything the image page derives from the annotations and the filters, recomputed only when they change. */
-export function useOverlayModel(all: readonly Annotation[], filters: OverlayFilters, natural: Size, sort: Sort) {
+/**
+ * Everything the image page derives from the annotations and the filters, recomputed only when they
+ * change. With `outcomes` (an evaluation's, by annotation id) boxes are drawn by outcome instead of
+ * class; an annotation the evaluation did not judge is drawn as `ignored`.
+ */
+export function useOverlayModel(all: readonly Annotation[], filters: OverlayFilters, natural: Size, sort: Sort, outcomes?: ReadonlyMap<string, Outcome> | null) {
   const types = useMemo(() => typeCounts(all), [all])
   const classNames = useMemo(() => {
     const names = new Set<string | null>()
@@ -39,10 +44,14 @@ export function useOverlayModel(all: readonly Annotation[], filters: OverlayFilt
       ),
     [all, filters.hiddenTypes, filters.hiddenClasses, filters.review, filters.query],
   )
-  const scene = useMemo(
-    () => buildScene(visible.map((annotation) => ({ annotation, color: colorOf(colors, annotation.class_name), review: annotation.review_state })), natural),
-    [visible, colors, natural.width, natural.height],
-  )
+  const scene = useMemo(() => {
+    const entry = (annotation: Annotation): SceneEntry => {
+      if (!outcomes) return { annotation, color: colorOf(colors, annotation.class_name), review: annotation.review_state }
+      const outcome = outcomes.get(annotation.id) ?? 'ignored'
+      return { annotation, color: OUTCOME_STYLE[outcome].color, review: annotation.review_state, outcome }
+    }
+    return buildScene(visible.map(entry), natural)
+  }, [visible, colors, outcomes, natural.width, natural.height])
   /** The list's order, which is also the order A, R and the arrow keys walk. */
   const ordered = useMemo(() => sortAnnotations(visible, sort), [visible, sort])
   const itemOf = useMemo(() => new Map(visible.map((a, i) => [a.id, i])), [visible])

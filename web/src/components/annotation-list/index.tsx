@@ -89,7 +89,10 @@ export function AnnotationList({ items, colors, selectedId, onSelect, sort, onSo
             key={c.key}
             type="button"
             class={styles[`col_${c.key}`]}
-            aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
+            // A list box has no column headers for aria-sort to describe: the sort is a pressed button whose name says the order.
+            aria-pressed={sort.key === c.key}
+            aria-label={sort.key === c.key ? `Sorted by ${c.label.toLowerCase()}, ${sort.dir === 'asc' ? 'ascending' : 'descending'}` : `Sort by ${c.label.toLowerCase()}`}
+            data-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
             onClick={() => onSort(toggleSort(sort, c.key))}
             data-testid={`sort-${c.key}`}
             title={`Sort by ${c.label.toLowerCase()}`}

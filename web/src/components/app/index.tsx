@@ -24,6 +24,11 @@ const DatasetPage = lazy(() => import('../../pages/dataset'))
 const JobsPage = lazy(() => import('../../pages/jobs'))
 const JobPage = lazy(() => import('../../pages/jobs/detail'))
 const ModelsPage = lazy(() => import('../../pages/models'))
+// Evaluation, project-wide review and version comparison carry their own charts and lists.
+const EvaluationsPage = lazy(() => import('../../pages/evaluations'))
+const EvaluationPage = lazy(() => import('../../pages/evaluations/detail'))
+const ReviewQueuePage = lazy(() => import('../../pages/review-queue'))
+const ProjectComparePage = lazy(() => import('../../pages/project-compare'))
 
 type AuthState = { status: 'checking' } | { status: 'signed-out' } | { status: 'signed-in'; me: Me } | { status: 'error'; error: Error }
 
@@ -87,6 +92,10 @@ export function App() {
                     <Route path="/projects/:projectId/jobs" component={JobsPage} />
                     <Route path="/projects/:projectId/models" component={ModelsPage} />
                     <Route path="/jobs/:jobId" component={JobPage} />
+                    <Route path="/projects/:projectId/evaluations" component={EvaluationsPage} />
+                    <Route path="/evaluations/:evaluationId" component={EvaluationPage} />
+                    <Route path="/projects/:projectId/review" component={ReviewQueuePage} />
+                    <Route path="/projects/:projectId/compare" component={ProjectComparePage} />
                     <Route default component={NotFound} />
                   </Router>
                 </LazyBoundary>

@@ -6,6 +6,7 @@ import { DatasetNav } from '../../components/dataset-nav'
 import { DeliveryLog } from '../../components/delivery-log'
 import { ExportButtons } from '../../components/export-buttons'
 import { HeatmapLegend, type LegendEntry } from '../../components/heatmap-legend'
+import { ImageEvaluation } from '../../components/image-evaluation'
 import { ImageLabels } from '../../components/image-labels'
 import { JsonInspector } from '../../components/json-inspector'
 import { LiveRun } from '../../components/live-run'
@@ -21,12 +22,14 @@ import { pickDefaultAnalysis, replaceById } from '../../lib/analysis-summary'
 import { DEFAULT_SORT, type Sort } from '../../lib/annotation-order'
 import { api } from '../../lib/api'
 import { DEFAULT_FILTERS, type OverlayFilters } from '../../lib/filters'
+import { drawnOutcomes, evaluatedAnalysis } from '../../lib/evaluation-outcomes'
 import { durationBetween, formatDuration, plural } from '../../lib/format'
 import { revealBox } from '../../lib/geometry'
 import { isTerminal, type Analysis } from '../../lib/types'
 import { useAnalysis } from '../../lib/use-analysis'
 import { useAsync } from '../../lib/use-async'
 import { useDeliveries } from '../../lib/use-deliveries'
+import { useEvaluationOverlay } from '../../lib/use-evaluation-overlay'
 import { useLiveStatuses } from '../../lib/use-live-statuses'
 import { useNaturalSize } from '../../lib/use-natural-size'
 import { useOverlayModel } from '../../lib/use-overlay-model'
@@ -39,6 +42,12 @@ type ViewMode = 'overlay' | 'side-by-side'
 
 /** Shapes strong, masks and heatmaps light: together they tint the subject instead of hiding it. */
 export const DEFAULT_OPACITY: Opacities = { shapes: 0.9, masks: 0.5, heatmaps: 0.4 }
+
+/** `min_score` from the URL, as a confidence in 0..1 (anything else is no threshold). */
+const clampScore = (v: string | undefined) => {
+  const n = Number(v)
+  return Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 0
+}
 
 /** Keyed by image, so moving to another image starts from a clean slate (view, filters, sizes). */
 export default function ImagePage({ imageId }: { imageId: string }) {
@@ -55,7 +64,15 @@ function ImageScreen({ imageId }: { imageId: string }) {
   // `?model=` (from the dataset grid) names the newest analysis of that model on this image.
   const named = query.analysis ? list.find((a) => a.id === query.analysis) : query.model ? list.find((a) => a.model_name === query.model) : undefined
   const unknownAnalysis = !!query.analysis && !!analyses.data && !named
-  const selected = named ?? pickDefaultAnalysis(list) ?? null
+  // `?evaluation=` (from an evaluation's page) shows that evaluation's outcomes; `min_score` its threshold.
+  const evaluationId = query.evaluation || null
+  const [showTruth, setShowTruth] = useState(!!evaluationId)
+  const [filters, setFilters] = useState<OverlayFilters>(() => ({ ...DEFAULT_FILTERS, threshold: clampScore(query.min_score) }))
+  const { natural, onNatural } = useNaturalSize(image.data)
+  // The overlay's confidence slider is the evaluation's threshold here: moving it judges the image again, in the browser.
+  const judging = useEvaluationOverlay(evaluationId, imageId, showTruth, natural, filters.threshold)
+  const judgedPredictions = judging.evaluation.data ? evaluatedAnalysis(list, judging.evaluation.data.predictions) : null
+  const selected = named ?? judgedPredictions ?? pickDefaultAnalysis(list) ?? null
   const session = useAnalysis(selected)
   const deliveries = useDeliveries('analyses', selected?.id ?? null, !!session.analysis && !isTerminal(session.analysis.status))
 
@@ -71,11 +88,9 @@ function ImageScreen({ imageId }: { imageId: string }) {
     return () => document.removeEventListener('visibilitychange', onVisible)
   }, [analyses.reload])
 
-  const { natural, onNatural } = useNaturalSize(image.data)
   const refreshedUrl = useRef(false)
 
   const store = useMemo(() => createViewStore(), [imageId])
-  const [filters, setFilters] = useState<OverlayFilters>(DEFAULT_FILTERS)
   const [sort, setSort] = useState<Sort>(DEFAULT_SORT)
   const [opacity, setOpacity] = useState<Opacities>(DEFAULT_OPACITY)
   const [overlaysHidden, setOverlaysHidden] = useState(false)
@@ -83,7 +98,7 @@ function ImageScreen({ imageId }: { imageId: string }) {
   const [selectedAnnotation, setSelectedAnnotation] = useState<string | null>(null)
   useEffect(() => setSelectedAnnotation(null), [selected?.id])
 
-  const model = useOverlayModel(session.list, filters, natural, sort)
+  const model = useOverlayModel(session.list, filters, natural, sort, judging.predictionOutcomes)
   const { rasters } = useRasters(model.scene.rasters, natural, session.artifactTick)
   const lookup = useCallback((id: string) => model.byId.get(id), [model.byId])
   const review = useReview(model.ordered, lookup, selectedAnnotation, setSelectedAnnotation, session.updateAnnotation, selected !== null)
@@ -127,7 +142,11 @@ function ImageScreen({ imageId }: { imageId: string }) {
       <HeatmapLegend entries={legend} />
     </>
   )
-  const layers = useMemo(() => [{ scene: model.scene }], [model.scene])
+  // Ground truth is its own layer, under the predictions, so either can be read through the other.
+  const truthScene = judging.truthScene
+  const predictionLayer = truthScene ? 1 : 0
+  const layers = useMemo(() => (truthScene ? [{ scene: truthScene }, { scene: model.scene }] : [{ scene: model.scene }]), [model.scene, truthScene])
+  const drawn = useMemo(() => drawnOutcomes(truthScene ? [truthScene, model.scene] : [model.scene]), [model.scene, truthScene])
   const panes: Pane[] = useMemo(
     () =>
       mode === 'overlay'
@@ -176,11 +195,14 @@ function ImageScreen({ imageId }: { imageId: string }) {
           rasters={rasters}
           opacity={opacity}
           overlaysHidden={overlaysHidden}
-          selected={item >= 0 ? { layer: 0, item } : null}
-          onSelect={(_, hit) => setSelectedAnnotation(hit ? (model.scene.entries[hit.item]?.annotation.id ?? null) : null)}
+          selected={item >= 0 ? { layer: predictionLayer, item } : null}
+          onSelect={(_, hit) => setSelectedAnnotation(hit && hit.layer === predictionLayer ? (model.scene.entries[hit.item]?.annotation.id ?? null) : null)}
           tools={
             <>
               {session.loading && selected && <span class="muted">Loading annotations… {session.list.length.toLocaleString()}</span>}
+              <button type="button" aria-pressed={showTruth} onClick={() => setShowTruth((t) => !t)} data-testid="ground-truth-toggle" title="Show or hide the imported ground truth">
+                Ground truth
+              </button>
               <button type="button" aria-pressed={!overlaysHidden} onClick={() => setOverlaysHidden((h) => !h)} data-testid="overlays-toggle" title="Show or hide every overlay (H)">
                 {overlaysHidden ? 'Overlays off' : 'Overlays on'}
               </button>
@@ -229,6 +251,17 @@ function ImageScreen({ imageId }: { imageId: string }) {
             {selected ? `Showing ${selected.model_name} v${selected.model_version} instead.` : ''}
           </p>
         )}
+        {evaluationId && (
+          <Section title="Evaluation" testid="evaluation-section">
+            <ImageEvaluation evaluation={judging.evaluation} objects={judging.objects} judged={judging.judged} drawn={drawn} minScore={filters.threshold} />
+          </Section>
+        )}
+        {showTruth && judging.truth.data && judging.truth.data.objects.length === 0 && (
+          <p class={styles.none} data-testid="no-ground-truth">
+            No ground truth on this image.
+          </p>
+        )}
+        {judging.truth.error && <ErrorState error={judging.truth.error} retry={judging.truth.reload} title="Could not load the ground truth" />}
         {analyses.error && <ErrorState error={analyses.error} retry={analyses.reload} title="Could not load analyses" />}
         {analyses.loading && !analyses.data && <Loading label="Loading analyses…" />}
         {analyses.data && list.length === 0 && <p class={styles.none}>No ML analyses for this image yet.</p>}

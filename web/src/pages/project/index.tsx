@@ -40,6 +40,15 @@ export default function ProjectPage({ projectId }: { projectId: string }) {
           <a href={`/projects/${projectId}/models`} data-testid="project-models-link">
             Model versions →
           </a>
+          <a href={`/projects/${projectId}/evaluations`} data-testid="evaluations-link">
+            Evaluations →
+          </a>
+          <a href={`/projects/${projectId}/review`} data-testid="review-queue-link">
+            Review queue →
+          </a>
+          <a href={`/projects/${projectId}/compare`} data-testid="project-compare-link">
+            Compare versions →
+          </a>
         </header>
       )}
       {images.loaded && total > 0 && <DatasetExport projectId={projectId} />}
