@@ -29,6 +29,7 @@ const EvaluationsPage = lazy(() => import('../../pages/evaluations'))
 const EvaluationPage = lazy(() => import('../../pages/evaluations/detail'))
 const ReviewQueuePage = lazy(() => import('../../pages/review-queue'))
 const ProjectComparePage = lazy(() => import('../../pages/project-compare'))
+const DashboardPage = lazy(() => import('../../pages/dashboard'))
 
 type AuthState = { status: 'checking' } | { status: 'signed-out' } | { status: 'signed-in'; me: Me } | { status: 'error'; error: Error }
 
@@ -96,6 +97,7 @@ export function App() {
                     <Route path="/evaluations/:evaluationId" component={EvaluationPage} />
                     <Route path="/projects/:projectId/review" component={ReviewQueuePage} />
                     <Route path="/projects/:projectId/compare" component={ProjectComparePage} />
+                    <Route path="/projects/:projectId/dashboard" component={DashboardPage} />
                     <Route default component={NotFound} />
                   </Router>
                 </LazyBoundary>

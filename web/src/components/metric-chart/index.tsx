@@ -1,6 +1,7 @@
-import { useEffect, useRef } from 'preact/hooks'
-import uPlot from 'uplot'
+import { useRef } from 'preact/hooks'
+import type uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
+import { useUplot } from '../../lib/use-uplot'
 import styles from './style.module.css'
 
 export interface Series {
@@ -14,34 +15,21 @@ export interface Series {
  */
 export function MetricChart({ series, width = 480, height = 200 }: { series: Series; width?: number; height?: number }) {
   const host = useRef<HTMLDivElement>(null)
-  const plot = useRef<uPlot | null>(null)
   const data: uPlot.AlignedData = [series.points.map((p) => p.step), series.points.map((p) => p.value)]
 
-  useEffect(() => {
-    if (!host.current) return
-    const stroke = getComputedStyle(host.current).getPropertyValue('--accent').trim() || '#3b82f6'
-    plot.current = new uPlot(
-      {
-        width,
-        height,
-        scales: { x: { time: false } },
-        axes: [{ label: 'step' }, {}],
-        series: [{ label: 'step' }, { label: series.name, stroke, width: 2, points: { show: series.points.length < 40 } }],
-        legend: { show: false },
-      },
-      data,
-      host.current,
-    )
-    return () => {
-      plot.current?.destroy()
-      plot.current = null
-    }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [series.name, width, height])
-
-  useEffect(() => {
-    plot.current?.setData(data)
-  })
+  useUplot(
+    host,
+    () => ({
+      width,
+      height,
+      scales: { x: { time: false } },
+      axes: [{ label: 'step' }, {}],
+      series: [{ label: 'step' }, { label: series.name, stroke: accent(host.current!), width: 2, points: { show: series.points.length < 40 } }],
+      legend: { show: false },
+    }),
+    data,
+    [series.name, width, height],
+  )
 
   const last = series.points.at(-1)
   return (
@@ -53,4 +41,8 @@ export function MetricChart({ series, width = 480, height = 200 }: { series: Ser
       <div ref={host} />
     </figure>
   )
+}
+
+function accent(el: HTMLElement): string {
+  return getComputedStyle(el).getPropertyValue('--accent').trim() || '#3b82f6'
 }

@@ -49,6 +49,9 @@ export default function ProjectPage({ projectId }: { projectId: string }) {
           <a href={`/projects/${projectId}/compare`} data-testid="project-compare-link">
             Compare versions →
           </a>
+          <a href={`/projects/${projectId}/dashboard`} data-testid="dashboard-link">
+            Dashboard →
+          </a>
         </header>
       )}
       {images.loaded && total > 0 && <DatasetExport projectId={projectId} />}
